@@ -1,0 +1,17 @@
+//! Rhythm's domain: the registers, their validation rules, roles and permissions.
+//!
+//! This crate is pure and deterministic. It does no IO, reads no clock and makes no ids:
+//! time and ids come in as parameters, so the same inputs always give the same outputs.
+
+pub mod account;
+pub mod enums;
+pub mod patch;
+pub mod registers;
+pub mod role;
+pub mod validate;
+
+pub use account::{User, Workspace};
+pub use enums::*;
+pub use registers::*;
+pub use role::{Permission, Role};
+pub use validate::{FieldError, Invalid};

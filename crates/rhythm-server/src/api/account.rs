@@ -1,0 +1,276 @@
+//! People, API tokens and the audit log.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use rhythm_domain::{Permission, Role, User};
+use rhythm_store::{NewToken, TokenScope};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::ApiJson;
+use crate::AppState;
+use crate::auth::{self, Principal};
+use crate::error::{AppError, Problem};
+
+/// The caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "Account", responses((status = 200, body = User), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn me(p: Principal) -> Json<User> {
+    Json(p.user)
+}
+
+/// People of the workspace.
+#[utoipa::path(get, path = "/api/v1/users", tag = "Account", responses((status = 200, body = Vec<User>)))]
+pub async fn users(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<User>>, AppError> {
+    p.require(Permission::Read)?;
+    Ok(Json(st.store.users(p.workspace_id()).await?))
+}
+
+/// A new person.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// At least 12 characters.
+    pub password: String,
+}
+
+/// Add a person to the workspace (CISO or CTO).
+#[utoipa::path(post, path = "/api/v1/users", tag = "Account", request_body = NewUser,
+    responses((status = 201, body = User), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_user(
+    State(st): State<AppState>,
+    p: Principal,
+    ApiJson(u): ApiJson<NewUser>,
+) -> Result<(StatusCode, Json<User>), AppError> {
+    p.require(Permission::Admin)?;
+    rhythm_domain::account::check_password(&u.password)?;
+    let hash = auth::hash_password(u.password).await?;
+    let user = st.store.create_user(&p.actor(), &u.email, &u.name, u.role, Some(hash), st.now()).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// An API token, without its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenBody {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    /// The token's first characters, to recognise it.
+    pub prefix: String,
+    /// `read` or `write`.
+    pub scope: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl From<rhythm_store::ApiToken> for TokenBody {
+    fn from(t: rhythm_store::ApiToken) -> Self {
+        TokenBody {
+            id: t.id,
+            user_id: t.user_id,
+            name: t.name,
+            prefix: t.prefix,
+            scope: t.scope.as_str().to_owned(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A token request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenBody {
+    pub name: String,
+    /// `read` or `write` (default `read`).
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Days until it expires, 1 to 366 (default 90).
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// A new token: the secret is shown here once and never again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub token: String,
+    #[serde(flatten)]
+    pub info: TokenBody,
+}
+
+/// Your API tokens.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "Account", responses((status = 200, body = Vec<TokenBody>)))]
+pub async fn tokens(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<TokenBody>>, AppError> {
+    let list = st.store.tokens(p.workspace_id(), Some(p.user.id)).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Create an API token for yourself. A token never has more rights than your role.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "Account", request_body = NewTokenBody,
+    responses((status = 201, body = CreatedToken), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create_token(
+    State(st): State<AppState>,
+    p: Principal,
+    ApiJson(t): ApiJson<NewTokenBody>,
+) -> Result<(StatusCode, Json<CreatedToken>), AppError> {
+    let created = issue_token(&st, &p, p.user.id, &t.name, t.scope.as_deref(), t.expires_in_days).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Shared by the API and the Tokens page.
+pub async fn issue_token(
+    st: &AppState,
+    p: &Principal,
+    user_id: Uuid,
+    name: &str,
+    scope: Option<&str>,
+    days: Option<i64>,
+) -> Result<CreatedToken, AppError> {
+    let scope = TokenScope::parse(scope.unwrap_or("read")).map_err(|m| rhythm_domain::Invalid::one("scope", m))?;
+    if scope == TokenScope::Write {
+        p.require(Permission::Write)?;
+    }
+    if matches!(p.method, auth::AuthMethod::Token { .. }) {
+        return Err(AppError::Forbidden("tokens cannot create tokens; sign in to create one".into()));
+    }
+    let days = days.unwrap_or(90);
+    if !(1..=366).contains(&days) {
+        return Err(
+            rhythm_domain::Invalid::one("expires_in_days", format!("must be between 1 and 366; got {days}")).into()
+        );
+    }
+    let (token, prefix, hash) = auth::new_api_token();
+    let now = st.now();
+    let t = NewToken {
+        user_id,
+        name: name.to_owned(),
+        prefix,
+        token_hash: hash,
+        scope,
+        expires_at: Some(now + time::Duration::days(days)),
+    };
+    let info = st.store.create_token(&p.actor(), t, now).await?;
+    Ok(CreatedToken { token, info: info.into() })
+}
+
+/// Revoke one of your tokens.
+#[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", tag = "Account", params(("id" = Uuid, Path)),
+    responses((status = 200, body = TokenBody), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<TokenBody>, AppError> {
+    let mine = st.store.tokens(p.workspace_id(), Some(p.user.id)).await?;
+    if !mine.iter().any(|t| t.id == id) && !p.can(Permission::Admin) {
+        return Err(AppError::NotFound(format!("no token with id {id} of yours")));
+    }
+    Ok(Json(st.store.revoke_token(&p.actor(), id, st.now()).await?.into()))
+}
+
+/// One audit entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryBody {
+    pub seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<Uuid>,
+    /// JSON of the entry before the change.
+    pub before: Option<String>,
+    /// JSON of the entry after the change.
+    pub after: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<rhythm_store::AuditEntry> for AuditEntryBody {
+    fn from(e: rhythm_store::AuditEntry) -> Self {
+        AuditEntryBody {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            entity: e.entity,
+            entity_id: e.entity_id,
+            before: e.before,
+            after: e.after,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Only entries about this entity.
+    pub entity_id: Option<Uuid>,
+    /// Entries before this sequence number (paging backwards).
+    pub before_seq: Option<i64>,
+    /// 1 to 1000 (default 100).
+    pub limit: Option<u32>,
+}
+
+/// The audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/audit-log", tag = "Audit log", params(AuditQuery), responses((status = 200, body = Vec<AuditEntryBody>)))]
+pub async fn audit_log(
+    State(st): State<AppState>,
+    p: Principal,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEntryBody>>, AppError> {
+    p.require(Permission::Read)?;
+    let rows = st.store.audit_log(p.workspace_id(), q.entity_id, q.limit.unwrap_or(100), q.before_seq).await?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// Result of verifying the audit chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainBody {
+    pub entries: i64,
+    pub valid: bool,
+    pub first_bad_seq: Option<i64>,
+    pub problem: Option<String>,
+    /// Hash of the newest entry.
+    pub head: String,
+}
+
+/// Recompute the workspace's audit hash chain.
+#[utoipa::path(get, path = "/api/v1/audit-log/verify", tag = "Audit log", responses((status = 200, body = ChainBody)))]
+pub async fn verify(State(st): State<AppState>, p: Principal) -> Result<Json<ChainBody>, AppError> {
+    p.require(Permission::Read)?;
+    let r = st.store.verify_audit_chain(p.workspace_id()).await?;
+    Ok(Json(ChainBody {
+        entries: r.entries,
+        valid: r.valid,
+        first_bad_seq: r.first_bad_seq,
+        problem: r.problem,
+        head: r.head,
+    }))
+}
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(me))
+        .routes(routes!(users, create_user))
+        .routes(routes!(tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(audit_log))
+        .routes(routes!(verify))
+}

@@ -1,0 +1,164 @@
+//! Rhythm's HTTP server: the REST API (with its OpenAPI document), the server-rendered web
+//! UI, sign-in and sessions. Only this crate knows HTTP, JSON wire types and HTML.
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod service;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rhythm_store::Store;
+use time::{Duration, OffsetDateTime};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::clock::{Clock, SystemClock};
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mark cookies `Secure` and use the `__Host-` cookie name (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub session_absolute: Duration,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            secure_cookies: false,
+            session_idle: Duration::hours(2),
+            session_absolute: Duration::hours(12),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub(crate) login_limiter: Arc<web::auth::LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        Self::with_clock(store, config, Arc::new(SystemClock))
+    }
+
+    pub fn with_clock(store: Store, config: Config, clock: Arc<dyn Clock>) -> Self {
+        AppState { store, config: Arc::new(config), clock, login_limiter: Arc::default() }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api::router();
+    let doc_json = Arc::new(doc.to_pretty_json().expect("the OpenAPI document serializes"));
+    let max_body = state.config.max_body_bytes;
+    let app = Router::new()
+        .merge(api)
+        .route("/api/openapi.json", get(move || openapi(doc_json.clone())))
+        .route("/api/docs", get(web::api_docs::page))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .merge(web::routes())
+        .fallback(not_found)
+        .with_state(state);
+    app.merge(swagger_ui_dist::generate_routes(swagger_ui_dist::ApiDefinition {
+        uri_prefix: "/api/docs/assets",
+        api_definition: swagger_ui_dist::OpenApiSource::Uri("/api/openapi.json"),
+        title: Some("Rhythm API"),
+    }))
+    .layer(DefaultBodyLimit::max(max_body))
+    .layer(middleware::from_fn(security_headers))
+    .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+    .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    }))
+    .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+async fn openapi(doc: Arc<String>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()).into_response()
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(st): State<AppState>) -> Response {
+    match st.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        error::AppError::NotFound(format!("no API route {} {}", req.method(), req.uri().path())).into_response()
+    } else {
+        web::layout::error_page(StatusCode::NOT_FOUND, "This page does not exist.")
+    }
+}
+
+/// CSP without inline scripts, no framing, no sniffing, no referrer leaks.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let docs = req.uri().path().starts_with("/api/docs");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    // Swagger UI sets inline styles; only its pages allow them.
+    let style = if docs { "style-src 'self' 'unsafe-inline'" } else { "style-src 'self'" };
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; {style}; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("valid header"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// Serves the app on a bound listener until `shutdown` resolves; in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}

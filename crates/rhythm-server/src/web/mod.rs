@@ -1,0 +1,144 @@
+//! The server-rendered web UI. Pages are HTML from maud (escaped by default); forms post
+//! back with a per-session CSRF token; the basics work without JavaScript.
+
+pub mod api_docs;
+pub mod auth;
+mod forms;
+mod home;
+pub mod layout;
+mod pages;
+mod registers;
+mod spec;
+mod tokens;
+
+use axum::Router;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use rhythm_domain::Kind;
+
+use crate::AppState;
+use crate::auth::{Principal, same_secret};
+use crate::error::AppError;
+
+/// The signed-in user of a page. Without a session the browser is sent to sign in.
+pub struct WebUser(pub Principal);
+
+impl FromRequestParts<AppState> for WebUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match crate::auth::authenticate(state, &parts.headers).await {
+            Ok(Some(p)) if matches!(p.method, crate::auth::AuthMethod::Session { .. }) => Ok(WebUser(p)),
+            Ok(_) | Err(AppError::Unauthenticated) => {
+                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let target = if next == "/" { "/login".to_owned() } else { format!("/login?next={}", urlencode(next)) };
+                Err(Redirect::to(&target).into_response())
+            }
+            Err(e) => Err(layout::error_page(e.status(), &e.public_detail())),
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_owned()).unwrap_or_default()
+}
+
+/// A posted form: every (name, value) pair, in order, with the CSRF token already checked.
+pub struct Form(pub Vec<(String, String)>);
+
+impl Form {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+/// Reads a urlencoded form. The CSRF check happens in [`check_csrf`], once the user is known.
+pub struct RawForm(pub Vec<(String, String)>);
+
+impl FromRequest<AppState> for RawForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !ct.starts_with("application/x-www-form-urlencoded") {
+            return Err(layout::error_page(StatusCode::UNSUPPORTED_MEDIA_TYPE, "This page takes a form."));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| layout::error_page(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large."))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|_| layout::error_page(StatusCode::BAD_REQUEST, "The form could not be read."))?;
+        Ok(RawForm(pairs))
+    }
+}
+
+/// Checks the form's `_csrf` against the session's token.
+pub fn check_csrf(user: &Principal, form: RawForm) -> Result<Form, Response> {
+    let sent = form.0.iter().find(|(k, _)| k == "_csrf").map_or("", |(_, v)| v.as_str());
+    match user.csrf_token() {
+        Some(expected) if same_secret(sent, expected) => Ok(Form(form.0)),
+        _ => Err(layout::error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired or did not come from Rhythm. Go back, reload the page and try again.",
+        )),
+    }
+}
+
+async fn stylesheet() -> Response {
+    static_asset("text/css; charset=utf-8", include_str!("../../static/app.css"))
+}
+
+async fn script() -> Response {
+    static_asset("text/javascript; charset=utf-8", include_str!("../../static/app.js"))
+}
+
+async fn docs_script() -> Response {
+    static_asset("text/javascript; charset=utf-8", include_str!("../../static/api-docs.js"))
+}
+
+async fn favicon() -> Response {
+    static_asset("image/svg+xml", include_str!("../../static/favicon.svg"))
+}
+
+fn static_asset(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+pub fn routes() -> Router<AppState> {
+    let mut r = Router::new()
+        .route("/", get(home::overview))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
+        .route("/static/api-docs.js", get(docs_script))
+        .route("/favicon.svg", get(favicon))
+        .route("/settings/tokens", get(tokens::tokens_page).post(tokens::create))
+        .route("/settings/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/audit", get(pages::audit_page))
+        .route("/risks/{id}/updates", post(registers::add_risk_update));
+    for kind in Kind::ALL.iter().copied() {
+        let base = format!("/{}", kind.plural());
+        r = r
+            .route(
+                &base,
+                get(move |st, u, q| registers::list_page(kind, st, u, q))
+                    .post(move |st, u, f| registers::create(kind, st, u, f)),
+            )
+            .route(&format!("{base}/new"), get(move |st, u| registers::new_page(kind, st, u)))
+            .route(
+                &format!("{base}/{{id}}"),
+                get(move |st, u, id, q| registers::detail_page(kind, st, u, id, q))
+                    .post(move |st, u, id, f| registers::update(kind, st, u, id, f)),
+            )
+            .route(&format!("{base}/{{id}}/edit"), get(move |st, u, id| registers::edit_page(kind, st, u, id)))
+            .route(&format!("{base}/{{id}}/close"), post(move |st, u, id, f| registers::close(kind, st, u, id, f)));
+    }
+    r
+}

@@ -1,0 +1,106 @@
+//! API tokens for scripts and CI: created here, shown once, revocable.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use uuid::Uuid;
+
+use super::layout::{Flash, Nav, csrf_field, error_page, page, page_head};
+use super::{RawForm, WebUser, check_csrf};
+use crate::AppState;
+use crate::api::account::{CreatedToken, issue_token};
+use crate::auth::Principal;
+use crate::error::AppError;
+
+async fn render(st: &AppState, p: &Principal, created: Option<CreatedToken>, flash: Option<Flash>) -> Response {
+    let tokens = st.store.tokens(p.workspace_id(), Some(p.user.id)).await.unwrap_or_default();
+    let now = st.now();
+    let body = html! {
+        (page_head("Workspace", "API tokens", Some("Tokens let scripts and CI pipelines use the API and the rhythm CLI as you. A token never has more rights than your role."), html! {}))
+        @if let Some(c) = &created {
+            section class="card" aria-labelledby="new-token-title" {
+                h2 class="card-title" id="new-token-title" { "Your new token" }
+                p { "Copy it now: it is shown only once. Rhythm keeps only a hash of it." }
+                pre class="secret" id="new-token" { (c.token) }
+                button class="btn small" type="button" data-copy="new-token" { "Copy" }
+            }
+        }
+        section class="card" aria-labelledby="create-title" {
+            h2 class="card-title" id="create-title" { "Create a token" }
+            form class="form" method="post" action="/settings/tokens" {
+                (csrf_field(p))
+                div class="field-row" {
+                    div class="field" { label for="t-name" { "Name" } input id="t-name" name="name" type="text" required placeholder="ci-pipeline"; }
+                    div class="field" {
+                        label for="t-scope" { "Scope" }
+                        select id="t-scope" name="scope" { option value="read" { "Read" } option value="write" { "Read and write" } }
+                    }
+                    div class="field" { label for="t-days" { "Expires in (days)" } input id="t-days" name="days" type="number" min="1" max="366" value="90"; }
+                }
+                div class="form-actions" { button class="btn primary" type="submit" { "Create token" } }
+            }
+        }
+        section class="card" aria-labelledby="list-title" {
+            h2 class="card-title" id="list-title" { "Your tokens" }
+            @if tokens.is_empty() { p class="muted" { "No tokens yet." } } @else {
+                div class="table-wrap" { table class="data" {
+                    thead { tr { th scope="col" { "Name" } th scope="col" { "Starts with" } th scope="col" { "Scope" } th scope="col" { "Expires" } th scope="col" { "Last used" } th scope="col" { span class="sr-only" { "Actions" } } } }
+                    tbody { @for t in &tokens {
+                        @let live = t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now);
+                        tr {
+                            td { (t.name) } td class="ref" { (t.prefix) "…" } td { (t.scope.as_str()) }
+                            td class="nowrap" { @if let Some(r) = t.revoked_at { "revoked " (r.date()) } @else { (t.expires_at.map(|e| e.date().to_string()).unwrap_or_else(|| "never".into())) } }
+                            td class="nowrap" { (t.last_used_at.map(|e| e.date().to_string()).unwrap_or_else(|| "never".into())) }
+                            td { @if live {
+                                form method="post" action={ "/settings/tokens/" (t.id) "/revoke" } data-confirm={ "Revoke " (t.name) "?" } {
+                                    (csrf_field(p)) button class="btn small danger" type="submit" { "Revoke" }
+                                }
+                            } }
+                        }
+                    } }
+                } }
+            }
+        }
+    };
+    page(p, Nav::Tokens, "API tokens", flash, body)
+}
+
+pub async fn tokens_page(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
+    render(&st, &p, None, None).await
+}
+
+pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawForm) -> Response {
+    let form = match check_csrf(&p, form) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let days = form.get("days").and_then(|d| d.parse().ok());
+    match issue_token(&st, &p, p.user.id, form.get("name").unwrap_or(""), form.get("scope"), days).await {
+        Ok(c) => render(&st, &p, Some(c), Some(Flash::Ok("Token created.".into()))).await,
+        Err(AppError::Invalid(i)) => {
+            let msg = i.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+            let mut r = render(&st, &p, None, Some(Flash::Error(msg))).await;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(e) => error_page(e.status(), &e.public_detail()),
+    }
+}
+
+pub async fn revoke(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, form: RawForm) -> Response {
+    if let Err(r) = check_csrf(&p, form) {
+        return r;
+    }
+    let mine = st.store.tokens(p.workspace_id(), Some(p.user.id)).await.unwrap_or_default();
+    if !mine.iter().any(|t| t.id == id) {
+        return error_page(StatusCode::NOT_FOUND, "No such token of yours.");
+    }
+    match st.store.revoke_token(&p.actor(), id, st.now()).await {
+        Ok(_) => Redirect::to("/settings/tokens").into_response(),
+        Err(e) => {
+            let e = AppError::from(e);
+            error_page(e.status(), &e.public_detail())
+        }
+    }
+}

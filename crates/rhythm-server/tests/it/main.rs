@@ -1,0 +1,7 @@
+//! Server tests: a real HTTP server on a random port over a real database (SQLite file or a
+//! fresh PostgreSQL database), driven through HTTP like any client.
+
+mod api;
+mod harness;
+
+pub use harness::TestServer;

@@ -1,0 +1,224 @@
+//! The audit log: one append-only hash chain per workspace. Each entry's hash covers the
+//! previous entry's hash and every field of the entry, so editing, deleting or reordering
+//! any row breaks the chain at that row. Triggers also refuse UPDATE and DELETE.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+use crate::db::{Row, Tx, Val};
+use crate::{Actor, Store, StoreError};
+
+/// The hash before the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One audit entry as stored.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_id: Option<Uuid>,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<Uuid>,
+    /// The entry before the change (JSON), when it existed.
+    pub before: Option<String>,
+    /// The entry after the change (JSON), when it still exists.
+    pub after: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What a verification of the chain found.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChainReport {
+    pub entries: i64,
+    pub valid: bool,
+    /// The first entry that does not verify, and why.
+    pub first_bad_seq: Option<i64>,
+    pub problem: Option<String>,
+    /// The hash of the last entry: publish it to detect a rewrite of the whole chain.
+    pub head: String,
+}
+
+#[derive(Serialize)]
+struct Hashed<'a> {
+    workspace_id: Uuid,
+    seq: i64,
+    at: String,
+    actor_id: Option<Uuid>,
+    actor: &'a str,
+    action: &'a str,
+    entity: &'a str,
+    entity_id: Option<Uuid>,
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+    prev_hash: &'a str,
+}
+
+fn hash_of(ws: Uuid, e: &AuditEntry) -> String {
+    let h = Hashed {
+        workspace_id: ws,
+        seq: e.seq,
+        at: e.at.format(&Rfc3339).unwrap_or_default(),
+        actor_id: e.actor_id,
+        actor: &e.actor,
+        action: &e.action,
+        entity: &e.entity,
+        entity_id: e.entity_id,
+        before: e.before.as_deref(),
+        after: e.after.as_deref(),
+        prev_hash: &e.prev_hash,
+    };
+    let bytes = serde_json::to_vec(&h).expect("audit fields serialize");
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Times are kept to the microsecond, the precision both databases store.
+pub(crate) fn micros(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).expect("a truncated nanosecond is valid")
+}
+
+/// Appends one entry in the caller's transaction. The caller holds the workspace lock.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn append<B: Serialize, A: Serialize>(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: OffsetDateTime,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<(), StoreError> {
+    let ws = actor.workspace_id;
+    let last = tx
+        .opt("SELECT seq, hash FROM audit_log WHERE workspace_id = $1 ORDER BY seq DESC LIMIT 1", &[ws.into()])
+        .await?;
+    let (seq, prev_hash) = match last {
+        Some(r) => (r.int("seq")? + 1, r.text("hash")?),
+        None => (1, GENESIS.to_owned()),
+    };
+    let mut e = AuditEntry {
+        seq,
+        at: micros(now),
+        actor_id: actor.user_id,
+        actor: actor.label.clone(),
+        action: action.to_owned(),
+        entity: entity.to_owned(),
+        entity_id,
+        before: before.map(json),
+        after: after.map(json),
+        prev_hash,
+        hash: String::new(),
+    };
+    e.hash = hash_of(ws, &e);
+    tx.exec(
+        "INSERT INTO audit_log (workspace_id, seq, at, actor_id, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        &[
+            ws.into(),
+            e.seq.into(),
+            e.at.into(),
+            e.actor_id.into(),
+            e.actor.clone().into(),
+            e.action.clone().into(),
+            e.entity.clone().into(),
+            e.entity_id.into(),
+            e.before.clone().into(),
+            e.after.clone().into(),
+            e.prev_hash.clone().into(),
+            e.hash.clone().into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("entities serialize")
+}
+
+fn entry(r: &Row) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        seq: r.int("seq")?,
+        at: r.ts("at")?,
+        actor_id: r.opt_uuid("actor_id")?,
+        actor: r.text("actor")?,
+        action: r.text("action")?,
+        entity: r.text("entity")?,
+        entity_id: r.opt_uuid("entity_id")?,
+        before: r.opt_text("before_json")?,
+        after: r.opt_text("after_json")?,
+        prev_hash: r.text("prev_hash")?,
+        hash: r.text("hash")?,
+    })
+}
+
+impl Store {
+    /// The newest audit entries of a workspace, optionally of one entity.
+    pub async fn audit_log(
+        &self,
+        workspace_id: Uuid,
+        entity_id: Option<Uuid>,
+        limit: u32,
+        before_seq: Option<i64>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut args = vec![Val::from(workspace_id)];
+        let mut sql = "SELECT * FROM audit_log WHERE workspace_id = $1".to_owned();
+        if let Some(id) = entity_id {
+            args.push(id.into());
+            sql.push_str(&format!(" AND entity_id = ${}", args.len()));
+        }
+        if let Some(s) = before_seq {
+            args.push(s.into());
+            sql.push_str(&format!(" AND seq < ${}", args.len()));
+        }
+        sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", limit.clamp(1, 1000)));
+        let mut tx = self.pool.read().await?;
+        let rows = tx.all(&sql, &args).await?;
+        tx.commit().await?;
+        rows.iter().map(entry).collect()
+    }
+
+    /// Recomputes the workspace's whole chain and reports the first entry that does not verify.
+    pub async fn verify_audit_chain(&self, workspace_id: Uuid) -> Result<ChainReport, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows =
+            tx.all("SELECT * FROM audit_log WHERE workspace_id = $1 ORDER BY seq", &[workspace_id.into()]).await?;
+        tx.commit().await?;
+        let mut prev = GENESIS.to_owned();
+        let mut expected_seq = 1;
+        let mut report =
+            ChainReport { entries: 0, valid: true, first_bad_seq: None, problem: None, head: prev.clone() };
+        for r in &rows {
+            let e = entry(r)?;
+            report.entries += 1;
+            let problem = if e.seq != expected_seq {
+                Some(format!("entry {expected_seq} is missing (found {} next)", e.seq))
+            } else if e.prev_hash != prev {
+                Some("does not link to the entry before it".to_owned())
+            } else if hash_of(workspace_id, &e) != e.hash {
+                Some("its content does not match its hash: the row was changed".to_owned())
+            } else {
+                None
+            };
+            if let Some(p) = problem {
+                if report.valid {
+                    report.valid = false;
+                    report.first_bad_seq = Some(e.seq);
+                    report.problem = Some(p);
+                }
+            }
+            prev = e.hash.clone();
+            expected_seq = e.seq + 1;
+        }
+        report.head = prev;
+        Ok(report)
+    }
+}

@@ -1,0 +1,251 @@
+//! The one place that knows there are two databases. Everything above this module writes
+//! portable SQL (`$1` placeholders work on both) and binds [`Val`]s; rows come back as
+//! [`Row`]s read by column name. Where SQL must differ, callers ask [`Tx::is_postgres`].
+
+use sqlx::postgres::{PgPool, PgRow};
+use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::{Postgres, Row as _, Sqlite, Transaction};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// A value bound to a statement. Every variant carries its own type, so a NULL is still typed
+/// (PostgreSQL refuses an untyped NULL for a uuid column).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+    Uuid(Option<Uuid>),
+    Date(Option<Date>),
+    Ts(Option<OffsetDateTime>),
+}
+
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::Text(Some(v))
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Self {
+        Val::Text(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Self {
+        Val::Bool(v)
+    }
+}
+impl From<Uuid> for Val {
+    fn from(v: Uuid) -> Self {
+        Val::Uuid(Some(v))
+    }
+}
+impl From<Option<Uuid>> for Val {
+    fn from(v: Option<Uuid>) -> Self {
+        Val::Uuid(v)
+    }
+}
+impl From<Date> for Val {
+    fn from(v: Date) -> Self {
+        Val::Date(Some(v))
+    }
+}
+impl From<Option<Date>> for Val {
+    fn from(v: Option<Date>) -> Self {
+        Val::Date(v)
+    }
+}
+impl From<OffsetDateTime> for Val {
+    fn from(v: OffsetDateTime) -> Self {
+        Val::Ts(Some(v))
+    }
+}
+impl From<Option<OffsetDateTime>> for Val {
+    fn from(v: Option<OffsetDateTime>) -> Self {
+        Val::Ts(v)
+    }
+}
+
+/// The pools of one backend.
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// One transaction on either backend.
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Val::Text(v) => q.bind(v.clone()),
+                Val::Int(v) => q.bind(*v),
+                Val::Bool(v) => q.bind(*v),
+                Val::Uuid(v) => q.bind(*v),
+                Val::Date(v) => q.bind(*v),
+                Val::Ts(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+impl Pool {
+    /// A read transaction (deferred on SQLite: it never blocks writers in WAL mode).
+    pub(crate) async fn read(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`),
+    /// so two writers queue on the busy timeout instead of failing half-way.
+    pub(crate) async fn write(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+}
+
+impl Tx {
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Tx::Postgres(_))
+    }
+
+    pub(crate) async fn exec(&mut self, sql: &str, args: &[Val]) -> Result<u64, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args).execute(&mut **tx).await?.rows_affected(),
+            Tx::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args).execute(&mut **tx).await?.rows_affected(),
+        })
+    }
+
+    pub(crate) async fn all(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Row>, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Row::Sqlite)
+                .collect(),
+            Tx::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
+                .fetch_all(&mut **tx)
+                .await?
+                .into_iter()
+                .map(Row::Postgres)
+                .collect(),
+        })
+    }
+
+    pub(crate) async fn opt(&mut self, sql: &str, args: &[Val]) -> Result<Option<Row>, StoreError> {
+        Ok(match self {
+            Tx::Sqlite(tx) => {
+                bind_all!(sqlx::query::<Sqlite>(sql), args).fetch_optional(&mut **tx).await?.map(Row::Sqlite)
+            }
+            Tx::Postgres(tx) => {
+                bind_all!(sqlx::query::<Postgres>(sql), args).fetch_optional(&mut **tx).await?.map(Row::Postgres)
+            }
+        })
+    }
+
+    /// A single integer (a count, a max).
+    pub(crate) async fn int(&mut self, sql: &str, args: &[Val]) -> Result<i64, StoreError> {
+        let row = self.opt(sql, args).await?.ok_or_else(|| StoreError::Corrupt(format!("no row from: {sql}")))?;
+        row.int_at(0)
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A row from either backend, read by column name.
+pub enum Row {
+    Sqlite(SqliteRow),
+    Postgres(PgRow),
+}
+
+macro_rules! get {
+    ($self:ident, $col:expr, $t:ty) => {
+        match $self {
+            Row::Sqlite(r) => r.try_get::<$t, _>($col),
+            Row::Postgres(r) => r.try_get::<$t, _>($col),
+        }
+        .map_err(|e| StoreError::Corrupt(format!("column {}: {e}", $col)))
+    };
+}
+
+impl Row {
+    pub fn text(&self, col: &str) -> Result<String, StoreError> {
+        get!(self, col, String)
+    }
+    pub fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        get!(self, col, Option<String>)
+    }
+    pub fn int(&self, col: &str) -> Result<i64, StoreError> {
+        get!(self, col, i64)
+    }
+    pub fn int_at(&self, idx: usize) -> Result<i64, StoreError> {
+        get!(self, idx, i64)
+    }
+    pub fn opt_int(&self, col: &str) -> Result<Option<i64>, StoreError> {
+        get!(self, col, Option<i64>)
+    }
+    pub fn bool(&self, col: &str) -> Result<bool, StoreError> {
+        get!(self, col, bool)
+    }
+    pub fn uuid(&self, col: &str) -> Result<Uuid, StoreError> {
+        get!(self, col, Uuid)
+    }
+    pub fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, StoreError> {
+        get!(self, col, Option<Uuid>)
+    }
+    pub fn date(&self, col: &str) -> Result<Date, StoreError> {
+        get!(self, col, Date)
+    }
+    pub fn opt_date(&self, col: &str) -> Result<Option<Date>, StoreError> {
+        get!(self, col, Option<Date>)
+    }
+    pub fn ts(&self, col: &str) -> Result<OffsetDateTime, StoreError> {
+        get!(self, col, OffsetDateTime)
+    }
+    pub fn opt_ts(&self, col: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+        get!(self, col, Option<OffsetDateTime>)
+    }
+    /// A closed enum stored as its text name.
+    pub fn parsed<T: std::str::FromStr<Err = String>>(&self, col: &str) -> Result<T, StoreError> {
+        self.text(col)?.parse().map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
+    }
+    /// A JSON document stored as text.
+    pub fn json<T: serde::de::DeserializeOwned>(&self, col: &str) -> Result<T, StoreError> {
+        serde_json::from_str(&self.text(col)?).map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
+    }
+}

@@ -1,0 +1,204 @@
+//! Rhythm's storage. One [`Store`] over SQLite or PostgreSQL, picked from the URL.
+//!
+//! Every public method is one unit of work in one transaction, and every write appends its
+//! audit row (who, when, what, before/after) to the workspace's hash chain in that same
+//! transaction. Only this crate knows SQL.
+
+mod accounts;
+mod audit;
+mod db;
+mod migrate;
+mod registers;
+mod tables;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use uuid::Uuid;
+
+pub use accounts::{ApiToken, NewToken, Session, TokenScope};
+pub use audit::{AuditEntry, ChainReport};
+pub use db::{Row, Val};
+pub use registers::{ListQuery, Page, SortDir};
+pub use tables::Table;
+
+use db::Pool;
+use rhythm_domain::Invalid;
+
+/// What went wrong in the store, in terms the server can map to a status code.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input broke a rule; each field says why (422).
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// Nothing with that id in this workspace (404). Entries of other workspaces are
+    /// reported exactly like missing ones.
+    #[error("no {} with id {id} in this workspace", kind)]
+    NotFound { kind: String, id: String },
+    /// The change conflicts with the current state (409): stale version, duplicate key.
+    #[error("{0}")]
+    Conflict(String),
+    /// A list query names a filter or sort the register does not have (400).
+    #[error("{0}")]
+    BadQuery(String),
+    /// The database holds something this code cannot read back (500).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// The URL or the database file is not usable (start-up).
+    #[error("{0}")]
+    Config(String),
+    /// The database failed (500).
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    pub(crate) fn not_found(kind: impl std::fmt::Display, id: impl std::fmt::Display) -> Self {
+        StoreError::NotFound { kind: kind.to_string(), id: id.to_string() }
+    }
+}
+
+/// Who is making a change, for authorization upstream and the audit row here.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub workspace_id: Uuid,
+    /// The person, when a person (or a person's token) acts.
+    pub user_id: Option<Uuid>,
+    /// How the audit log names the actor: an e-mail, `token:ci-pipeline`, `system`.
+    pub label: String,
+}
+
+impl Actor {
+    /// The system itself (bootstrap commands, background jobs).
+    pub fn system(workspace_id: Uuid) -> Self {
+        Actor { workspace_id, user_id: None, label: "system".to_owned() }
+    }
+}
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store: a pool on one backend. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// How to open a SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// Create the file if it does not exist (`rhythm demo`, tests, `?mode=rwc` URLs).
+    IfMissing,
+    /// The file must exist: a typo in a path never silently starts an empty database.
+    MustExist,
+}
+
+impl Store {
+    /// Opens the database named by `url` and applies pending migrations.
+    ///
+    /// * `sqlite://path/to/rhythm.db` (add `?mode=rwc` to create it) or `sqlite::memory:` is not
+    ///   accepted: Rhythm's data lives in a file.
+    /// * `postgres://user@host/db` or `postgresql://…`.
+    pub async fn open(url: &str, create: Create) -> Result<Store, StoreError> {
+        let store = if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+            if path.is_empty() || path == ":memory:" {
+                return Err(StoreError::Config("a SQLite URL needs a file path: sqlite://rhythm.db".into()));
+            }
+            let create = create == Create::IfMissing || query.split('&').any(|p| p == "mode=rwc");
+            if !create && !std::path::Path::new(path).exists() {
+                return Err(StoreError::Config(format!(
+                    "the SQLite database {path} does not exist; check the path, or add ?mode=rwc to create it"
+                )));
+            }
+            let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+                .map_err(|e| StoreError::Config(format!("bad SQLite URL: {e}")))?
+                .create_if_missing(create)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(15))
+                .connect_with(opts)
+                .await?;
+            Store { pool: Pool::Sqlite(pool) }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts =
+                PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(15))
+                .connect_with(opts)
+                .await?;
+            Store { pool: Pool::Postgres(pool) }
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL '{}': use sqlite://path/to/rhythm.db or postgres://user@host/db",
+                redact_url(url)
+            )));
+        };
+        migrate::run(&store.pool).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Answers when the database does (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.read().await?;
+        tx.int("SELECT CAST(1 AS BIGINT)", &[]).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A database URL with any password replaced, fit for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(super::redact_url("postgres://app:s3cret@db/rhythm"), "postgres://app:***@db/rhythm");
+        assert_eq!(super::redact_url("postgres://app@db/rhythm"), "postgres://app@db/rhythm");
+        assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}
+
+/// The one place the store makes ids: UUID v7, so new rows sort by time in indexes.
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

@@ -1,0 +1,470 @@
+//! The register operations, written once for every [`Table`] and both backends.
+
+use rhythm_domain::{Invalid, Kind, New, Target};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::micros;
+use crate::db::{Tx, Val};
+use crate::tables::{FilterSql, Table, table_of};
+use crate::{Actor, Store, StoreError, audit, new_id};
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDir {
+    Asc,
+    Desc,
+}
+
+impl SortDir {
+    fn sql(self) -> &'static str {
+        match self {
+            SortDir::Asc => "ASC",
+            SortDir::Desc => "DESC",
+        }
+    }
+}
+
+/// Largest page a list returns.
+pub const MAX_LIMIT: u32 = 500;
+
+/// A list request: filters by name, free-text search, sort and page.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// (filter name, raw value) pairs, all of which must hold.
+    pub filters: Vec<(String, String)>,
+    /// Free text searched in the register's text columns.
+    pub q: Option<String>,
+    /// A sortable field; the register's default when absent.
+    pub sort: Option<String>,
+    pub dir: Option<SortDir>,
+    /// 1 to [`MAX_LIMIT`]; 50 when 0.
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Entries matching the filters, over all pages.
+    pub total: i64,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+fn like_pattern(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+impl Store {
+    /// One page of a register, filtered and sorted.
+    pub async fn list<T: Table>(&self, workspace_id: Uuid, query: &ListQuery) -> Result<Page<T>, StoreError> {
+        let mut args = vec![Val::from(workspace_id)];
+        let mut wheres = vec!["workspace_id = $1".to_owned()];
+        for (name, raw) in &query.filters {
+            let filter = T::FILTERS.iter().find(|f| f.name == name).ok_or_else(|| {
+                StoreError::BadQuery(format!(
+                    "{} cannot be filtered by '{name}'; filters: {}",
+                    T::KIND.plural(),
+                    T::FILTERS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+            let val = (filter.parse)(raw).map_err(|e| StoreError::BadQuery(format!("filter {name}: {e}")))?;
+            let n = args.len() + 1;
+            let clause = match filter.sql {
+                FilterSql::Eq(col) => format!("{col} = ${n}"),
+                FilterSql::Gte(col) => format!("{col} >= ${n}"),
+                FilterSql::Lte(col) => format!("{col} <= ${n}"),
+                FilterSql::Link(rel) => {
+                    format!("id IN (SELECT src_id FROM links WHERE rel = '{rel}' AND dst_id = ${n})")
+                }
+                FilterSql::JsonContains(col) => {
+                    let Val::Text(Some(needle)) = &val else { unreachable!("json filters parse to text") };
+                    args.push(Val::from(like_pattern(needle)));
+                    wheres.push(format!("{col} LIKE ${n} ESCAPE '\\'"));
+                    continue;
+                }
+                FilterSql::Flag(sql) => {
+                    let on = matches!(val, Val::Bool(true));
+                    wheres.push(if on { format!("({sql})") } else { format!("NOT ({sql})") });
+                    continue;
+                }
+                FilterSql::IsNull(col) => {
+                    let is_null = matches!(val, Val::Bool(true));
+                    wheres.push(format!("{col} IS {}NULL", if is_null { "" } else { "NOT " }));
+                    continue;
+                }
+            };
+            args.push(val);
+            wheres.push(clause);
+        }
+        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            if q.chars().count() > 200 {
+                return Err(StoreError::BadQuery("search text is limited to 200 characters".into()));
+            }
+            let n = args.len() + 1;
+            args.push(Val::from(like_pattern(&q.to_lowercase())));
+            let ors: Vec<String> = T::SEARCH.iter().map(|c| format!("lower({c}) LIKE ${n} ESCAPE '\\'")).collect();
+            wheres.push(format!("({})", ors.join(" OR ")));
+        }
+        let (sort_name, default_dir) = T::DEFAULT_SORT;
+        let sort_name = query.sort.as_deref().unwrap_or(sort_name);
+        let sort_sql = T::SORTS.iter().find(|(n, _)| *n == sort_name).map(|(_, s)| *s).ok_or_else(|| {
+            StoreError::BadQuery(format!(
+                "{} cannot be sorted by '{sort_name}'; sorts: {}",
+                T::KIND.plural(),
+                T::SORTS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let dir = query.dir.unwrap_or(default_dir).sql();
+        let limit = match query.limit {
+            0 => 50,
+            n if n > MAX_LIMIT => {
+                return Err(StoreError::BadQuery(format!("limit is at most {MAX_LIMIT}; got {n}")));
+            }
+            n => n,
+        };
+        let offset = i64::try_from(query.offset).map_err(|_| StoreError::BadQuery("offset is too large".into()))?;
+        let where_sql = wheres.join(" AND ");
+        let mut tx = self.pool.read().await?;
+        let total = tx.int(&format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", T::TABLE), &args).await?;
+        let sql = format!(
+            "SELECT * FROM {} WHERE {where_sql} ORDER BY {sort_sql} {dir} NULLS LAST, number {dir} LIMIT {limit} OFFSET {offset}",
+            T::TABLE
+        );
+        let rows = tx.all(&sql, &args).await?;
+        let mut items = rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?;
+        load_links(&mut tx, workspace_id, &mut items).await?;
+        tx.commit().await?;
+        Ok(Page { items, total, limit, offset: query.offset })
+    }
+
+    /// One entry by id. Entries of other workspaces are "not found".
+    pub async fn get<T: Table>(&self, workspace_id: Uuid, id: Uuid) -> Result<T, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let item = fetch::<T>(&mut tx, workspace_id, id).await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// One entry by its human number (`RISK-12` → 12).
+    pub async fn get_by_number<T: Table>(&self, workspace_id: Uuid, number: i64) -> Result<T, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND number = $2", T::TABLE);
+        let row = tx
+            .opt(&sql, &[workspace_id.into(), number.into()])
+            .await?
+            .ok_or_else(|| StoreError::not_found(T::KIND.label(), T::KIND.reference(number)))?;
+        let mut items = vec![T::from_row(&row)?];
+        load_links(&mut tx, workspace_id, &mut items).await?;
+        tx.commit().await?;
+        Ok(items.remove(0))
+    }
+
+    /// Creates an entry: `build` (the domain's `X::create`) gets a fresh id and number.
+    pub async fn create<T: Table>(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        build: impl FnOnce(New) -> Result<T, Invalid>,
+    ) -> Result<T, StoreError> {
+        let now = micros(now);
+        let mut tx = self.pool.write().await?;
+        let item = create_in::<T>(&mut tx, actor, now, build).await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// Changes an entry: `change` (the domain's `x.apply(patch)` or `x.close()`) gets the
+    /// current state. `expected_version`, when given, must match the stored version.
+    pub async fn update<T: Table>(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        now: OffsetDateTime,
+        action: &str,
+        expected_version: Option<i64>,
+        change: impl FnOnce(&T) -> Result<T, Invalid>,
+    ) -> Result<T, StoreError> {
+        let now = micros(now);
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, actor.workspace_id).await?;
+        let current = fetch::<T>(&mut tx, actor.workspace_id, id).await?;
+        if let Some(v) = expected_version {
+            if v != current.version() {
+                return Err(StoreError::Conflict(format!(
+                    "{} changed since version {v} (it is now at version {}): reload it and apply your change again",
+                    T::KIND.reference(current.number()),
+                    current.version()
+                )));
+            }
+        }
+        let next = change(&current)?;
+        check_unique(&mut tx, actor.workspace_id, &next).await?;
+        check_refs(&mut tx, actor.workspace_id, &next).await?;
+        let cols = T::COLUMNS;
+        let sets: Vec<String> = cols.iter().enumerate().skip(2).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE id = $1 AND workspace_id = $2 AND version = ${}",
+            T::TABLE,
+            sets.join(", "),
+            cols.len() + 1
+        );
+        let mut args = next.values();
+        args.push(Val::from(current.version()));
+        let n = tx.exec(&sql, &args).await.map_err(unique_to_conflict)?;
+        if n != 1 {
+            return Err(StoreError::Conflict(format!(
+                "{} changed while saving: try again",
+                T::KIND.reference(current.number())
+            )));
+        }
+        for rel in T::LINKS {
+            let (old, new) = (current.link_ids(rel), next.link_ids(rel));
+            if old != new {
+                tx.exec("DELETE FROM links WHERE rel = $1 AND src_id = $2", &[Val::from(*rel), id.into()]).await?;
+                insert_links(&mut tx, actor.workspace_id, rel, id, &new).await?;
+            }
+        }
+        audit::append(&mut tx, actor, now, action, T::KIND.as_str(), Some(id), Some(&current), Some(&next)).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Ids of `kind` entries that exist in the workspace, of those given.
+    pub async fn existing_ids(&self, workspace_id: Uuid, kind: Kind, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let mut out = Vec::new();
+        for chunk in ids.chunks(200) {
+            let mut args = vec![Val::from(workspace_id)];
+            args.extend(chunk.iter().map(|i| Val::from(*i)));
+            let sql = format!(
+                "SELECT id FROM {} WHERE workspace_id = $1 AND id IN ({})",
+                table_of(kind),
+                placeholders(2, chunk.len())
+            );
+            for row in tx.all(&sql, &args).await? {
+                out.push(row.uuid("id")?);
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// Takes the workspace's write lock and checks that it exists. On PostgreSQL this is a row
+/// lock, so writes of one workspace queue and the audit chain never forks; on SQLite the
+/// `BEGIN IMMEDIATE` already holds the database's write lock.
+pub(crate) async fn lock_workspace(tx: &mut Tx, workspace_id: Uuid) -> Result<(), StoreError> {
+    let sql = if tx.is_postgres() {
+        "SELECT id FROM workspaces WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT id FROM workspaces WHERE id = $1"
+    };
+    tx.opt(sql, &[workspace_id.into()]).await?.ok_or_else(|| StoreError::not_found("workspace", workspace_id))?;
+    Ok(())
+}
+
+pub(crate) async fn create_in<T: Table>(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: OffsetDateTime,
+    build: impl FnOnce(New) -> Result<T, Invalid>,
+) -> Result<T, StoreError> {
+    lock_workspace(tx, actor.workspace_id).await?;
+    let number = tx
+        .int(
+            &format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE workspace_id = $1", T::TABLE),
+            &[actor.workspace_id.into()],
+        )
+        .await?;
+    let item = build(New { id: new_id(), workspace_id: actor.workspace_id, number, now })?;
+    check_unique(tx, actor.workspace_id, &item).await?;
+    check_refs(tx, actor.workspace_id, &item).await?;
+    let sql =
+        format!("INSERT INTO {} ({}) VALUES ({})", T::TABLE, T::COLUMNS.join(", "), placeholders(1, T::COLUMNS.len()));
+    tx.exec(&sql, &item.values()).await.map_err(unique_to_conflict)?;
+    for rel in T::LINKS {
+        insert_links(tx, actor.workspace_id, rel, item.id(), &item.link_ids(rel)).await?;
+    }
+    audit::append(tx, actor, now, "create", T::KIND.as_str(), Some(item.id()), None::<&T>, Some(&item)).await?;
+    Ok(item)
+}
+
+async fn insert_links(tx: &mut Tx, ws: Uuid, rel: &str, src: Uuid, ids: &[Uuid]) -> Result<(), StoreError> {
+    for (pos, dst) in ids.iter().enumerate() {
+        tx.exec(
+            "INSERT INTO links (workspace_id, rel, src_id, dst_id, position) VALUES ($1, $2, $3, $4, $5)",
+            &[ws.into(), rel.into(), src.into(), (*dst).into(), (pos as i64).into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn fetch<T: Table>(tx: &mut Tx, ws: Uuid, id: Uuid) -> Result<T, StoreError> {
+    let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND id = $2", T::TABLE);
+    let row = tx.opt(&sql, &[ws.into(), id.into()]).await?.ok_or_else(|| StoreError::not_found(T::KIND.label(), id))?;
+    let mut items = vec![T::from_row(&row)?];
+    load_links(tx, ws, &mut items).await?;
+    Ok(items.remove(0))
+}
+
+async fn load_links<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<(), StoreError> {
+    if T::LINKS.is_empty() || items.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = items.iter().map(Table::id).collect();
+    for rel in T::LINKS {
+        let mut found: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
+        for chunk in ids.chunks(200) {
+            let mut args = vec![Val::from(ws), Val::from(*rel)];
+            args.extend(chunk.iter().map(|i| Val::from(*i)));
+            let sql = format!(
+                "SELECT src_id, dst_id FROM links WHERE workspace_id = $1 AND rel = $2 AND src_id IN ({}) ORDER BY position",
+                placeholders(3, chunk.len())
+            );
+            for row in tx.all(&sql, &args).await? {
+                found.entry(row.uuid("src_id")?).or_default().push(row.uuid("dst_id")?);
+            }
+        }
+        for item in items.iter_mut() {
+            let v = found.remove(&item.id()).unwrap_or_default();
+            item.set_link_ids(rel, v);
+        }
+    }
+    Ok(())
+}
+
+async fn check_unique<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Result<(), StoreError> {
+    let values = item.values();
+    for (col, field) in T::UNIQUE {
+        let idx = T::COLUMNS.iter().position(|c| c == col).expect("unique column is a column");
+        let sql = format!("SELECT COUNT(*) FROM {} WHERE workspace_id = $1 AND {col} = $2 AND id <> $3", T::TABLE);
+        if tx.int(&sql, &[ws.into(), values[idx].clone(), item.id().into()]).await? > 0 {
+            return Err(Invalid::one(
+                *field,
+                format!("another {} already has this {field}", T::KIND.label().to_lowercase()),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Every reference must point at an entry of the same workspace: an id from another
+/// workspace is refused exactly like one that does not exist.
+async fn check_refs<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Result<(), StoreError> {
+    let mut errors = Vec::new();
+    for r in item.refs() {
+        let (table, what) = match r.target {
+            Target::Register(k) => (table_of(k), k.label().to_lowercase()),
+            Target::User => ("users", "user".to_owned()),
+        };
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE workspace_id = $1 AND id = $2");
+        if tx.int(&sql, &[ws.into(), r.id.into()]).await? == 0 {
+            errors.push(rhythm_domain::FieldError {
+                field: r.field,
+                message: format!("no {what} with id {} in this workspace", r.id),
+            });
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(Invalid(errors).into()) }
+}
+
+fn unique_to_conflict(e: StoreError) -> StoreError {
+    if let StoreError::Db(sqlx::Error::Database(d)) = &e {
+        if d.is_unique_violation() {
+            return StoreError::Conflict(format!("an entry with the same key already exists ({})", d.message()));
+        }
+    }
+    e
+}
+
+impl Store {
+    /// Adds a four-line update to a risk's history.
+    pub async fn add_risk_update(
+        &self,
+        actor: &Actor,
+        risk_id: Uuid,
+        now: OffsetDateTime,
+        input: rhythm_domain::RiskUpdateInput,
+    ) -> Result<rhythm_domain::RiskUpdate, StoreError> {
+        let now = micros(now);
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, actor.workspace_id).await?;
+        let risk = fetch::<rhythm_domain::Risk>(&mut tx, actor.workspace_id, risk_id).await?;
+        let u = rhythm_domain::RiskUpdate::create(input, new_id(), risk.id, actor.user_id, now)?;
+        tx.exec(
+            "INSERT INTO risk_updates (id, workspace_id, risk_id, what, why, doing, closes, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                u.id.into(),
+                actor.workspace_id.into(),
+                u.risk_id.into(),
+                u.what.clone().into(),
+                u.why.clone().into(),
+                u.doing.clone().into(),
+                u.closes.clone().into(),
+                u.author_id.into(),
+                u.created_at.into(),
+            ],
+        )
+        .await?;
+        audit::append(&mut tx, actor, now, "create", "risk_update", Some(u.id), None::<&()>, Some(&u)).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    /// A risk's updates, newest first.
+    pub async fn risk_updates(
+        &self,
+        workspace_id: Uuid,
+        risk_id: Uuid,
+    ) -> Result<Vec<rhythm_domain::RiskUpdate>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .all(
+                "SELECT * FROM risk_updates WHERE workspace_id = $1 AND risk_id = $2 ORDER BY created_at DESC, id DESC",
+                &[workspace_id.into(), risk_id.into()],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok(rhythm_domain::RiskUpdate {
+                    id: r.uuid("id")?,
+                    risk_id: r.uuid("risk_id")?,
+                    what: r.text("what")?,
+                    why: r.text("why")?,
+                    doing: r.text("doing")?,
+                    closes: r.text("closes")?,
+                    author_id: r.opt_uuid("author_id")?,
+                    created_at: r.ts("created_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// Active (not closed) risks counted by (impact, likelihood), for the heat map.
+    pub async fn risk_heatmap(&self, workspace_id: Uuid) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .all(
+                "SELECT impact, likelihood, COUNT(*) AS n FROM risks WHERE workspace_id = $1 AND status <> 'closed' GROUP BY impact, likelihood",
+                &[workspace_id.into()],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(|r| Ok((r.int("impact")?, r.int("likelihood")?, r.int("n")?))).collect()
+    }
+}

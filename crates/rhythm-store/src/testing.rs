@@ -1,0 +1,82 @@
+//! Real databases for tests: a fresh SQLite file or a fresh PostgreSQL database per test.
+//! There is no fake store. PostgreSQL comes from `RHYTHM_TEST_PG_URL` (an admin URL; default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); when it cannot be reached the test fails.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::{Backend, Create, Store};
+
+/// A database that lives as long as the value: the SQLite file is deleted and the
+/// PostgreSQL database dropped on drop.
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("RHYTHM_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("rhythm.db").display());
+                let store = Store::open(&url, Create::IfMissing).await.expect("open SQLite");
+                TestDb { store, url, _dir: Some(dir), pg: None }
+            }
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let name = format!(
+                    "rhythm_t_{}_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed),
+                    uuid::Uuid::new_v4().simple()
+                );
+                let mut conn = admin_connection(&admin).await;
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("CREATE DATABASE");
+                let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+                let url = format!("{base}/{name}");
+                let store = Store::open(&url, Create::MustExist).await.expect("open PostgreSQL");
+                TestDb { store, url, _dir: None, pg: Some((admin, name)) }
+            }
+        }
+    }
+}
+
+async fn admin_connection(url: &str) -> sqlx::postgres::PgConnection {
+    use sqlx::Connection;
+    sqlx::postgres::PgConnection::connect(url).await.unwrap_or_else(|e| {
+        panic!(
+            "PostgreSQL is required for this test and is not reachable at {} ({e}). \
+             Start it or set RHYTHM_TEST_PG_URL; scripts/test.sh does both.",
+            crate::redact_url(url)
+        )
+    })
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            let store = self.store.clone();
+            // Drop runs outside any runtime guarantee: use a thread with its own runtime.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                rt.block_on(async move {
+                    store.close().await;
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::postgres::PgConnection::connect(&admin).await {
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Store conformance suite: every test runs on SQLite and on PostgreSQL.
+
+mod audit;
+mod registers;
+
+use rhythm_domain::Role;
+use rhythm_store::testing::TestDb;
+use rhythm_store::{Actor, Backend, Store};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// Runs one async test body on both backends.
+macro_rules! both {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $body(crate::Fixture::new(rhythm_store::Backend::Sqlite).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $body(crate::Fixture::new(rhythm_store::Backend::Postgres).await).await;
+            }
+        }
+    };
+}
+pub(crate) use both;
+
+/// A fresh database with one workspace and its CISO.
+pub struct Fixture {
+    pub db: TestDb,
+    pub actor: Actor,
+    pub now: OffsetDateTime,
+}
+
+impl Fixture {
+    pub async fn new(backend: Backend) -> Fixture {
+        let db = TestDb::new(backend).await;
+        let now = datetime!(2026-03-02 09:30:00.123456 UTC);
+        let ws = db.store.create_workspace("Acme", now).await.unwrap();
+        let system = Actor::system(ws.id);
+        let ciso =
+            db.store.create_user(&system, "ciso@acme.example", "Casey Ciso", Role::Ciso, None, now).await.unwrap();
+        let actor = Actor { workspace_id: ws.id, user_id: Some(ciso.id), label: ciso.email.clone() };
+        Fixture { db, actor, now }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.db.store
+    }
+
+    /// A second workspace, for isolation tests.
+    pub async fn other_workspace(&self) -> Actor {
+        let ws = self.store().create_workspace("Other Co", self.now).await.unwrap();
+        Actor { workspace_id: ws.id, user_id: None, label: "other".into() }
+    }
+}

@@ -1,0 +1,306 @@
+//! Register commands (`rhythm risk list`, `rhythm release add`, …) that talk to a Rhythm
+//! server over its API with a token, for people at a terminal and for CI pipelines.
+
+use std::io::Read;
+use std::time::Duration;
+
+use rhythm_domain::Kind;
+use serde_json::{Map, Value};
+
+use crate::Failure;
+use crate::args::{Action, Format, RegisterArgs};
+use crate::output::{csv, table, write_out};
+
+/// Columns a list shows per register (after the reference).
+fn columns(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Risk => &["score", "status", "due_date", "statement"],
+        Kind::System => &["name", "owner_team", "tier", "status"],
+        Kind::BacklogItem => &["kind", "status", "external_key", "title"],
+        Kind::Initiative => &["status", "target_quarter", "name"],
+        Kind::Epic => &["status", "name"],
+        Kind::Release => &["planned_date", "shipped_date", "status", "name"],
+        Kind::Incident => &["severity", "started_at", "resolved_at", "title"],
+        Kind::AuditFinding => &["framework", "control_ref", "severity", "opened_on", "closed_on", "title"],
+        Kind::Vendor => &["data_tier", "status", "name"],
+    }
+}
+
+struct Api {
+    base: String,
+    token: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Api {
+    fn new(server: Option<String>, token: Option<String>) -> Result<Api, Failure> {
+        let base = server
+            .ok_or_else(|| Failure::error("no server: pass --server URL or set RHYTHM_SERVER"))?
+            .trim_end_matches('/')
+            .to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(Failure::error(format!("--server must be an http:// or https:// URL; got '{base}'")));
+        }
+        let token = token.ok_or_else(|| {
+            Failure::error("no token: set RHYTHM_TOKEN (or pass --token); create one with `rhythm token create`")
+        })?;
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("rhythm-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Failure::error(e.to_string()))?;
+        Ok(Api { base, token, http })
+    }
+
+    fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
+        let url = format!("{}{path}", self.base);
+        let mut req = self.http.request(method, &url).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().map_err(|e| Failure::error(format!("cannot reach {}: {e}", self.base)))?;
+        let status = resp.status();
+        let text = resp.text().map_err(|e| Failure::error(format!("reading the answer failed: {e}")))?;
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.chars().take(500).collect()));
+        if status.is_success() {
+            return Ok(json);
+        }
+        let mut msg =
+            json.get("detail").and_then(Value::as_str).map_or_else(|| format!("{status}: {json}"), str::to_owned);
+        if let Some(errors) = json.get("errors").and_then(Value::as_array) {
+            for e in errors {
+                msg.push_str(&format!(
+                    "\n  {}: {}",
+                    e.get("field").and_then(Value::as_str).unwrap_or("?"),
+                    e.get("message").and_then(Value::as_str).unwrap_or("?")
+                ));
+            }
+        }
+        Err(match status.as_u16() {
+            403 | 404 | 409 | 422 => Failure::refused(msg),
+            _ => Failure::error(msg),
+        })
+    }
+}
+
+/// `k=v` → JSON: numbers, booleans, null, lists and objects are taken as JSON; anything else
+/// is a string.
+fn parse_set(pairs: &[String]) -> Result<Map<String, Value>, Failure> {
+    let mut m = Map::new();
+    for p in pairs {
+        let (k, v) = p.split_once('=').ok_or_else(|| Failure::error(format!("--set needs FIELD=VALUE; got '{p}'")))?;
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(Failure::error(format!("--set needs a field name; got '{p}'")));
+        }
+        let value = match serde_json::from_str::<Value>(v) {
+            Ok(j) if !j.is_string() => j,
+            _ => Value::String(v.to_owned()),
+        };
+        m.insert(k.to_owned(), value);
+    }
+    Ok(m)
+}
+
+fn read_json(arg: &str) -> Result<Map<String, Value>, Failure> {
+    let text = if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| Failure::error(format!("cannot read standard input: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(arg).map_err(|e| Failure::error(format!("cannot read {arg}: {e}")))?
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(Failure::error(format!("{arg}: the JSON must be an object of fields"))),
+        Err(e) => Err(Failure::error(format!("{arg}: not valid JSON ({e})"))),
+    }
+}
+
+fn body_of(set: &[String], json: Option<&str>) -> Result<Value, Failure> {
+    let mut m = match json {
+        Some(j) => read_json(j)?,
+        None => Map::new(),
+    };
+    m.extend(parse_set(set)?);
+    if m.is_empty() {
+        return Err(Failure::error("give the fields with --set FIELD=VALUE or --json FILE"));
+    }
+    Ok(Value::Object(m))
+}
+
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.lines().next().unwrap_or("").to_owned(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn reference(kind: Kind, v: &Value) -> String {
+    kind.reference(v.get("number").and_then(Value::as_i64).unwrap_or(0))
+}
+
+fn id_path(kind: Kind, id: &str) -> String {
+    let encoded: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    format!("/api/v1/{}/{encoded}", kind.plural())
+}
+
+fn print_entry(kind: Kind, v: &Value, format: Format) -> Result<(), Failure> {
+    match format {
+        Format::Json => write_out(&format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default())),
+        Format::Csv => {
+            let obj = v.as_object().cloned().unwrap_or_default();
+            let headers: Vec<&str> = obj.keys().map(String::as_str).collect();
+            let row: Vec<String> = obj.values().map(|x| cell(Some(x))).collect();
+            write_out(&csv(&headers, &[row])?)
+        }
+        Format::Table => {
+            let mut s = format!("{}\n", reference(kind, v));
+            if let Some(obj) = v.as_object() {
+                let width = obj.keys().map(String::len).max().unwrap_or(0);
+                for (k, x) in obj {
+                    let shown = match x {
+                        Value::String(s) => s.clone(),
+                        Value::Null => "—".to_owned(),
+                        other => other.to_string(),
+                    };
+                    s.push_str(&format!("  {k:<width$}  {shown}\n"));
+                }
+            }
+            write_out(&s)
+        }
+    }
+}
+
+pub fn run(kind: Kind, a: RegisterArgs) -> Result<(), Failure> {
+    let api = Api::new(a.conn.server, a.conn.token)?;
+    let format = a.conn.format;
+    match a.action {
+        Action::List { filters, q, sort, limit, offset, all } => {
+            let mut params: Vec<(String, String)> = Vec::new();
+            for f in &filters {
+                let (k, v) =
+                    f.split_once('=').ok_or_else(|| Failure::error(format!("--filter needs NAME=VALUE; got '{f}'")))?;
+                params.push((k.to_owned(), v.to_owned()));
+            }
+            if let Some(q) = q {
+                params.push(("q".into(), q));
+            }
+            if let Some(s) = sort {
+                params.push(("sort".into(), s));
+            }
+            let mut items = Vec::new();
+            let mut offset = offset;
+            let total = loop {
+                let mut p = params.clone();
+                p.push(("limit".into(), limit.to_string()));
+                p.push(("offset".into(), offset.to_string()));
+                let qs = serde_urlencoded::to_string(&p).map_err(|e| Failure::error(e.to_string()))?;
+                let page = api.send(reqwest::Method::GET, &format!("/api/v1/{}?{qs}", kind.plural()), None)?;
+                let got = page.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+                let total = page.get("total").and_then(Value::as_u64).unwrap_or(0);
+                offset += got.len() as u64;
+                let empty = got.is_empty();
+                items.extend(got);
+                if !all || empty || offset >= total {
+                    break total;
+                }
+            };
+            let cols = columns(kind);
+            match format {
+                Format::Json => {
+                    write_out(&format!("{}\n", serde_json::to_string_pretty(&Value::Array(items)).unwrap_or_default()))
+                }
+                Format::Table | Format::Csv => {
+                    let mut headers = vec!["ref"];
+                    headers.extend_from_slice(cols);
+                    if format == Format::Csv {
+                        headers.push("id");
+                    }
+                    let rows: Vec<Vec<String>> = items
+                        .iter()
+                        .map(|v| {
+                            let mut r = vec![reference(kind, v)];
+                            r.extend(cols.iter().map(|c| {
+                                let s = cell(v.get(*c));
+                                if format == Format::Table && s.chars().count() > 80 {
+                                    format!("{}…", s.chars().take(79).collect::<String>())
+                                } else {
+                                    s
+                                }
+                            }));
+                            if format == Format::Csv {
+                                r.push(cell(v.get("id")));
+                            }
+                            r
+                        })
+                        .collect();
+                    if format == Format::Csv {
+                        write_out(&csv(&headers, &rows)?)
+                    } else {
+                        write_out(&table(&headers, &rows))?;
+                        eprintln!("{} of {total}", items.len());
+                        Ok(())
+                    }
+                }
+            }
+        }
+        Action::Show { id } => {
+            let v = api.send(reqwest::Method::GET, &id_path(kind, &id), None)?;
+            print_entry(kind, &v, format)
+        }
+        Action::Add { set, json } => {
+            let body = body_of(&set, json.as_deref())?;
+            let v = api.send(reqwest::Method::POST, &format!("/api/v1/{}", kind.plural()), Some(&body))?;
+            if format == Format::Table {
+                eprintln!("Created {}.", reference(kind, &v));
+            }
+            print_entry(kind, &v, format)
+        }
+        Action::Update { id, set, json } => {
+            let body = body_of(&set, json.as_deref())?;
+            let v = api.send(reqwest::Method::PATCH, &id_path(kind, &id), Some(&body))?;
+            print_entry(kind, &v, format)
+        }
+        Action::Close { id } => {
+            let v = api.send(
+                reqwest::Method::POST,
+                &format!("{}/close", id_path(kind, &id)),
+                Some(&Value::Object(Map::new())),
+            )?;
+            print_entry(kind, &v, format)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_values_are_json_when_they_look_like_json() {
+        let m = parse_set(&[
+            "impact=4".into(),
+            "statement=Data could leak".into(),
+            "tags=[\"legal\"]".into(),
+            "owner_id=null".into(),
+            "when=2026-01-01".into(),
+        ])
+        .unwrap();
+        assert_eq!(m["impact"], 4);
+        assert_eq!(m["statement"], "Data could leak");
+        assert_eq!(m["tags"][0], "legal");
+        assert!(m["owner_id"].is_null());
+        assert_eq!(m["when"], "2026-01-01");
+        assert!(parse_set(&["novalue".into()]).is_err());
+    }
+
+    #[test]
+    fn ids_cannot_escape_the_register_path() {
+        assert_eq!(id_path(Kind::Risk, "../../users"), "/api/v1/risks/users");
+        assert_eq!(id_path(Kind::Risk, "RISK-12"), "/api/v1/risks/RISK-12");
+    }
+}

@@ -1,0 +1,4 @@
+//! The rhythm binary's library side: demo data and its seeding, shared by the CLI and tests.
+
+pub mod demo_data;
+pub mod seed;

@@ -1,0 +1,66 @@
+//! `rhythm`: the server, the demo, bootstrap commands and a CLI for CI pipelines.
+//!
+//! Exit codes: 0 ok, 1 not found or refused (a rule said no), 2 error.
+
+mod admin;
+mod args;
+mod client;
+mod output;
+mod server;
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use args::{Cli, Command};
+
+/// An error with the exit code it deserves.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// Exit 1: the answer is no (not found, forbidden, invalid, conflict).
+    pub fn refused(message: impl Into<String>) -> Self {
+        Failure { code: 1, message: message.into() }
+    }
+    /// Exit 2: something is broken (usage, network, server error).
+    pub fn error(message: impl Into<String>) -> Self {
+        Failure { code: 2, message: message.into() }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::error(format!("{e:#}"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(a) => server::serve(a),
+        Command::Demo(a) => server::demo(a),
+        Command::Admin(a) => admin::run(a),
+        Command::Token(a) => admin::token(a),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "rhythm", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Register(rc) => {
+            let (kind, a) = rc.split();
+            client::run(kind, a)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprintln!("rhythm: {}", f.message);
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Writes the generated demo company into a store, through the same units of work the API
+//! uses (so every demo row is validated and audited like a real one).
+
+use std::collections::HashMap;
+
+use rhythm_domain::{
+    AuditFinding, BacklogItem, BacklogItemPatch, Epic, Incident, Initiative, ItemStatus, Release, Risk, RiskPatch,
+    RiskStatus, Role, System, Vendor,
+};
+use rhythm_store::{Actor, Store, StoreError};
+use time::Date;
+use uuid::Uuid;
+
+use crate::demo_data::{self, DemoData};
+
+/// Who can sign in to the demo.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// What the seeding made.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub workspace_id: Uuid,
+    pub accounts: Vec<DemoAccount>,
+    pub counts: HashMap<&'static str, usize>,
+}
+
+/// Creates the demo workspace. `password_hash` is set on every demo account.
+pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -> Result<Seeded, StoreError> {
+    let d: DemoData = demo_data::generate(seed, anchor);
+    let ws = store.create_workspace(&d.workspace_name, d.workspace_created).await?;
+    let system = Actor::system(ws.id);
+    let mut users = Vec::new();
+    let mut actors = Vec::new();
+    for u in &d.users {
+        let user = store
+            .create_user(&system, &u.email, &u.name, u.role, Some(password_hash.to_owned()), d.workspace_created)
+            .await?;
+        actors.push(Actor { workspace_id: ws.id, user_id: Some(user.id), label: user.email.clone() });
+        users.push(user);
+    }
+    let ciso = actors[0].clone();
+    let cto = actors[1].clone();
+    let actor_of =
+        |i: Option<usize>, default: &Actor| i.and_then(|i| actors.get(i)).cloned().unwrap_or_else(|| default.clone());
+
+    let mut systems = Vec::new();
+    for (input, at) in &d.systems {
+        let input = input.clone();
+        systems.push(store.create(&cto, *at, |n| System::create(input, n)).await?.id);
+    }
+    let mut initiatives = Vec::new();
+    for (input, at) in &d.initiatives {
+        let input = input.clone();
+        initiatives.push(store.create(&cto, *at, |n| Initiative::create(input, n)).await?.id);
+    }
+    let mut epics = Vec::new();
+    for e in &d.epics {
+        let mut input = e.input.clone();
+        input.initiative_id = e.initiative.map(|i| initiatives[i]);
+        epics.push(store.create(&cto, e.created, |n| Epic::create(input, n)).await?.id);
+    }
+    let mut items = Vec::new();
+    for it in &d.items {
+        let mut input = it.input.clone();
+        input.epic_id = it.epic.map(|i| epics[i]);
+        input.system_id = it.system.map(|i| systems[i]);
+        input.assignee_id = it.assignee.map(|i| users[i].id);
+        let done = it.done.filter(|_| input.status == Some(ItemStatus::Done));
+        if done.is_some() {
+            input.status = Some(ItemStatus::InProgress);
+        }
+        let actor = actor_of(it.assignee, &cto);
+        let created = store.create(&actor, it.created, |n| BacklogItem::create(input, n)).await?;
+        if let Some(at) = done {
+            let patch = BacklogItemPatch { status: Some(ItemStatus::Done), ..Default::default() };
+            store.update::<BacklogItem>(&actor, created.id, at, "update", None, |x| x.apply(patch, at)).await?;
+        }
+        items.push(created.id);
+    }
+    for r in &d.risks {
+        let mut input = r.input.clone();
+        input.owner_id = r.owner.map(|i| users[i].id);
+        input.system_ids = r.systems.iter().map(|i| systems[*i]).collect();
+        input.backlog_item_ids = r.backlog_items.iter().map(|i| items[*i]).collect();
+        let closed = r.closed.filter(|_| input.status == Some(RiskStatus::Closed));
+        if closed.is_some() {
+            input.status = Some(RiskStatus::Mitigating);
+        }
+        let actor = actor_of(r.owner, &ciso);
+        let risk = store.create(&actor, r.created, |n| Risk::create(input, n)).await?;
+        for (at, u) in &r.updates {
+            store.add_risk_update(&actor, risk.id, *at, u.clone()).await?;
+        }
+        if let Some(at) = closed {
+            let patch = RiskPatch { status: Some(RiskStatus::Closed), ..Default::default() };
+            store.update::<Risk>(&actor, risk.id, at, "close", None, |x| x.apply(patch, at)).await?;
+        }
+    }
+    for rel in &d.releases {
+        let mut input = rel.input.clone();
+        input.system_id = rel.system.map(|i| systems[i]);
+        store.create(&cto, rel.created, |n| Release::create(input, n)).await?;
+    }
+    for inc in &d.incidents {
+        let mut input = inc.input.clone();
+        input.system_ids = inc.systems.iter().map(|i| systems[*i]).collect();
+        store.create(&ciso, inc.created, |n| Incident::create(input, n)).await?;
+    }
+    let mut findings = Vec::new();
+    for af in &d.audit_findings {
+        let mut input = af.input.clone();
+        input.repeat_of = af.repeat_of.map(|i| findings[i]);
+        findings.push(store.create(&ciso, af.created, |n| AuditFinding::create(input, n)).await?.id);
+    }
+    for (input, at) in &d.vendors {
+        let input = input.clone();
+        store.create(&cto, *at, |n| Vendor::create(input, n)).await?;
+    }
+    let counts = HashMap::from([
+        ("users", d.users.len()),
+        ("systems", d.systems.len()),
+        ("initiatives", d.initiatives.len()),
+        ("epics", d.epics.len()),
+        ("backlog items", d.items.len()),
+        ("risks", d.risks.len()),
+        ("releases", d.releases.len()),
+        ("incidents", d.incidents.len()),
+        ("audit findings", d.audit_findings.len()),
+        ("vendors", d.vendors.len()),
+    ]);
+    let accounts =
+        d.users.iter().map(|u| DemoAccount { email: u.email.clone(), name: u.name.clone(), role: u.role }).collect();
+    Ok(Seeded { workspace_id: ws.id, accounts, counts })
+}
