@@ -128,13 +128,13 @@ impl Default for DataTier {
 
 impl Default for WorkKind {
     fn default() -> Self {
-        WorkKind::Feature
+        Self::ALL[0]
     }
 }
 
 impl Default for Stage {
     fn default() -> Self {
-        Stage::Development
+        Self::ALL[1]
     }
 }
 

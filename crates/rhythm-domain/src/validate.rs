@@ -86,10 +86,10 @@ impl Check {
         let mut last: Option<(&str, OffsetDateTime)> = None;
         for (name, t) in times {
             if let Some(t) = t {
-                if let Some((prev_name, prev)) = last {
-                    if *t < prev {
-                        self.fail(*name, format!("must not be before {prev_name}"));
-                    }
+                if let Some((prev_name, prev)) = last
+                    && *t < prev
+                {
+                    self.fail(*name, format!("must not be before {prev_name}"));
                 }
                 last = Some((name, *t));
             }
@@ -97,10 +97,10 @@ impl Check {
     }
 
     pub fn date_not_before(&mut self, field: &str, value: Option<Date>, floor: Date, floor_name: &str) {
-        if let Some(v) = value {
-            if v < floor {
-                self.fail(field, format!("must not be before {floor_name} ({floor})"));
-            }
+        if let Some(v) = value
+            && v < floor
+        {
+            self.fail(field, format!("must not be before {floor_name} ({floor})"));
         }
     }
 

@@ -80,7 +80,13 @@ pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let app = Router::new()
         .merge(api)
-        .route("/api/openapi.json", get(move || openapi(doc_json.clone())))
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc_json.clone();
+                async move { openapi(&doc) }
+            }),
+        )
         .route("/api/docs", get(web::api_docs::page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -102,8 +108,8 @@ pub fn app(state: AppState) -> Router {
     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
-async fn openapi(doc: Arc<String>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], doc.as_str().to_owned()).into_response()
+fn openapi(doc: &str) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], doc.to_owned()).into_response()
 }
 
 async fn healthz() -> &'static str {

@@ -208,14 +208,14 @@ impl Store {
             } else {
                 None
             };
-            if let Some(p) = problem {
-                if report.valid {
-                    report.valid = false;
-                    report.first_bad_seq = Some(e.seq);
-                    report.problem = Some(p);
-                }
+            if let Some(p) = problem
+                && report.valid
+            {
+                report.valid = false;
+                report.first_bad_seq = Some(e.seq);
+                report.problem = Some(p);
             }
-            prev = e.hash.clone();
+            prev.clone_from(&e.hash);
             expected_seq = e.seq + 1;
         }
         report.head = prev;

@@ -198,14 +198,14 @@ impl Store {
         let mut tx = self.pool.write().await?;
         lock_workspace(&mut tx, actor.workspace_id).await?;
         let current = fetch::<T>(&mut tx, actor.workspace_id, id).await?;
-        if let Some(v) = expected_version {
-            if v != current.version() {
-                return Err(StoreError::Conflict(format!(
-                    "{} changed since version {v} (it is now at version {}): reload it and apply your change again",
-                    T::KIND.reference(current.number()),
-                    current.version()
-                )));
-            }
+        if let Some(v) = expected_version
+            && v != current.version()
+        {
+            return Err(StoreError::Conflict(format!(
+                "{} changed since version {v} (it is now at version {}): reload it and apply your change again",
+                T::KIND.reference(current.number()),
+                current.version()
+            )));
         }
         let next = change(&current)?;
         check_unique(&mut tx, actor.workspace_id, &next).await?;
@@ -381,10 +381,10 @@ async fn check_refs<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Result<(), Sto
 }
 
 fn unique_to_conflict(e: StoreError) -> StoreError {
-    if let StoreError::Db(sqlx::Error::Database(d)) = &e {
-        if d.is_unique_violation() {
-            return StoreError::Conflict(format!("an entry with the same key already exists ({})", d.message()));
-        }
+    if let StoreError::Db(sqlx::Error::Database(d)) = &e
+        && d.is_unique_violation()
+    {
+        return StoreError::Conflict(format!("an entry with the same key already exists ({})", d.message()));
     }
     e
 }

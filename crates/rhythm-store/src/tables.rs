@@ -74,6 +74,7 @@ fn p_uuid(s: &str) -> Result<Val, String> {
 fn p_int(s: &str) -> Result<Val, String> {
     s.trim().parse::<i64>().map(Val::from).map_err(|_| format!("'{s}' is not a whole number"))
 }
+#[allow(clippy::unnecessary_wraps)] // every parser has the same signature
 fn p_text(s: &str) -> Result<Val, String> {
     Ok(Val::from(s.trim()))
 }
@@ -92,6 +93,7 @@ fn p_enum<T: std::str::FromStr<Err = String> + std::fmt::Display>(s: &str) -> Re
     s.parse::<T>().map(|v| Val::from(v.to_string()))
 }
 /// A JSON-quoted needle, so `tag=legal` does not match `legal-hold`.
+#[allow(clippy::unnecessary_wraps)] // every parser has the same signature
 fn p_json_str(s: &str) -> Result<Val, String> {
     Ok(Val::from(serde_json::to_string(s.trim()).unwrap_or_default()))
 }

@@ -45,7 +45,7 @@ impl Api {
             Failure::error("no token: set RHYTHM_TOKEN (or pass --token); create one with `rhythm token create`")
         })?;
         let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(60))
+            .timeout(Duration::from_mins(1))
             .user_agent(concat!("rhythm-cli/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Failure::error(e.to_string()))?;

@@ -50,7 +50,8 @@ async fn run_server(store: Store, config: Config, listen: std::net::SocketAddr) 
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Failure::error(format!("cannot listen on {listen}: {e}")))?;
-    tracing::info!(address = %listen, backend = ?store.backend(), "Rhythm is serving");
+    let bound = listener.local_addr().map_err(|e| Failure::error(e.to_string()))?;
+    tracing::info!(address = %bound, backend = ?store.backend(), "Rhythm is serving");
     let state = AppState::new(store.clone(), config);
     rhythm_server::serve(listener, state, shutdown_signal())
         .await

@@ -109,10 +109,10 @@ impl Initiative {
         c.name("name", &self.name, 200);
         c.required_text("business_goal", &self.business_goal, 2000);
         c.text("reduces_or_enables", &self.reduces_or_enables, 2000);
-        if let Some(q) = &self.target_quarter {
-            if !is_quarter(q) {
-                c.fail("target_quarter", format!("'{q}' is not a quarter like 2026-Q3"));
-            }
+        if let Some(q) = &self.target_quarter
+            && !is_quarter(q)
+        {
+            c.fail("target_quarter", format!("'{q}' is not a quarter like 2026-Q3"));
         }
         c.finish()
     }

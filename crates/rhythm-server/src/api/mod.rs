@@ -122,3 +122,27 @@ pub fn openapi_json() -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    /// The committed `openapi.json` is what the handlers generate. To refresh it after an API
+    /// change: `RHYTHM_UPDATE_OPENAPI=1 cargo test -p rhythm-server openapi_document`.
+    #[test]
+    fn openapi_document_is_committed_and_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.json");
+        let generated = super::openapi_json();
+        if std::env::var_os("RHYTHM_UPDATE_OPENAPI").is_some() {
+            std::fs::write(path, &generated).expect("write openapi.json");
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "openapi.json is out of date: run RHYTHM_UPDATE_OPENAPI=1 cargo test -p rhythm-server openapi_document"
+        );
+        let doc: serde_json::Value = serde_json::from_str(&generated).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        // Every list documents its register's filters.
+        let params = doc["paths"]["/api/v1/risks"]["get"]["parameters"].as_array().unwrap();
+        assert!(params.iter().any(|p| p["name"] == "owner"));
+    }
+}

@@ -261,7 +261,8 @@ fn filters_of<T: Table>() -> Vec<Parameter> {
 
 /// Adds each register's filters, taken from its table definition, to its list operation.
 pub fn document_filters(doc: &mut utoipa::openapi::OpenApi) {
-    let per_path: [(&str, Vec<Parameter>, &[(&str, &str)]); 9] = [
+    type Sorts = &'static [(&'static str, &'static str)];
+    let per_path: [(&str, Vec<Parameter>, Sorts); 9] = [
         ("/api/v1/systems", filters_of::<System>(), System::SORTS),
         ("/api/v1/risks", filters_of::<Risk>(), Risk::SORTS),
         ("/api/v1/backlog-items", filters_of::<BacklogItem>(), BacklogItem::SORTS),

@@ -22,7 +22,7 @@ use crate::auth::{
 
 /// Failed sign-ins allowed per e-mail address in [`WINDOW`].
 const MAX_FAILURES: u32 = 10;
-const WINDOW: Duration = Duration::from_secs(15 * 60);
+const WINDOW: Duration = Duration::from_mins(15);
 
 /// Counts failed sign-ins per address (per instance; a determined attacker spread over many
 /// instances still pays Argon2id for every guess).

@@ -240,7 +240,7 @@ fn control(
                 select id=(id) name=(f.name) multiple size="6" aria-describedby=[described] aria-invalid=[invalid] {
                     @for (cid, label) in choice_key(&f.kind).and_then(|k| choices.get(k)).map(Vec::as_slice).unwrap_or(&[]) {
                         @let v = cid.to_string();
-                        option value=(v) selected[vals.iter().any(|x| *x == v)] { (label) }
+                        option value=(v) selected[vals.contains(&v)] { (label) }
                     }
                 }
             }

@@ -392,7 +392,7 @@ fn sort_header(
     if !sorts.contains(&name) {
         return html! { (label) };
     }
-    let state = (current == name).then(|| if desc { "descending" } else { "ascending" });
+    let state = (current == name).then_some(if desc { "descending" } else { "ascending" });
     html! {
         a class="sort" href=(link(name)) aria-sort=[state] {
             (label)
@@ -556,13 +556,12 @@ async fn detail(
 fn close_label(kind: Kind) -> &'static str {
     match kind {
         Kind::Risk => "Close risk",
-        Kind::BacklogItem => "Mark done",
+        Kind::BacklogItem | Kind::Initiative | Kind::Epic => "Mark done",
         Kind::Release => "Cancel release",
         Kind::Incident => "Resolve",
         Kind::System => "Retire",
         Kind::Vendor => "Offboard",
         Kind::AuditFinding => "Close finding",
-        Kind::Initiative | Kind::Epic => "Mark done",
     }
 }
 

@@ -1,0 +1,226 @@
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use rhythm_store::Backend;
+use rhythm_store::testing::TestDb;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rhythm");
+
+fn rhythm(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_remove("RHYTHM_SERVER").env_remove("RHYTHM_TOKEN").env_remove("RHYTHM_DB").env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run rhythm");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// `rhythm serve` in the background, stopped on drop.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Served {
+    fn start(db: &str) -> Served {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "--log-json"])
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start rhythm serve");
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    if v["fields"]["message"] == "Rhythm is serving" {
+                        let _ = tx.send(v["fields"]["address"].as_str().unwrap_or("").to_owned());
+                    }
+                }
+            }
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(30)).expect("rhythm serve did not report its address");
+        Served { child, url: format!("http://{addr}") }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token(db: &str, email: &str, scope: &str) -> String {
+    let o = rhythm(&["token", "create", "--db", db, "--user", email, "--scope", scope, "--format", "json"], &[], None);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "token create failed: {err}");
+    let v: Value = serde_json::from_str(&out).expect("token create --format json prints JSON");
+    assert_eq!(v["scope"], scope);
+    let t = v["token"].as_str().unwrap().to_owned();
+    assert!(t.starts_with("rhy_"));
+    t
+}
+
+fn full_cycle(db: &str) {
+    // Bootstrap: the first admin, password from stdin; a short one is refused with exit 1.
+    let o = rhythm(
+        &["admin", "create-user", "--db", db, "--email", "ciso@acme.example", "--role", "ciso", "--password-stdin"],
+        &[],
+        Some("too short\n"),
+    );
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(text(&o).1.contains("at least 12"), "{:?}", text(&o));
+    let o = rhythm(
+        &["admin", "create-user", "--db", db, "--email", "ciso@acme.example", "--role", "ciso", "--password-stdin"],
+        &[],
+        Some("a long enough passphrase\n"),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = rhythm(
+        &["admin", "create-user", "--db", db, "--email", "viewer@acme.example", "--role", "viewer", "--password-stdin"],
+        &[],
+        Some("another long passphrase\n"),
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    // A viewer cannot hold a write token.
+    let o = rhythm(&["token", "create", "--db", db, "--user", "viewer@acme.example", "--scope", "write"], &[], None);
+    assert_eq!(o.status.code(), Some(1));
+    let write = token(db, "ciso@acme.example", "write");
+    let read = token(db, "viewer@acme.example", "read");
+
+    let server = Served::start(db);
+    let env = [("RHYTHM_SERVER", server.url.as_str()), ("RHYTHM_TOKEN", write.as_str())];
+    let o = rhythm(
+        &[
+            "risk",
+            "add",
+            "--set",
+            "statement=Backups of the ledger are not restore-tested.",
+            "--set",
+            "impact=4",
+            "--set",
+            "likelihood=3",
+            "--set",
+            "found_stage=production",
+            "--set",
+            "tags=[\"customer-harm\"]",
+        ],
+        &env,
+        None,
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("Created RISK-1"), "{err}");
+    assert!(out.contains("score") && out.contains("12"), "{out}");
+
+    let o = rhythm(&["risk", "list", "--format", "csv"], &env, None);
+    let (out, _) = text(&o);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("ref,score,status,due_date,statement,id"));
+    assert!(lines.next().unwrap().starts_with("RISK-1,12,open,,Backups"), "{out}");
+
+    let o = rhythm(&["risk", "update", "RISK-1", "--set", "likelihood=5", "--format", "json"], &env, None);
+    let v: Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(v["score"], 20);
+
+    let o = rhythm(&["risk", "list", "--filter", "min_score=15", "--format", "json"], &env, None);
+    let v: Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+
+    // Refusals exit 1 with the reason; errors exit 2.
+    let o = rhythm(&["risk", "show", "RISK-99"], &env, None);
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    let o = rhythm(
+        &[
+            "risk",
+            "add",
+            "--set",
+            "statement=x",
+            "--set",
+            "impact=9",
+            "--set",
+            "likelihood=1",
+            "--set",
+            "found_stage=production",
+        ],
+        &env,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("impact: must be between 1 and 5"), "{:?}", text(&o));
+    let o = rhythm(&["risk", "list", "--filter", "colour=red"], &env, None);
+    assert_eq!(o.status.code(), Some(2), "a bad request is an error");
+    let viewer = [("RHYTHM_SERVER", server.url.as_str()), ("RHYTHM_TOKEN", read.as_str())];
+    let o =
+        rhythm(&["system", "add", "--set", "name=x", "--set", "owner_team=y", "--set", "tier=internal"], &viewer, None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("read scope") || text(&o).1.contains("cannot change"), "{:?}", text(&o));
+    let o = rhythm(&["risk", "list"], &[("RHYTHM_SERVER", server.url.as_str()), ("RHYTHM_TOKEN", "rhy_wrong")], None);
+    assert_eq!(o.status.code(), Some(2));
+    let o = rhythm(&["risk", "list"], &[("RHYTHM_TOKEN", write.as_str())], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("RHYTHM_SERVER"));
+
+    let o = rhythm(&["risk", "close", "RISK-1", "--format", "json"], &env, None);
+    let v: Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(v["status"], "closed");
+
+    drop(server);
+    let o = rhythm(&["admin", "verify-audit", "--db", db], &[], None);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("entries verify"), "{:?}", text(&o));
+}
+
+#[test]
+fn the_cli_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("rhythm.db").display());
+    full_cycle(&db);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_on_postgres() {
+    let test_db = TestDb::new(Backend::Postgres).await;
+    let url = test_db.url.clone();
+    tokio::task::spawn_blocking(move || full_cycle(&url)).await.unwrap();
+}
+
+#[test]
+fn a_mistyped_database_path_is_an_error_not_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("typo.db").display());
+    let started = Instant::now();
+    let o = rhythm(&["serve", "--db", &db, "--listen", "127.0.0.1:0"], &[], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("does not exist"), "{:?}", text(&o));
+    assert!(!dir.path().join("typo.db").exists());
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn help_and_completions() {
+    let o = rhythm(&["--help"], &[], None);
+    let (out, _) = text(&o);
+    assert!(o.status.success());
+    for word in ["serve", "demo", "admin", "token", "risk", "release", "Exit codes"] {
+        assert!(out.contains(word), "--help mentions {word}");
+    }
+    let o = rhythm(&["completions", "bash"], &[], None);
+    assert!(o.status.success() && text(&o).0.contains("rhythm"));
+}

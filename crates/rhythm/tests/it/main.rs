@@ -1,0 +1,5 @@
+//! The `rhythm` binary end to end: bootstrap commands on a real database, `rhythm serve` as
+//! a real process, and the register commands against it, checking output and exit codes.
+
+mod cli;
+mod demo;
