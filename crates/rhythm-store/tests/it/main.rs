@@ -1,5 +1,6 @@
 //! Store conformance suite: every test runs on SQLite and on PostgreSQL.
 
+mod accounts;
 mod audit;
 mod registers;
 
