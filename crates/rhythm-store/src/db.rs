@@ -97,7 +97,7 @@ pub(crate) enum Tx {
 }
 
 macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
+    ($q:expr, $args:expr, $ts:expr) => {{
         let mut q = $q;
         for a in $args {
             q = match a {
@@ -106,11 +106,31 @@ macro_rules! bind_all {
                 Val::Bool(v) => q.bind(*v),
                 Val::Uuid(v) => q.bind(*v),
                 Val::Date(v) => q.bind(*v),
-                Val::Ts(v) => q.bind(*v),
+                Val::Ts(v) => $ts(q, *v),
             };
         }
         q
     }};
+}
+
+/// SQLite keeps times as text, so they must sort as text: fixed-width UTC with six fraction
+/// digits (`2026-03-02T09:30:00.123000Z`), still RFC 3339 for reading back.
+const SQLITE_TS: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+pub(crate) fn sqlite_ts(t: OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC).format(SQLITE_TS).expect("UTC times format")
+}
+
+type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+fn bind_sqlite_ts(q: SqliteQuery<'_>, v: Option<OffsetDateTime>) -> SqliteQuery<'_> {
+    q.bind(v.map(sqlite_ts))
+}
+
+fn bind_pg_ts(q: PgQuery<'_>, v: Option<OffsetDateTime>) -> PgQuery<'_> {
+    q.bind(v)
 }
 
 impl Pool {
@@ -139,20 +159,24 @@ impl Tx {
 
     pub(crate) async fn exec(&mut self, sql: &str, args: &[Val]) -> Result<u64, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args).execute(&mut **tx).await?.rows_affected(),
-            Tx::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args).execute(&mut **tx).await?.rows_affected(),
+            Tx::Sqlite(tx) => {
+                bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts).execute(&mut **tx).await?.rows_affected()
+            }
+            Tx::Postgres(tx) => {
+                bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts).execute(&mut **tx).await?.rows_affected()
+            }
         })
     }
 
     pub(crate) async fn all(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Row>, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+            Tx::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts)
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
                 .map(Row::Sqlite)
                 .collect(),
-            Tx::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
+            Tx::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts)
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
@@ -163,12 +187,14 @@ impl Tx {
 
     pub(crate) async fn opt(&mut self, sql: &str, args: &[Val]) -> Result<Option<Row>, StoreError> {
         Ok(match self {
-            Tx::Sqlite(tx) => {
-                bind_all!(sqlx::query::<Sqlite>(sql), args).fetch_optional(&mut **tx).await?.map(Row::Sqlite)
-            }
-            Tx::Postgres(tx) => {
-                bind_all!(sqlx::query::<Postgres>(sql), args).fetch_optional(&mut **tx).await?.map(Row::Postgres)
-            }
+            Tx::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(Row::Sqlite),
+            Tx::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts)
+                .fetch_optional(&mut **tx)
+                .await?
+                .map(Row::Postgres),
         })
     }
 

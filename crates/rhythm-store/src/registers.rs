@@ -124,7 +124,8 @@ impl Store {
                 T::SORTS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
             ))
         })?;
-        let dir = query.dir.unwrap_or(default_dir).sql();
+        // A sort named without a direction is ascending; the register's default sort keeps its own.
+        let dir = query.dir.unwrap_or(if query.sort.is_some() { SortDir::Asc } else { default_dir }).sql();
         let limit = match query.limit {
             0 => 50,
             n if n > MAX_LIMIT => {
@@ -208,6 +209,11 @@ impl Store {
             )));
         }
         let next = change(&current)?;
+        if unchanged(&current, &next) {
+            // Nothing to record: no new version, no audit entry.
+            tx.commit().await?;
+            return Ok(current);
+        }
         check_unique(&mut tx, actor.workspace_id, &next).await?;
         check_refs(&mut tx, actor.workspace_id, &next).await?;
         let cols = T::COLUMNS;
@@ -297,6 +303,16 @@ pub(crate) async fn create_in<T: Table>(
     }
     audit::append(tx, actor, now, "create", T::KIND.as_str(), Some(item.id()), None::<&T>, Some(&item)).await?;
     Ok(item)
+}
+
+/// Same stored values (bar version and updated_at) and same links.
+fn unchanged<T: Table>(a: &T, b: &T) -> bool {
+    let (va, vb) = (a.values(), b.values());
+    let same_cols = T::COLUMNS
+        .iter()
+        .zip(va.iter().zip(vb.iter()))
+        .all(|(c, (x, y))| matches!(*c, "version" | "updated_at") || x == y);
+    same_cols && T::LINKS.iter().all(|rel| a.link_ids(rel) == b.link_ids(rel))
 }
 
 async fn insert_links(tx: &mut Tx, ws: Uuid, rel: &str, src: Uuid, ids: &[Uuid]) -> Result<(), StoreError> {

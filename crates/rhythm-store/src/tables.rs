@@ -242,6 +242,7 @@ impl Table for Risk {
         f!("external_id", Eq("external_id"), p_text),
     ];
     const SEARCH: &'static [&'static str] = &["statement", "mitigation"];
+    const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
     fn id(&self) -> Uuid {
         self.id
@@ -492,6 +493,7 @@ impl Table for BacklogItem {
         f!("unassigned", IsNull("assignee_id"), p_bool),
     ];
     const SEARCH: &'static [&'static str] = &["title", "description", "external_key"];
+    const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_key", "external_key")];
 
     fn id(&self) -> Uuid {
         self.id
@@ -591,6 +593,7 @@ impl Table for Release {
         f!("external_id", Eq("external_id"), p_text),
     ];
     const SEARCH: &'static [&'static str] = &["name", "planned_scope", "shipped_scope", "slip_reason"];
+    const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
     fn id(&self) -> Uuid {
         self.id
@@ -688,6 +691,7 @@ impl Table for Incident {
         f!("external_id", Eq("external_id"), p_text),
     ];
     const SEARCH: &'static [&'static str] = &["title", "impact_summary", "learnings"];
+    const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
     fn id(&self) -> Uuid {
         self.id
@@ -787,6 +791,7 @@ impl Table for AuditFinding {
         f!("external_id", Eq("external_id"), p_text),
     ];
     const SEARCH: &'static [&'static str] = &["title", "control_ref", "framework"];
+    const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
     fn id(&self) -> Uuid {
         self.id

@@ -68,8 +68,8 @@ impl Drop for TestDb {
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async move {
-                    store.close().await;
                     use sqlx::Connection;
+                    store.close().await;
                     if let Ok(mut c) = sqlx::postgres::PgConnection::connect(&admin).await {
                         let _ =
                             sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await;

@@ -1,7 +1,7 @@
 //! People, API tokens and the audit log.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use rhythm_domain::{Permission, Role, User};
 use rhythm_store::{NewToken, TokenScope};
@@ -176,6 +176,9 @@ pub async fn revoke_token(
     p: Principal,
     Path(id): Path<Uuid>,
 ) -> Result<Json<TokenBody>, AppError> {
+    if matches!(p.method, auth::AuthMethod::Token { scope: TokenScope::Read, .. }) {
+        return Err(AppError::Forbidden("this token has the read scope; it cannot revoke tokens".into()));
+    }
     let mine = st.store.tokens(p.workspace_id(), Some(p.user.id)).await?;
     if !mine.iter().any(|t| t.id == id) && !p.can(Permission::Admin) {
         return Err(AppError::NotFound(format!("no token with id {id} of yours")));
@@ -234,9 +237,11 @@ pub struct AuditQuery {
 pub async fn audit_log(
     State(st): State<AppState>,
     p: Principal,
-    Query(q): Query<AuditQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<AuditEntryBody>>, AppError> {
     p.require(Permission::Read)?;
+    let q: AuditQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| AppError::BadRequest(format!("the query string does not parse: {e}")))?;
     let rows = st.store.audit_log(p.workspace_id(), q.entity_id, q.limit.unwrap_or(100), q.before_seq).await?;
     Ok(Json(rows.into_iter().map(Into::into).collect()))
 }

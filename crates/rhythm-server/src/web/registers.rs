@@ -426,7 +426,7 @@ pub fn heatmap(cells: &[(i64, i64, i64)]) -> Markup {
                                 @if n > 0 {
                                     a href={ "/risks?active=true&impact=" (impact) "&likelihood=" (lik) }
                                         aria-label={ (n) " risks with impact " (impact) " and likelihood " (lik) } { (n) }
-                                } @else { span aria-label="none" {} }
+                                } @else { span { span class="sr-only" { "No risks" } } }
                             }
                         }
                     }
@@ -573,7 +573,7 @@ fn risk_update_form(p: &Principal, reference: &str, errors: &[FieldError], value
         ("closes", "When it closes"),
     ];
     html! {
-        form class="form" method="post" action={ "/risks/" (reference) "/updates" } {
+        form class="form add-update" method="post" action={ "/risks/" (reference) "/updates" } {
             h3 { "Add an update" }
             (csrf_field(p))
             @for (name, label) in lines {

@@ -2,6 +2,8 @@
 //! fresh PostgreSQL database), driven through HTTP like any client.
 
 mod api;
+mod browser;
 mod harness;
+mod registers;
 
 pub use harness::TestServer;
