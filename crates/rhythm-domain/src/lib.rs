@@ -4,14 +4,22 @@
 //! time and ids come in as parameters, so the same inputs always give the same outputs.
 
 pub mod account;
+pub mod decision;
 pub mod enums;
+pub mod exception;
 pub mod patch;
+pub mod policy;
 pub mod registers;
 pub mod role;
 pub mod validate;
 
 pub use account::{User, Workspace};
 pub use enums::*;
+pub use exception::{
+    Command as ExceptionCommand, Ctx as ExceptionCtx, Exception, ExceptionInput, ExceptionPatch, ExceptionSide,
+    ExceptionStatus, Refusal as ExceptionRefusal, Signature as ExceptionSignature, SignatureDecision,
+    Signatures as ExceptionSignatures,
+};
 pub use registers::*;
 pub use role::{Permission, Role};
 pub use validate::{FieldError, Invalid};
