@@ -82,7 +82,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .route(
             "/api/openapi.json",
-            get(move || {
+            get(move |_: auth::Principal| {
                 let doc = doc_json.clone();
                 async move { openapi(&doc) }
             }),

@@ -4,7 +4,7 @@
 use axum::response::Html;
 use maud::{DOCTYPE, html};
 
-pub async fn page() -> Html<String> {
+pub async fn page(_user: super::WebUser) -> Html<String> {
     Html(
         html! {
             (DOCTYPE)

@@ -188,7 +188,7 @@ pub fn field(f: &Field, values: &Values, errors: &[FieldError], choices: &Choice
             }
             @if !f.hint.is_empty() { p class="hint" id=(hint_id) { (f.hint) } }
             @if !errs.is_empty() {
-                p class="error" id=(err_id) { @for (i, e) in errs.iter().enumerate() { @if i > 0 { " " } (e.message) "." } }
+                p class="error" id=(err_id) { @for (i, e) in errs.iter().enumerate() { @if i > 0 { " " } (sentence(&e.message)) } }
             }
         }
     }
@@ -247,4 +247,15 @@ fn control(
             FieldKind::Bool | FieldKind::EnumSet(_) => {}
         }
     }
+}
+
+/// A field error as a sentence: capital first letter, full stop.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut s: String = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+    s.push_str(chars.as_str());
+    if !s.ends_with('.') {
+        s.push('.');
+    }
+    s
 }

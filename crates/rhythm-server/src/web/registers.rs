@@ -583,7 +583,7 @@ fn risk_update_form(p: &Principal, reference: &str, errors: &[FieldError], value
                     label for=(id) { (label) }
                     input id=(id) name=(name) type="text" maxlength="300" required value=(values.and_then(|v| v.get(name)).unwrap_or(""))
                         aria-invalid=[(!err.is_empty()).then_some("true")] aria-describedby=[(!err.is_empty()).then(|| format!("{id}-error"))];
-                    @if !err.is_empty() { p class="error" id={ (id) "-error" } { @for e in err { (e.message) "." } } }
+                    @if !err.is_empty() { p class="error" id={ (id) "-error" } { @for e in err { (forms::sentence(&e.message)) " " } } }
                 }
             }
             div class="form-actions" { button class="btn primary" type="submit" { "Add update" } }
