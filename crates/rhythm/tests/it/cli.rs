@@ -47,10 +47,10 @@ impl Served {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    if v["fields"]["message"] == "Rhythm is serving" {
-                        let _ = tx.send(v["fields"]["address"].as_str().unwrap_or("").to_owned());
-                    }
+                if let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && v["fields"]["message"] == "Rhythm is serving"
+                {
+                    let _ = tx.send(v["fields"]["address"].as_str().unwrap_or("").to_owned());
                 }
             }
         });
