@@ -187,6 +187,12 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The one place the store makes ids: UUID v7, so new rows sort by time in indexes.
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -195,10 +201,4 @@ mod tests {
         assert_eq!(super::redact_url("postgres://app@db/rhythm"), "postgres://app@db/rhythm");
         assert_eq!(super::redact_url("sqlite://x.db"), "sqlite://x.db");
     }
-}
-
-/// The one place the store makes ids: UUID v7, so new rows sort by time in indexes.
-#[allow(clippy::disallowed_methods)]
-pub(crate) fn new_id() -> uuid::Uuid {
-    uuid::Uuid::now_v7()
 }
