@@ -22,6 +22,10 @@ pub enum AppError {
     Invalid(Invalid),
     #[error("{0}")]
     Conflict(String),
+    /// A governance rule refused the step: 403 when it is about who acts, 409 when it is about
+    /// the state of the entry. `rule` is the stable code clients can branch on.
+    #[error("{message}")]
+    Refused { forbidden: bool, rule: String, message: String },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -38,6 +42,7 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(i) => AppError::Invalid(i),
             StoreError::NotFound { .. } => AppError::NotFound(e.to_string()),
             StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Refused { forbidden, rule, message } => AppError::Refused { forbidden, rule, message },
             StoreError::BadQuery(m) => AppError::BadRequest(m),
             other => AppError::Internal(other.to_string()),
         }
@@ -62,17 +67,21 @@ pub struct Problem {
     /// For validation problems: each refused field and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For refusals by a governance rule: the rule's stable code (`wrong_role`,
+    /// `same_person_both_sides`, `no_decision_right`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Refused { forbidden: true, .. } => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Refused { forbidden: false, .. } => StatusCode::CONFLICT,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -88,6 +97,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad-request",
             AppError::Invalid(_) => "invalid",
             AppError::Conflict(_) => "conflict",
+            AppError::Refused { .. } => "refused",
             AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::PayloadTooLarge(_) => "payload-too-large",
             AppError::TooManyRequests(_) => "too-many-requests",
@@ -122,6 +132,10 @@ impl AppError {
             errors: match self {
                 AppError::Invalid(i) => i.0.clone(),
                 _ => Vec::new(),
+            },
+            rule: match self {
+                AppError::Refused { rule, .. } => Some(rule.clone()),
+                _ => None,
             },
         }
     }

@@ -7,7 +7,9 @@
 mod accounts;
 mod audit;
 mod db;
+mod governance;
 mod migrate;
+mod outbox;
 mod registers;
 mod tables;
 #[cfg(feature = "testing")]
@@ -23,6 +25,11 @@ use uuid::Uuid;
 pub use accounts::{ApiToken, NewToken, Session, TokenScope};
 pub use audit::{AuditEntry, ChainReport};
 pub use db::{Row, Val};
+pub use governance::{PolicyVersion, rule as refusal_rule};
+pub use outbox::{
+    AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, MAX_ATTEMPTS, MAX_JITTER, MAX_PAYLOAD_BYTES,
+    NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxItem, OutboxStatus, backoff, backoff_with_jitter,
+};
 pub use registers::{ListQuery, Page, SortDir};
 pub use tables::Table;
 
@@ -42,6 +49,11 @@ pub enum StoreError {
     /// The change conflicts with the current state (409): stale version, duplicate key.
     #[error("{0}")]
     Conflict(String),
+    /// A rule refused the step: who may take it (`forbidden`: 403) or the state the entry is
+    /// in (409). `rule` is a stable code (the exception state machine's rule names, or
+    /// [`refusal_rule`]'s for decisions); `message` says why in words a user understands.
+    #[error("{message}")]
+    Refused { forbidden: bool, rule: String, message: String },
     /// A list query names a filter or sort the register does not have (400).
     #[error("{0}")]
     BadQuery(String),

@@ -8,12 +8,26 @@ use crate::StoreError;
 use crate::db::{Pool, Val};
 
 /// (version, name, sqlite sql, postgres sql)
-pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "governance",
+        include_str!("../migrations/sqlite/0002_governance.sql"),
+        include_str!("../migrations/postgres/0002_governance.sql"),
+    ),
+    (
+        3,
+        "outbox",
+        include_str!("../migrations/sqlite/0003_outbox.sql"),
+        include_str!("../migrations/postgres/0003_outbox.sql"),
+    ),
+];
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"
 
@@ -139,7 +153,11 @@ mod tests {
                 v
             };
             assert_eq!(cols(sqlite), cols(pg), "migration {v} {name} differs between backends");
-            assert!(cols(sqlite).len() > 50);
+            // The parser found the tables (the foundation alone has far more than 50 columns).
+            assert!(!cols(sqlite).is_empty(), "migration {v} {name} defines no columns the test can read");
+            if *v == 1 {
+                assert!(cols(sqlite).len() > 50);
+            }
         }
     }
 

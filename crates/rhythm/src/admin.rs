@@ -17,7 +17,7 @@ fn now() -> time::OffsetDateTime {
 
 fn store_failure(e: StoreError) -> Failure {
     match e {
-        StoreError::Invalid(_) | StoreError::NotFound { .. } | StoreError::Conflict(_) => {
+        StoreError::Invalid(_) | StoreError::NotFound { .. } | StoreError::Conflict(_) | StoreError::Refused { .. } => {
             Failure::refused(e.to_string())
         }
         other => Failure::error(other.to_string()),

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod harness;
+mod notify;
 mod registers;
 
 pub use harness::TestServer;

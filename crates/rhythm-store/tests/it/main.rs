@@ -2,6 +2,8 @@
 
 mod accounts;
 mod audit;
+mod governance;
+mod outbox;
 mod registers;
 
 use rhythm_domain::Role;

@@ -1,0 +1,179 @@
+//! E-mail delivery through an SMTP relay (lettre, async on tokio, rustls for TLS).
+//!
+//! One plain-text message per item, to the target address:
+//!
+//! * Subject: the payload's `subject` string, or `[Rhythm] <event label>: <summary>` (cut to
+//!   150 characters).
+//! * Body: the summary, the payload's `url` when there is one, the event name and delivery id,
+//!   then the payload's fields as indented JSON.
+//!
+//! A message the relay accepts is a delivery; a refusal (4xx or 5xx, e.g. `550` on `RCPT TO`),
+//! a connection or TLS error or a timeout is a failed attempt, recorded with the relay's answer.
+
+use std::str::FromStr;
+use std::time::Duration as StdDuration;
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use rhythm_store::OutboxItem;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::NotifyError;
+use super::webhook::summary;
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP (a relay on localhost or a trusted network; tests).
+    None,
+    /// Plain connection upgraded with STARTTLS, which is required (port 587).
+    #[default]
+    StartTls,
+    /// TLS from the first byte (SMTPS, port 465).
+    Tls,
+}
+
+impl FromStr for SmtpTls {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" => Ok(SmtpTls::None),
+            "starttls" => Ok(SmtpTls::StartTls),
+            "tls" => Ok(SmtpTls::Tls),
+            _ => Err(format!("'{s}' is not an SMTP TLS mode: none, starttls, tls")),
+        }
+    }
+}
+
+/// The SMTP relay the server sends through.
+#[derive(Clone, Deserialize)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// Sign-in to the relay, when it needs one.
+    pub username: Option<String>,
+    /// Hidden from `Debug`.
+    pub password: Option<String>,
+    /// The sender: `rhythm@example.com` or `Rhythm <rhythm@example.com>`.
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// Sends the e-mail items. Opens one connection per message.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("from", &self.from.to_string()).finish_non_exhaustive()
+    }
+}
+
+impl Mailer {
+    pub fn new(config: &SmtpConfig, timeout: StdDuration) -> Result<Mailer, NotifyError> {
+        let from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|e| NotifyError::Config(format!("the SMTP sender '{}' is not an address: {e}", config.from)))?;
+        let host = config.host.trim();
+        if host.is_empty() {
+            return Err(NotifyError::Config("the SMTP host is empty".into()));
+        }
+        let tls_error = |e: lettre::transport::smtp::Error| NotifyError::Config(format!("SMTP TLS for {host}: {e}"));
+        let builder = match config.tls {
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(tls_error)?,
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(tls_error)?,
+        };
+        let mut builder = builder.port(config.port).timeout(Some(timeout));
+        if let Some(user) = config.username.as_deref().filter(|u| !u.is_empty()) {
+            builder =
+                builder.credentials(Credentials::new(user.to_owned(), config.password.clone().unwrap_or_default()));
+        }
+        Ok(Mailer { transport: builder.build(), from })
+    }
+
+    /// Sends one item; the error is the relay's answer or the connection's failure.
+    pub async fn send(&self, item: &OutboxItem) -> Result<(), String> {
+        let to: Mailbox =
+            item.target.parse().map_err(|e| format!("'{}' is not an e-mail address: {e}", item.target))?;
+        let (subject, body) = message_text(item);
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        self.transport.send(message).await.map(|_| ()).map_err(|e| format!("SMTP: {e}"))
+    }
+}
+
+/// The subject and plain-text body of an item's e-mail.
+pub fn message_text(item: &OutboxItem) -> (String, String) {
+    let payload: Value = serde_json::from_str(&item.payload).unwrap_or(Value::Null);
+    let summary = summary(item);
+    let subject = match payload.get("subject").and_then(Value::as_str).map(str::trim) {
+        Some(s) if !s.is_empty() => s.to_owned(),
+        _ if summary == item.event.label() => format!("[Rhythm] {summary}"),
+        _ => format!("[Rhythm] {}: {summary}", item.event.label()),
+    };
+    let subject: String = subject.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(150).collect();
+    let mut body = format!("{summary}\n\n");
+    if let Some(url) = payload.get("url").and_then(Value::as_str) {
+        body.push_str(&format!("Open in Rhythm: {url}\n\n"));
+    }
+    body.push_str(&format!("Event: {}\nDelivery: {}\n", item.event.as_str(), item.id));
+    if payload.as_object().is_some_and(|o| !o.is_empty()) {
+        body.push_str("\nDetails:\n");
+        body.push_str(&serde_json::to_string_pretty(&payload).unwrap_or_default());
+        body.push('\n');
+    }
+    body.push_str("\n-- \nSent by Rhythm; manage notifications in the workspace settings.\n");
+    (subject, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_password() {
+        let c = SmtpConfig {
+            host: "smtp.example.com".into(),
+            port: 587,
+            tls: SmtpTls::StartTls,
+            username: Some("rhythm".into()),
+            password: Some("hunter2-smtp".into()),
+            from: "Rhythm <rhythm@example.com>".into(),
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("***"), "{shown}");
+        assert_eq!("STARTTLS".parse::<SmtpTls>(), Ok(SmtpTls::StartTls));
+        assert!("ssl".parse::<SmtpTls>().is_err());
+        // Both TLS modes build with the bundled roots.
+        for tls in [SmtpTls::StartTls, SmtpTls::Tls, SmtpTls::None] {
+            Mailer::new(&SmtpConfig { tls, ..c.clone() }, StdDuration::from_secs(5)).unwrap();
+        }
+        assert!(Mailer::new(&SmtpConfig { from: "nope".into(), ..c }, StdDuration::from_secs(5)).is_err());
+    }
+}

@@ -1,0 +1,1279 @@
+//! Governance: the versioned policy, written decisions and two-signature exceptions.
+//!
+//! Every public method is one unit of work, as in `registers.rs`: a write takes the workspace
+//! lock, lets the domain build or change the entry, checks that every id it points at belongs
+//! to the same workspace, writes, and appends its audit row in the same transaction.
+//!
+//! Decisions and exceptions are not [`crate::Table`]s: that trait names its register with a
+//! [`rhythm_domain::Kind`], and `Kind` has no decision or exception yet. The small private
+//! `Record` trait below plays the same part for these two tables; once `Kind` gains them,
+//! they can move to the generic machinery.
+
+use rhythm_domain::decision::{DecideInput, Decision, DecisionInput, DecisionRefusal, DecisionStatus};
+use rhythm_domain::exception::Side;
+use rhythm_domain::policy::{Decider, DecisionCategory, ExceptionRules, Policy};
+use rhythm_domain::{
+    ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionRefusal, ExceptionSignature, ExceptionSignatures,
+    ExceptionStatus, FieldError, Invalid, New, Ref, Role, SignatureDecision, Target,
+};
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::audit::{self, micros};
+use crate::db::{Row, Tx, Val};
+use crate::registers::{ListQuery, MAX_LIMIT, Page, SortDir, lock_workspace};
+use crate::tables::table_of;
+use crate::{Actor, Store, StoreError, new_id};
+
+/// Codes of the store's own refusals of governance steps (the exception state machine names
+/// its rules in [`rhythm_domain::exception::rule`]).
+pub mod rule {
+    /// The person does not hold the decision right for the decision's category (403).
+    pub const NO_DECISION_RIGHT: &str = "no_decision_right";
+    /// The decision is not in a state that allows the step (409).
+    pub const DECISION_WRONG_STATE: &str = "decision_wrong_state";
+    /// The step must be taken by a person, and the actor is not one (403).
+    pub const PERSON_REQUIRED: &str = "person_required";
+    /// A command names another person than the one acting (403): nobody signs, withdraws or
+    /// edits on someone else's behalf, so the audit row and the signature always agree.
+    pub const NOT_THE_ACTOR: &str = "not_the_actor";
+}
+
+impl From<DecisionRefusal> for StoreError {
+    fn from(r: DecisionRefusal) -> Self {
+        match r {
+            DecisionRefusal::NoRight(message) => {
+                StoreError::Refused { forbidden: true, rule: rule::NO_DECISION_RIGHT.to_owned(), message }
+            }
+            DecisionRefusal::WrongState(message) => {
+                StoreError::Refused { forbidden: false, rule: rule::DECISION_WRONG_STATE.to_owned(), message }
+            }
+            DecisionRefusal::Invalid(i) => StoreError::Invalid(i),
+        }
+    }
+}
+
+/// A refusal of the exception state machine. `invalid` becomes [`StoreError::Invalid`] with
+/// its field errors (422); every other rule keeps its code, and whether it is about who acts.
+impl From<ExceptionRefusal> for StoreError {
+    fn from(r: ExceptionRefusal) -> Self {
+        if r.is_invalid() {
+            let errors = if r.errors.is_empty() {
+                vec![FieldError { field: "exception".into(), message: r.message }]
+            } else {
+                r.errors
+            };
+            return StoreError::Invalid(Invalid(errors));
+        }
+        StoreError::Refused { forbidden: r.is_forbidden(), rule: r.rule.to_owned(), message: r.message }
+    }
+}
+
+fn refused(forbidden: bool, rule: &str, message: impl Into<String>) -> StoreError {
+    StoreError::Refused { forbidden, rule: rule.to_owned(), message: message.into() }
+}
+
+fn person(actor: &Actor, doing: &str) -> Result<Uuid, StoreError> {
+    actor.user_id.ok_or_else(|| {
+        refused(true, rule::PERSON_REQUIRED, format!("{doing} is done by a person; {} is not one", actor.label))
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------------
+
+/// One version of a workspace's policy. Version 0 is the built-in default, in force until a
+/// policy is applied; it is never stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyVersion {
+    pub version: i64,
+    pub policy: Policy,
+    /// The TOML as it was applied (comments kept); for version 0, the default written out.
+    pub document: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub created_at: Option<OffsetDateTime>,
+    pub created_by: Option<Uuid>,
+    /// The decided `policy_change` decision that applied it.
+    pub decision_id: Option<Uuid>,
+}
+
+impl PolicyVersion {
+    /// The built-in default (version 0).
+    pub fn default_version() -> Self {
+        let policy = Policy::default();
+        PolicyVersion {
+            version: 0,
+            document: policy.to_toml(),
+            policy,
+            created_at: None,
+            created_by: None,
+            decision_id: None,
+        }
+    }
+
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        let version = r.int("version")?;
+        let document = r.text("document")?;
+        let policy = Policy::from_toml(&document)
+            .map_err(|e| StoreError::Corrupt(format!("policy version {version} no longer reads: {e}")))?;
+        Ok(PolicyVersion {
+            version,
+            policy,
+            document,
+            created_at: Some(r.ts("created_at")?),
+            created_by: r.opt_uuid("created_by")?,
+            decision_id: r.opt_uuid("decision_id")?,
+        })
+    }
+}
+
+async fn policy_in(tx: &mut Tx, ws: Uuid) -> Result<PolicyVersion, StoreError> {
+    let row =
+        tx.opt("SELECT * FROM policies WHERE workspace_id = $1 ORDER BY version DESC LIMIT 1", &[ws.into()]).await?;
+    row.as_ref().map_or_else(|| Ok(PolicyVersion::default_version()), PolicyVersion::from_row)
+}
+
+impl Store {
+    /// The policy in force: the latest applied version, or the built-in default (version 0).
+    pub async fn policy(&self, workspace_id: Uuid) -> Result<PolicyVersion, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let p = policy_in(&mut tx, workspace_id).await?;
+        tx.commit().await?;
+        Ok(p)
+    }
+
+    /// Every applied version, newest first (the built-in default is not listed).
+    pub async fn policy_versions(&self, workspace_id: Uuid) -> Result<Vec<PolicyVersion>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .all("SELECT * FROM policies WHERE workspace_id = $1 ORDER BY version DESC", &[workspace_id.into()])
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(PolicyVersion::from_row).collect()
+    }
+
+    /// Applies a policy file as the next version. The file must read (every problem is a field
+    /// error naming its line), and `decision_id` must be a decided `policy_change` decision of
+    /// this workspace that has not applied a version already.
+    pub async fn apply_policy(
+        &self,
+        actor: &Actor,
+        document: &str,
+        decision_id: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<PolicyVersion, StoreError> {
+        let now = micros(now);
+        let policy = Policy::from_toml(document).map_err(Invalid::from)?;
+        let ws = actor.workspace_id;
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, ws).await?;
+        let Some(row) = tx
+            .opt("SELECT * FROM decisions WHERE workspace_id = $1 AND id = $2", &[ws.into(), decision_id.into()])
+            .await?
+        else {
+            return Err(StoreError::Conflict(format!(
+                "no decision with id {decision_id} in this workspace: a policy change needs a decided policy_change decision"
+            )));
+        };
+        let d = Decision::from_row(&row)?;
+        if d.category != DecisionCategory::PolicyChange {
+            return Err(StoreError::Conflict(format!(
+                "{} is a {} decision; a policy change needs a decided decision of category policy_change",
+                d.reference(),
+                d.category.label().to_lowercase()
+            )));
+        }
+        if d.status != DecisionStatus::Decided {
+            return Err(StoreError::Conflict(format!(
+                "{} is {}; the policy changes only once its policy_change decision is decided",
+                d.reference(),
+                d.status.label().to_lowercase()
+            )));
+        }
+        if let Some(v) = tx
+            .opt(
+                "SELECT version FROM policies WHERE workspace_id = $1 AND decision_id = $2",
+                &[ws.into(), decision_id.into()],
+            )
+            .await?
+        {
+            return Err(StoreError::Conflict(format!(
+                "{} already applied policy version {}; a further change needs a decision of its own",
+                d.reference(),
+                v.int("version")?
+            )));
+        }
+        let before = policy_in(&mut tx, ws).await?;
+        let next = PolicyVersion {
+            version: before.version + 1,
+            policy,
+            document: document.to_owned(),
+            created_at: Some(now),
+            created_by: actor.user_id,
+            decision_id: Some(decision_id),
+        };
+        tx.exec(
+            "INSERT INTO policies (workspace_id, version, document, created_at, created_by, decision_id) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                ws.into(),
+                next.version.into(),
+                next.document.clone().into(),
+                now.into(),
+                next.created_by.into(),
+                next.decision_id.into(),
+            ],
+        )
+        .await?;
+        // The policy is the workspace's: its audit rows carry the workspace id.
+        audit::append(&mut tx, actor, now, "apply", "policy", Some(ws), Some(&before), Some(&next)).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two tables: columns, links, filters, sorts
+// ---------------------------------------------------------------------------------------------
+
+/// A list filter: `sql` is a condition in which `{v}` stands for the bound value.
+struct Filter {
+    name: &'static str,
+    sql: &'static str,
+    parse: fn(&str) -> Result<Val, String>,
+}
+
+fn p_uuid(s: &str) -> Result<Val, String> {
+    s.trim().parse::<Uuid>().map(Val::from).map_err(|_| format!("'{s}' is not an id (a UUID)"))
+}
+fn p_enum<T: std::str::FromStr<Err = String> + std::fmt::Display>(s: &str) -> Result<Val, String> {
+    s.parse::<T>().map(|v| Val::from(v.to_string()))
+}
+fn p_date(s: &str) -> Result<Val, String> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s.trim(), fmt).map(Val::from).map_err(|_| format!("'{s}' is not a date like 2026-03-31"))
+}
+
+/// A governance table. Its columns start with `id`, `workspace_id`, `number`.
+trait Record: Serialize + Clone + Send + Sync + Sized {
+    /// The entity name in audit rows and messages.
+    const ENTITY: &'static str;
+    const TABLE: &'static str;
+    const COLUMNS: &'static [&'static str];
+    const LINKS: &'static [&'static str];
+    const SORTS: &'static [(&'static str, &'static str)];
+    const DEFAULT_SORT: (&'static str, SortDir);
+    const FILTERS: &'static [Filter];
+    const SEARCH: &'static [&'static str];
+
+    fn id(&self) -> Uuid;
+    fn number(&self) -> i64;
+    fn version(&self) -> i64;
+    fn reference_of(number: i64) -> String;
+    fn values(&self) -> Vec<Val>;
+    fn from_row(row: &Row) -> Result<Self, StoreError>;
+    fn link_ids(&self, rel: &str) -> Vec<Uuid>;
+    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>);
+}
+
+fn json_text<T: Serialize>(v: &T) -> Val {
+    Val::from(serde_json::to_string(v).expect("lists serialize"))
+}
+
+impl Record for Decision {
+    const ENTITY: &'static str = "decision";
+    const TABLE: &'static str = "decisions";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "workspace_id",
+        "number",
+        "title",
+        "category",
+        "decider",
+        "context",
+        "options",
+        "choice",
+        "cost",
+        "escalated_to",
+        "status",
+        "supersedes",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "concurred_by",
+        "decided_at",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+    const LINKS: &'static [&'static str] =
+        &["decision_risk", "decision_exception", "decision_release", "decision_backlog_item"];
+    const SORTS: &'static [(&'static str, &'static str)] =
+        &[("requested_at", "requested_at"), ("decided_at", "decided_at"), ("number", "number")];
+    const DEFAULT_SORT: (&'static str, SortDir) = ("requested_at", SortDir::Desc);
+    const FILTERS: &'static [Filter] = &[
+        Filter { name: "category", sql: "category = {v}", parse: p_enum::<DecisionCategory> },
+        Filter { name: "status", sql: "status = {v}", parse: p_enum::<DecisionStatus> },
+        Filter { name: "decider", sql: "decider = {v}", parse: p_enum::<Decider> },
+        Filter {
+            name: "risk",
+            sql: "id IN (SELECT src_id FROM links WHERE rel = 'decision_risk' AND dst_id = {v})",
+            parse: p_uuid,
+        },
+        Filter {
+            name: "release",
+            sql: "id IN (SELECT src_id FROM links WHERE rel = 'decision_release' AND dst_id = {v})",
+            parse: p_uuid,
+        },
+        Filter {
+            name: "exception",
+            sql: "id IN (SELECT src_id FROM links WHERE rel = 'decision_exception' AND dst_id = {v})",
+            parse: p_uuid,
+        },
+        Filter {
+            name: "backlog_item",
+            sql: "id IN (SELECT src_id FROM links WHERE rel = 'decision_backlog_item' AND dst_id = {v})",
+            parse: p_uuid,
+        },
+        Filter { name: "supersedes", sql: "supersedes = {v}", parse: p_uuid },
+        Filter { name: "requested_by", sql: "requested_by = {v}", parse: p_uuid },
+        Filter { name: "decided_by", sql: "(decided_by = {v} OR concurred_by = {v})", parse: p_uuid },
+    ];
+    const SEARCH: &'static [&'static str] = &["title", "context", "choice", "cost"];
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn number(&self) -> i64 {
+        self.number
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn reference_of(number: i64) -> String {
+        format!("{}-{number}", Decision::KIND_PREFIX)
+    }
+    fn values(&self) -> Vec<Val> {
+        vec![
+            self.id.into(),
+            self.workspace_id.into(),
+            self.number.into(),
+            self.title.clone().into(),
+            self.category.as_str().into(),
+            self.decider.as_str().into(),
+            self.context.clone().into(),
+            json_text(&self.options),
+            self.choice.clone().into(),
+            self.cost.clone().into(),
+            self.escalated_to.clone().into(),
+            self.status.as_str().into(),
+            self.supersedes.into(),
+            self.requested_by.into(),
+            self.requested_at.into(),
+            self.decided_by.into(),
+            self.concurred_by.into(),
+            self.decided_at.into(),
+            self.version.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+        ]
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Decision {
+            id: r.uuid("id")?,
+            workspace_id: r.uuid("workspace_id")?,
+            number: r.int("number")?,
+            title: r.text("title")?,
+            category: r.parsed("category")?,
+            decider: r.parsed("decider")?,
+            context: r.text("context")?,
+            options: r.json("options")?,
+            choice: r.text("choice")?,
+            cost: r.text("cost")?,
+            escalated_to: r.opt_text("escalated_to")?,
+            status: r.parsed("status")?,
+            risk_ids: Vec::new(),
+            exception_ids: Vec::new(),
+            release_ids: Vec::new(),
+            backlog_item_ids: Vec::new(),
+            supersedes: r.opt_uuid("supersedes")?,
+            requested_by: r.opt_uuid("requested_by")?,
+            requested_at: r.ts("requested_at")?,
+            decided_by: r.opt_uuid("decided_by")?,
+            concurred_by: r.opt_uuid("concurred_by")?,
+            decided_at: r.opt_ts("decided_at")?,
+            version: r.int("version")?,
+            created_at: r.ts("created_at")?,
+            updated_at: r.ts("updated_at")?,
+        })
+    }
+    fn link_ids(&self, rel: &str) -> Vec<Uuid> {
+        match rel {
+            "decision_risk" => self.risk_ids.clone(),
+            "decision_exception" => self.exception_ids.clone(),
+            "decision_release" => self.release_ids.clone(),
+            "decision_backlog_item" => self.backlog_item_ids.clone(),
+            _ => Vec::new(),
+        }
+    }
+    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>) {
+        match rel {
+            "decision_risk" => self.risk_ids = ids,
+            "decision_exception" => self.exception_ids = ids,
+            "decision_release" => self.release_ids = ids,
+            "decision_backlog_item" => self.backlog_item_ids = ids,
+            _ => {}
+        }
+    }
+}
+
+/// The four columns of one side's signature: signer, decision, note, time.
+fn signature_values(s: Option<&ExceptionSignature>) -> [Val; 4] {
+    [
+        s.map(|s| s.user_id).into(),
+        s.map(|s| s.decision.as_str().to_owned()).into(),
+        s.map(|s| s.note.clone()).into(),
+        s.map(|s| s.at).into(),
+    ]
+}
+
+fn signature_of(r: &Row, side: &str) -> Result<Option<ExceptionSignature>, StoreError> {
+    let Some(user_id) = r.opt_uuid(&format!("{side}_signer_id"))? else {
+        return Ok(None);
+    };
+    let decision: SignatureDecision = r.parsed(&format!("{side}_decision"))?;
+    let at = r.ts(&format!("{side}_signed_at"))?;
+    let note = r.opt_text(&format!("{side}_note"))?.unwrap_or_default();
+    Ok(Some(ExceptionSignature { user_id, decision, note, at }))
+}
+
+impl Record for rhythm_domain::Exception {
+    const ENTITY: &'static str = "exception";
+    const TABLE: &'static str = "exceptions";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "workspace_id",
+        "number",
+        "title",
+        "business_reason",
+        "scope",
+        "users_impacted",
+        "starts_on",
+        "expires_on",
+        "compensating_controls",
+        "requester_id",
+        "engineering_owner_id",
+        "security_owner_id",
+        "review_on",
+        "status",
+        "engineering_signer_id",
+        "engineering_decision",
+        "engineering_note",
+        "engineering_signed_at",
+        "security_signer_id",
+        "security_decision",
+        "security_note",
+        "security_signed_at",
+        "escalation_decision_id",
+        "supersedes",
+        "version",
+        "created_at",
+        "updated_at",
+        "decided_at",
+        "expired_at",
+    ];
+    const LINKS: &'static [&'static str] = &["exception_system", "exception_risk", "exception_finding"];
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("expires_on", "expires_on"),
+        ("number", "number"),
+        ("created_at", "created_at"),
+        ("review_on", "review_on"),
+        ("updated_at", "updated_at"),
+    ];
+    const DEFAULT_SORT: (&'static str, SortDir) = ("expires_on", SortDir::Asc);
+    const FILTERS: &'static [Filter] = &[
+        Filter { name: "status", sql: "status = {v}", parse: p_enum::<ExceptionStatus> },
+        Filter {
+            name: "system",
+            sql: "id IN (SELECT src_id FROM links WHERE rel = 'exception_system' AND dst_id = {v})",
+            parse: p_uuid,
+        },
+        Filter {
+            name: "risk",
+            sql: "id IN (SELECT src_id FROM links WHERE rel = 'exception_risk' AND dst_id = {v})",
+            parse: p_uuid,
+        },
+        Filter {
+            name: "finding",
+            sql: "id IN (SELECT src_id FROM links WHERE rel = 'exception_finding' AND dst_id = {v})",
+            parse: p_uuid,
+        },
+        // Either named owner.
+        Filter { name: "owner", sql: "(engineering_owner_id = {v} OR security_owner_id = {v})", parse: p_uuid },
+        Filter { name: "requester", sql: "requester_id = {v}", parse: p_uuid },
+        // Waiting for this person's signature: requested, and they own a side not yet signed.
+        Filter {
+            name: "awaiting_signature",
+            sql: "(status = 'requested' AND ((engineering_owner_id = {v} AND engineering_signer_id IS NULL) \
+                  OR (security_owner_id = {v} AND security_signer_id IS NULL)))",
+            parse: p_uuid,
+        },
+        Filter { name: "supersedes", sql: "supersedes = {v}", parse: p_uuid },
+        Filter { name: "expires_before", sql: "expires_on <= {v}", parse: p_date },
+    ];
+    const SEARCH: &'static [&'static str] = &["title", "business_reason", "scope"];
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn number(&self) -> i64 {
+        self.number
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn reference_of(number: i64) -> String {
+        format!("{}-{number}", rhythm_domain::exception::REFERENCE_PREFIX)
+    }
+    fn values(&self) -> Vec<Val> {
+        let mut v = vec![
+            self.id.into(),
+            self.workspace_id.into(),
+            self.number.into(),
+            self.title.clone().into(),
+            self.business_reason.clone().into(),
+            self.scope.clone().into(),
+            self.users_impacted.clone().into(),
+            self.starts_on.into(),
+            self.expires_on.into(),
+            json_text(&self.compensating_controls),
+            self.requester_id.into(),
+            self.engineering_owner_id.into(),
+            self.security_owner_id.into(),
+            self.review_on.into(),
+            self.status.as_str().into(),
+        ];
+        v.extend(signature_values(self.signatures.engineering.as_ref()));
+        v.extend(signature_values(self.signatures.security.as_ref()));
+        v.extend([
+            self.escalation_decision_id.into(),
+            self.supersedes.into(),
+            self.version.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+            self.decided_at.into(),
+            self.expired_at.into(),
+        ]);
+        v
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(rhythm_domain::Exception {
+            id: r.uuid("id")?,
+            workspace_id: r.uuid("workspace_id")?,
+            number: r.int("number")?,
+            title: r.text("title")?,
+            business_reason: r.text("business_reason")?,
+            scope: r.text("scope")?,
+            system_ids: Vec::new(),
+            users_impacted: r.text("users_impacted")?,
+            starts_on: r.date("starts_on")?,
+            expires_on: r.date("expires_on")?,
+            compensating_controls: r.json("compensating_controls")?,
+            risk_ids: Vec::new(),
+            finding_ids: Vec::new(),
+            requester_id: r.uuid("requester_id")?,
+            engineering_owner_id: r.uuid("engineering_owner_id")?,
+            security_owner_id: r.uuid("security_owner_id")?,
+            review_on: r.date("review_on")?,
+            status: r.parsed("status")?,
+            signatures: ExceptionSignatures {
+                engineering: signature_of(r, "engineering")?,
+                security: signature_of(r, "security")?,
+            },
+            escalation_decision_id: r.opt_uuid("escalation_decision_id")?,
+            supersedes: r.opt_uuid("supersedes")?,
+            version: r.int("version")?,
+            created_at: r.ts("created_at")?,
+            updated_at: r.ts("updated_at")?,
+            decided_at: r.opt_ts("decided_at")?,
+            expired_at: r.opt_ts("expired_at")?,
+        })
+    }
+    fn link_ids(&self, rel: &str) -> Vec<Uuid> {
+        match rel {
+            "exception_system" => self.system_ids.clone(),
+            "exception_risk" => self.risk_ids.clone(),
+            "exception_finding" => self.finding_ids.clone(),
+            _ => Vec::new(),
+        }
+    }
+    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>) {
+        match rel {
+            "exception_system" => self.system_ids = ids,
+            "exception_risk" => self.risk_ids = ids,
+            "exception_finding" => self.finding_ids = ids,
+            _ => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic reads and writes over a Record
+// ---------------------------------------------------------------------------------------------
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+fn like_pattern(s: &str) -> String {
+    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+async fn fetch<R: Record>(tx: &mut Tx, ws: Uuid, id: Uuid) -> Result<R, StoreError> {
+    let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND id = $2", R::TABLE);
+    let row = tx.opt(&sql, &[ws.into(), id.into()]).await?.ok_or_else(|| StoreError::not_found(R::ENTITY, id))?;
+    let mut items = vec![R::from_row(&row)?];
+    load_links(tx, ws, &mut items).await?;
+    Ok(items.remove(0))
+}
+
+async fn load_links<R: Record>(tx: &mut Tx, ws: Uuid, items: &mut [R]) -> Result<(), StoreError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = items.iter().map(Record::id).collect();
+    for rel in R::LINKS {
+        let mut found: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
+        for chunk in ids.chunks(200) {
+            let mut args = vec![Val::from(ws), Val::from(*rel)];
+            args.extend(chunk.iter().map(|i| Val::from(*i)));
+            let sql = format!(
+                "SELECT src_id, dst_id FROM links WHERE workspace_id = $1 AND rel = $2 AND src_id IN ({}) ORDER BY position",
+                placeholders(3, chunk.len())
+            );
+            for row in tx.all(&sql, &args).await? {
+                found.entry(row.uuid("src_id")?).or_default().push(row.uuid("dst_id")?);
+            }
+        }
+        for item in items.iter_mut() {
+            item.set_link_ids(rel, found.remove(&item.id()).unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
+async fn insert_links(tx: &mut Tx, ws: Uuid, rel: &str, src: Uuid, ids: &[Uuid]) -> Result<(), StoreError> {
+    for (pos, dst) in ids.iter().enumerate() {
+        tx.exec(
+            "INSERT INTO links (workspace_id, rel, src_id, dst_id, position) VALUES ($1, $2, $3, $4, $5)",
+            &[ws.into(), rel.into(), src.into(), (*dst).into(), (pos as i64).into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn next_number<R: Record>(tx: &mut Tx, ws: Uuid) -> Result<i64, StoreError> {
+    tx.int(&format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE workspace_id = $1", R::TABLE), &[ws.into()])
+        .await
+}
+
+async fn insert<R: Record>(tx: &mut Tx, ws: Uuid, item: &R) -> Result<(), StoreError> {
+    let sql =
+        format!("INSERT INTO {} ({}) VALUES ({})", R::TABLE, R::COLUMNS.join(", "), placeholders(1, R::COLUMNS.len()));
+    tx.exec(&sql, &item.values()).await?;
+    for rel in R::LINKS {
+        insert_links(tx, ws, rel, item.id(), &item.link_ids(rel)).await?;
+    }
+    Ok(())
+}
+
+/// Writes `next` over `current`, if the stored row is still at `current`'s version.
+async fn save<R: Record>(tx: &mut Tx, ws: Uuid, current: &R, next: &R) -> Result<(), StoreError> {
+    let cols = R::COLUMNS;
+    // id and workspace_id never change: the row is found by the current ones.
+    let sets: Vec<String> = cols.iter().enumerate().skip(2).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = $1 AND workspace_id = $2 AND version = ${}",
+        R::TABLE,
+        sets.join(", "),
+        cols.len() + 1
+    );
+    let mut args = next.values();
+    args[0] = current.id().into();
+    args[1] = ws.into();
+    args.push(Val::from(current.version()));
+    if tx.exec(&sql, &args).await? != 1 {
+        return Err(StoreError::Conflict(format!(
+            "{} changed while saving: try again",
+            R::reference_of(current.number())
+        )));
+    }
+    for rel in R::LINKS {
+        let (old, new) = (current.link_ids(rel), next.link_ids(rel));
+        if old != new {
+            tx.exec("DELETE FROM links WHERE rel = $1 AND src_id = $2", &[Val::from(*rel), current.id().into()])
+                .await?;
+            insert_links(tx, ws, rel, current.id(), &new).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The closure may only change what the domain changes: never the id, workspace or number.
+fn same_identity<R: Record>(current: &R, next: &R) -> Result<(), StoreError> {
+    let (a, b) = (current.values(), next.values());
+    if a[..3] != b[..3] {
+        return Err(StoreError::Conflict(format!(
+            "{} cannot change its id, workspace or number",
+            R::reference_of(current.number())
+        )));
+    }
+    Ok(())
+}
+
+async fn list<R: Record>(tx: &mut Tx, ws: Uuid, query: &ListQuery) -> Result<Page<R>, StoreError> {
+    let mut args = vec![Val::from(ws)];
+    let mut wheres = vec!["workspace_id = $1".to_owned()];
+    let plural = format!("{}s", R::ENTITY);
+    for (name, raw) in &query.filters {
+        let filter = R::FILTERS.iter().find(|f| f.name == name).ok_or_else(|| {
+            StoreError::BadQuery(format!(
+                "{plural} cannot be filtered by '{name}'; filters: {}",
+                R::FILTERS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let val = (filter.parse)(raw).map_err(|e| StoreError::BadQuery(format!("filter {name}: {e}")))?;
+        args.push(val);
+        wheres.push(filter.sql.replace("{v}", &format!("${}", args.len())));
+    }
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if q.chars().count() > 200 {
+            return Err(StoreError::BadQuery("search text is limited to 200 characters".into()));
+        }
+        args.push(Val::from(like_pattern(&q.to_lowercase())));
+        let n = args.len();
+        let ors: Vec<String> = R::SEARCH.iter().map(|c| format!("lower({c}) LIKE ${n} ESCAPE '\\'")).collect();
+        wheres.push(format!("({})", ors.join(" OR ")));
+    }
+    let (default_sort, default_dir) = R::DEFAULT_SORT;
+    let sort_name = query.sort.as_deref().unwrap_or(default_sort);
+    let sort_sql = R::SORTS.iter().find(|(n, _)| *n == sort_name).map(|(_, s)| *s).ok_or_else(|| {
+        StoreError::BadQuery(format!(
+            "{plural} cannot be sorted by '{sort_name}'; sorts: {}",
+            R::SORTS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    // As for the registers: a sort named without a direction is ascending.
+    let dir = match query.dir.unwrap_or(if query.sort.is_some() { SortDir::Asc } else { default_dir }) {
+        SortDir::Asc => "ASC",
+        SortDir::Desc => "DESC",
+    };
+    let limit = match query.limit {
+        0 => 50,
+        n if n > MAX_LIMIT => return Err(StoreError::BadQuery(format!("limit is at most {MAX_LIMIT}; got {n}"))),
+        n => n,
+    };
+    let offset = i64::try_from(query.offset).map_err(|_| StoreError::BadQuery("offset is too large".into()))?;
+    let where_sql = wheres.join(" AND ");
+    let total = tx.int(&format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", R::TABLE), &args).await?;
+    let sql = format!(
+        "SELECT * FROM {} WHERE {where_sql} ORDER BY {sort_sql} {dir} NULLS LAST, number {dir} LIMIT {limit} OFFSET {offset}",
+        R::TABLE
+    );
+    let rows = tx.all(&sql, &args).await?;
+    let mut items = rows.iter().map(R::from_row).collect::<Result<Vec<_>, _>>()?;
+    load_links(tx, ws, &mut items).await?;
+    Ok(Page { items, total, limit, offset: query.offset })
+}
+
+async fn by_number<R: Record>(tx: &mut Tx, ws: Uuid, number: i64) -> Result<R, StoreError> {
+    let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND number = $2", R::TABLE);
+    let row = tx
+        .opt(&sql, &[ws.into(), number.into()])
+        .await?
+        .ok_or_else(|| StoreError::not_found(R::ENTITY, R::reference_of(number)))?;
+    let mut items = vec![R::from_row(&row)?];
+    load_links(tx, ws, &mut items).await?;
+    Ok(items.remove(0))
+}
+
+/// Whether a row with this id exists in the workspace's `table`.
+async fn exists_in(tx: &mut Tx, ws: Uuid, table: &str, id: Uuid) -> Result<bool, StoreError> {
+    Ok(tx
+        .int(&format!("SELECT COUNT(*) FROM {table} WHERE workspace_id = $1 AND id = $2"), &[ws.into(), id.into()])
+        .await?
+        > 0)
+}
+
+/// Every reference must point at an entry of the same workspace: an id from another workspace
+/// is refused exactly like one that does not exist.
+async fn check_refs(tx: &mut Tx, ws: Uuid, refs: Vec<Ref>, errors: &mut Vec<FieldError>) -> Result<(), StoreError> {
+    for r in refs {
+        let (table, what) = match r.target {
+            Target::Register(k) => (table_of(k), k.label().to_lowercase()),
+            Target::User => ("users", "user".to_owned()),
+        };
+        if !exists_in(tx, ws, table, r.id).await? {
+            errors
+                .push(FieldError { field: r.field, message: format!("no {what} with id {} in this workspace", r.id) });
+        }
+    }
+    Ok(())
+}
+
+/// References into the governance tables themselves, which the domain leaves to the store.
+async fn check_own(
+    tx: &mut Tx,
+    ws: Uuid,
+    table: &str,
+    what: &str,
+    field: &str,
+    id: Uuid,
+    errors: &mut Vec<FieldError>,
+) -> Result<(), StoreError> {
+    if !exists_in(tx, ws, table, id).await? {
+        errors
+            .push(FieldError { field: field.to_owned(), message: format!("no {what} with id {id} in this workspace") });
+    }
+    Ok(())
+}
+
+fn finish(errors: Vec<FieldError>) -> Result<(), StoreError> {
+    if errors.is_empty() { Ok(()) } else { Err(Invalid(errors).into()) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions
+// ---------------------------------------------------------------------------------------------
+
+async fn check_decision_refs(tx: &mut Tx, ws: Uuid, d: &Decision) -> Result<(), StoreError> {
+    let mut errors = Vec::new();
+    check_refs(tx, ws, d.refs(), &mut errors).await?;
+    for (i, id) in d.exception_ids.iter().enumerate() {
+        check_own(tx, ws, "exceptions", "exception", &format!("exception_ids[{i}]"), *id, &mut errors).await?;
+    }
+    if let Some(id) = d.supersedes {
+        check_own(tx, ws, "decisions", "decision", "supersedes", id, &mut errors).await?;
+    }
+    finish(errors)
+}
+
+impl Store {
+    /// Records a decision request. Who decides comes from the policy in force in the workspace
+    /// at this moment, read in the same transaction.
+    pub async fn create_decision(
+        &self,
+        actor: &Actor,
+        input: DecisionInput,
+        now: OffsetDateTime,
+    ) -> Result<Decision, StoreError> {
+        let now = micros(now);
+        let ws = actor.workspace_id;
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, ws).await?;
+        let policy = policy_in(&mut tx, ws).await?.policy;
+        let number = next_number::<Decision>(&mut tx, ws).await?;
+        let new = New { id: new_id(), workspace_id: ws, number, now };
+        let d = Decision::request(input, new, |c| policy.decider_for(c), actor.user_id)?;
+        check_decision_refs(&mut tx, ws, &d).await?;
+        insert(&mut tx, ws, &d).await?;
+        audit::append(&mut tx, actor, now, "create", Decision::ENTITY, Some(d.id), None::<&Decision>, Some(&d)).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// One decision by id. Decisions of other workspaces are "not found".
+    pub async fn decision(&self, workspace_id: Uuid, id: Uuid) -> Result<Decision, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let d = fetch(&mut tx, workspace_id, id).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// One decision by its number (`DEC-4` → 4).
+    pub async fn decision_by_number(&self, workspace_id: Uuid, number: i64) -> Result<Decision, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let d = by_number(&mut tx, workspace_id, number).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// One page of decisions. Filters: `category`, `status`, `decider`, `risk`, `release`,
+    /// `exception`, `backlog_item`, `supersedes`, `requested_by`, `decided_by` (either chief of
+    /// a joint decision). Sorts: `requested_at` (default, newest first), `decided_at`, `number`.
+    /// `q` searches title, context, choice and cost.
+    pub async fn list_decisions(&self, workspace_id: Uuid, query: &ListQuery) -> Result<Page<Decision>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let page = list(&mut tx, workspace_id, query).await?;
+        tx.commit().await?;
+        Ok(page)
+    }
+
+    /// Changes a decision: `change` (the domain's `decide`, `concur` or `withdraw`) gets the
+    /// current state and may refuse with any error the store can carry, such as a
+    /// [`DecisionRefusal`] (which becomes [`StoreError::Refused`] or [`StoreError::Invalid`]).
+    /// `action` names the change in the audit row. A refusal writes nothing.
+    pub async fn update_decision<E: Into<StoreError>>(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        now: OffsetDateTime,
+        action: &str,
+        expected_version: Option<i64>,
+        change: impl FnOnce(&Decision) -> Result<Decision, E>,
+    ) -> Result<Decision, StoreError> {
+        let now = micros(now);
+        let ws = actor.workspace_id;
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, ws).await?;
+        let current: Decision = fetch(&mut tx, ws, id).await?;
+        if let Some(v) = expected_version
+            && v != current.version
+        {
+            return Err(StoreError::Conflict(format!(
+                "{} changed since version {v} (it is now at version {}): reload it and try again",
+                current.reference(),
+                current.version
+            )));
+        }
+        let next = change(&current).map_err(Into::into)?;
+        same_identity(&current, &next)?;
+        next.check()?;
+        check_decision_refs(&mut tx, ws, &next).await?;
+        save(&mut tx, ws, &current, &next).await?;
+        audit::append(&mut tx, actor, now, action, Decision::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// The acting person, holding `role`, records the decision (audit action `decide`). A joint
+    /// decision then awaits the other chief's [`Store::concur`].
+    pub async fn decide(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        role: Role,
+        input: DecideInput,
+        now: OffsetDateTime,
+    ) -> Result<Decision, StoreError> {
+        let user = person(actor, "deciding")?;
+        let now = micros(now);
+        self.update_decision(actor, id, now, "decide", None, |d| d.decide(input, user, role, now)).await
+    }
+
+    /// The other chief concurs with a joint decision (audit action `concur`).
+    pub async fn concur(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> Result<Decision, StoreError> {
+        let user = person(actor, "concurring")?;
+        let now = micros(now);
+        self.update_decision(actor, id, now, "concur", None, |d| d.concur(user, role, now)).await
+    }
+
+    /// The requester or a chief withdraws an undecided request (audit action `withdraw`).
+    pub async fn withdraw_decision(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> Result<Decision, StoreError> {
+        let user = person(actor, "withdrawing a decision request")?;
+        let now = micros(now);
+        self.update_decision(actor, id, now, "withdraw", None, |d| d.withdraw(user, role, now)).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exceptions
+// ---------------------------------------------------------------------------------------------
+
+type Exception = rhythm_domain::Exception;
+
+/// What to check when an exception is written: always its users, systems and risks; the
+/// rest only where it changed.
+async fn check_exception_refs(
+    tx: &mut Tx,
+    ws: Uuid,
+    before: Option<&Exception>,
+    e: &Exception,
+) -> Result<(), StoreError> {
+    let mut errors = Vec::new();
+    check_refs(tx, ws, e.refs(), &mut errors).await?;
+    // finding_ids are accepted as opaque ids for now: there is no findings table to check
+    // them against yet. When findings arrive, check them here like the risks.
+    if let Some(id) = e.supersedes
+        && before.is_none_or(|b| b.supersedes != e.supersedes)
+    {
+        check_own(tx, ws, "exceptions", "exception", "supersedes", id, &mut errors).await?;
+    }
+    if let Some(id) = e.escalation_decision_id
+        && before.is_none_or(|b| b.escalation_decision_id != e.escalation_decision_id)
+    {
+        let status =
+            tx.opt("SELECT status FROM decisions WHERE workspace_id = $1 AND id = $2", &[ws.into(), id.into()]).await?;
+        match status {
+            None => errors.push(FieldError {
+                field: "escalation_decision_id".into(),
+                message: format!("no decision with id {id} in this workspace"),
+            }),
+            Some(r) if r.parsed::<DecisionStatus>("status")? != DecisionStatus::Decided => errors.push(FieldError {
+                field: "escalation_decision_id".into(),
+                message: "the escalation decision is not decided yet".into(),
+            }),
+            Some(_) => {}
+        }
+    }
+    // Each named owner must hold a role that can sign their side, or the request could never
+    // be signed. Checked when named; the signer's role is checked again when they sign.
+    for (side, field, id) in [
+        (Side::Engineering, "engineering_owner_id", e.engineering_owner_id),
+        (Side::Security, "security_owner_id", e.security_owner_id),
+    ] {
+        let named_before = before.is_some_and(|b| match side {
+            Side::Engineering => b.engineering_owner_id == id,
+            Side::Security => b.security_owner_id == id,
+        });
+        if named_before {
+            continue;
+        }
+        let row = tx.opt("SELECT role FROM users WHERE workspace_id = $1 AND id = $2", &[ws.into(), id.into()]).await?;
+        if let Some(row) = row {
+            let role: Role = row.parsed("role")?;
+            if !side.allows(role) {
+                let roles: Vec<_> = side.roles().iter().map(|r| r.label()).collect();
+                errors.push(FieldError {
+                    field: field.into(),
+                    message: format!(
+                        "the {} owner signs the {} side and must be a {}; this person is a {}",
+                        side.as_str(),
+                        side.as_str(),
+                        roles.join(" or "),
+                        role.label()
+                    ),
+                });
+            }
+        }
+    }
+    finish(errors)
+}
+
+/// The command with its time cut to the microsecond (what both databases keep), and that time.
+fn normalized(cmd: ExceptionCommand) -> (ExceptionCommand, OffsetDateTime) {
+    use ExceptionCommand as C;
+    match cmd {
+        C::Sign { side, user_id, user_role, approve, note, now } => {
+            let now = micros(now);
+            (C::Sign { side, user_id, user_role, approve, note, now }, now)
+        }
+        C::Withdraw { user_id, now } => {
+            let now = micros(now);
+            (C::Withdraw { user_id, now }, now)
+        }
+        C::Edit { patch, user_id, now } => {
+            let now = micros(now);
+            (C::Edit { patch, user_id, now }, now)
+        }
+        C::Expire { now } => {
+            let now = micros(now);
+            (C::Expire { now }, now)
+        }
+        C::ResolveEscalation { approve, decision_id, now } => {
+            let now = micros(now);
+            (C::ResolveEscalation { approve, decision_id, now }, now)
+        }
+    }
+}
+
+/// The audit action of a command, and the person it acts for (if it names one).
+fn action_of(cmd: &ExceptionCommand) -> (&'static str, Option<Uuid>) {
+    use ExceptionCommand as C;
+    match cmd {
+        C::Sign { user_id, .. } => ("sign", Some(*user_id)),
+        C::Withdraw { user_id, .. } => ("withdraw", Some(*user_id)),
+        C::Edit { user_id, .. } => ("update", Some(*user_id)),
+        C::Expire { .. } => ("expire", None),
+        C::ResolveEscalation { .. } => ("resolve_escalation", None),
+    }
+}
+
+/// How one step of the expiry job ended.
+enum ExpiryStep {
+    /// Nothing (more) is due in the workspace.
+    Done,
+    /// This one was looked at; it was expired if `Some`.
+    Handled(Uuid, Option<Box<Exception>>),
+}
+
+impl Store {
+    /// Records an exception request by the acting person. `rules` are the exception rules of
+    /// the policy in force (see [`Store::policy`]). The named owners must be users of the
+    /// workspace whose role signs their side; systems and risks must be the workspace's.
+    pub async fn request_exception(
+        &self,
+        actor: &Actor,
+        input: ExceptionInput,
+        rules: &ExceptionRules,
+        now: OffsetDateTime,
+    ) -> Result<Exception, StoreError> {
+        let requester = person(actor, "requesting an exception")?;
+        let now = micros(now);
+        let ws = actor.workspace_id;
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, ws).await?;
+        let number = next_number::<Exception>(&mut tx, ws).await?;
+        let new = New { id: new_id(), workspace_id: ws, number, now };
+        let e = Exception::request(input, new, requester, rules)?;
+        check_exception_refs(&mut tx, ws, None, &e).await?;
+        insert(&mut tx, ws, &e).await?;
+        audit::append(&mut tx, actor, now, "create", Exception::ENTITY, Some(e.id), None::<&Exception>, Some(&e))
+            .await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// One exception by id. Exceptions of other workspaces are "not found".
+    pub async fn exception(&self, workspace_id: Uuid, id: Uuid) -> Result<Exception, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let e = fetch(&mut tx, workspace_id, id).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// One exception by its number (`EXC-7` → 7).
+    pub async fn exception_by_number(&self, workspace_id: Uuid, number: i64) -> Result<Exception, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let e = by_number(&mut tx, workspace_id, number).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// One page of exceptions. Filters: `status`, `system`, `risk`, `finding`, `owner` (either
+    /// side), `requester`, `awaiting_signature` (requested, and the user owns a side that is
+    /// not signed yet), `supersedes`, `expires_before` (a date, inclusive). Sorts: `expires_on`
+    /// (default, soonest first), `number`, `created_at`, `review_on`, `updated_at`. `q` searches
+    /// title, business reason and scope.
+    pub async fn list_exceptions(&self, workspace_id: Uuid, query: &ListQuery) -> Result<Page<Exception>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let page = list(&mut tx, workspace_id, query).await?;
+        tx.commit().await?;
+        Ok(page)
+    }
+
+    /// Moves an exception through its life cycle. The domain's refusals become
+    /// [`StoreError::Refused`] (or [`StoreError::Invalid`] for field rules) and write nothing.
+    /// Sign, withdraw and edit must name the acting person. Audit actions: `sign`, `withdraw`,
+    /// `update`, `expire`, `resolve_escalation`.
+    pub async fn transition_exception(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        command: ExceptionCommand,
+        ctx: &ExceptionCtx,
+    ) -> Result<Exception, StoreError> {
+        let (command, now) = normalized(command);
+        let (action, for_user) = action_of(&command);
+        if let Some(user) = for_user
+            && actor.user_id != Some(user)
+        {
+            return Err(refused(
+                true,
+                rule::NOT_THE_ACTOR,
+                format!("{} can {action} only as themselves, not for another person", actor.label),
+            ));
+        }
+        let ws = actor.workspace_id;
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, ws).await?;
+        let current: Exception = fetch(&mut tx, ws, id).await?;
+        let next = current.transition(command, ctx)?;
+        same_identity(&current, &next)?;
+        check_exception_refs(&mut tx, ws, Some(&current), &next).await?;
+        save(&mut tx, ws, &current, &next).await?;
+        audit::append(&mut tx, actor, now, action, Exception::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Expires every requested or approved exception whose last valid day is before `now`'s
+    /// date, in every workspace. Each one is expired in its own transaction with its own audit
+    /// row (actor `system`), so one failure does not hold back the others.
+    ///
+    /// Safe when several instances run it at once: each step takes the workspace lock first
+    /// (the order every writer uses, so no deadlock), then claims one due exception with
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL and re-reads its status, so an exception another
+    /// instance expired meanwhile is no longer due. On SQLite the write lock serializes steps.
+    pub async fn expire_due_exceptions(&self, now: OffsetDateTime) -> Result<Vec<Exception>, StoreError> {
+        let now = micros(now);
+        let today = now.date();
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .all(
+                "SELECT DISTINCT workspace_id FROM exceptions WHERE status IN ('requested', 'approved') AND expires_on < $1",
+                &[today.into()],
+            )
+            .await?;
+        tx.commit().await?;
+        let mut expired = Vec::new();
+        for row in rows {
+            let ws = row.uuid("workspace_id")?;
+            // Ids are claimed in order, so each step makes progress even if one is refused.
+            let mut after: Option<Uuid> = None;
+            while let ExpiryStep::Handled(id, done) = self.expire_next(ws, today, now, after).await? {
+                after = Some(id);
+                expired.extend(done.map(|e| *e));
+            }
+        }
+        Ok(expired)
+    }
+
+    async fn expire_next(
+        &self,
+        ws: Uuid,
+        today: Date,
+        now: OffsetDateTime,
+        after: Option<Uuid>,
+    ) -> Result<ExpiryStep, StoreError> {
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, ws).await?;
+        let mut args = vec![Val::from(ws), Val::from(today)];
+        let mut sql = "SELECT id FROM exceptions WHERE workspace_id = $1 AND status IN ('requested', 'approved') AND expires_on < $2".to_owned();
+        if let Some(a) = after {
+            args.push(a.into());
+            sql.push_str(" AND id > $3");
+        }
+        sql.push_str(" ORDER BY id LIMIT 1");
+        if tx.is_postgres() {
+            sql.push_str(" FOR UPDATE SKIP LOCKED");
+        }
+        let Some(row) = tx.opt(&sql, &args).await? else {
+            tx.commit().await?;
+            return Ok(ExpiryStep::Done);
+        };
+        let id = row.uuid("id")?;
+        let current: Exception = fetch(&mut tx, ws, id).await?;
+        let next = match current
+            .transition(ExceptionCommand::Expire { now }, &ExceptionCtx { rules: ExceptionRules::default() })
+        {
+            Ok(next) => next,
+            Err(refusal) => {
+                // The query and the domain disagree on what is due: leave it, and say so.
+                tracing::warn!(exception = %current.reference(), rule = refusal.rule, "expiry refused: {}", refusal.message);
+                tx.commit().await?;
+                return Ok(ExpiryStep::Handled(id, None));
+            }
+        };
+        save(&mut tx, ws, &current, &next).await?;
+        let actor = Actor::system(ws);
+        audit::append(&mut tx, &actor, now, "expire", Exception::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        tx.commit().await?;
+        Ok(ExpiryStep::Handled(id, Some(Box::new(next))))
+    }
+}
