@@ -32,20 +32,20 @@ const SESSION_COOKIE: &str = "rhythm_session";
 // Environment
 // ---------------------------------------------------------------------------------------
 
-struct Tools {
+pub(crate) struct Tools {
     chromedriver: PathBuf,
     chromium: PathBuf,
     axe: PathBuf,
     artifacts: PathBuf,
 }
 
-fn env_path(var: &str, default: &str) -> PathBuf {
+pub(crate) fn env_path(var: &str, default: &str) -> PathBuf {
     std::env::var_os(var).filter(|v| !v.is_empty()).map_or_else(|| PathBuf::from(default), PathBuf::from)
 }
 
 impl Tools {
     /// Reads the environment; panics with a clear message when a tool is missing.
-    fn from_env() -> Tools {
+    pub(crate) fn from_env() -> Tools {
         let tools = Tools {
             chromedriver: env_path("RHYTHM_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"),
             chromium: env_path("RHYTHM_TEST_CHROMIUM", "/usr/bin/chromium"),
@@ -77,7 +77,7 @@ impl Tools {
 
 /// Owns the ChromeDriver process and the WebDriver session. Dropping it (also while a test
 /// panics) ends the session, so Chromium quits, and kills ChromeDriver's process group.
-struct DriverGuard {
+pub(crate) struct DriverGuard {
     child: Child,
     port: u16,
     session: Option<String>,
@@ -87,7 +87,7 @@ struct DriverGuard {
 }
 
 impl DriverGuard {
-    fn session_url(&self, id: &str) -> String {
+    pub(crate) fn session_url(&self, id: &str) -> String {
         format!("http://127.0.0.1:{}/session/{id}", self.port)
     }
 }
@@ -126,7 +126,7 @@ impl Drop for DriverGuard {
     }
 }
 
-fn save_failure_screenshot(http: &reqwest::blocking::Client, session: &str, path: &std::path::Path) {
+pub(crate) fn save_failure_screenshot(http: &reqwest::blocking::Client, session: &str, path: &std::path::Path) {
     use base64::Engine as _;
     let url = http.get(format!("{session}/url")).send().and_then(reqwest::blocking::Response::json::<Value>);
     if let Ok(u) = url {
@@ -143,23 +143,23 @@ fn save_failure_screenshot(http: &reqwest::blocking::Client, session: &str, path
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     l.local_addr().expect("local addr").port()
 }
 
 /// A signed-out browser pointed at one test server.
-struct Browser {
+pub(crate) struct Browser {
     /// Declared first so that it is dropped first: on a panic it screenshots and ends the
     /// session while `client` still holds it.
-    driver: DriverGuard,
-    client: Client,
-    base: String,
-    shots: PathBuf,
+    pub(crate) driver: DriverGuard,
+    pub(crate) client: Client,
+    pub(crate) base: String,
+    pub(crate) shots: PathBuf,
 }
 
 impl Browser {
-    async fn start(base: &str, name: &str) -> Browser {
+    pub(crate) async fn start(base: &str, name: &str) -> Browser {
         let tools = Tools::from_env();
         let shots = tools.artifacts.join("browser");
         std::fs::create_dir_all(&shots).unwrap_or_else(|e| panic!("create {}: {e}", shots.display()));
@@ -232,23 +232,23 @@ impl Browser {
     }
 
     /// Ends the session and stops ChromeDriver.
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let client = self.client.clone();
         if client.close().await.is_ok() {
             self.driver.session = None;
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    async fn goto(&self, path: &str) {
+    pub(crate) async fn goto(&self, path: &str) {
         self.client.goto(&self.url(path)).await.unwrap_or_else(|e| panic!("open {path}: {e}"));
     }
 
     /// The current address as `/path?query`.
-    async fn location(&self) -> String {
+    pub(crate) async fn location(&self) -> String {
         let u = self.client.current_url().await.expect("current url");
         match u.query() {
             Some(q) => format!("{}?{q}", u.path()),
@@ -257,7 +257,7 @@ impl Browser {
     }
 
     /// Waits until the address (path and query) satisfies `ok`.
-    async fn wait_location(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    pub(crate) async fn wait_location(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let loc = self.location().await;
@@ -269,7 +269,7 @@ impl Browser {
         }
     }
 
-    async fn find(&self, css: &str) -> Element {
+    pub(crate) async fn find(&self, css: &str) -> Element {
         let loc = self.location().await;
         self.client
             .wait()
@@ -279,48 +279,48 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no element `{css}` on {loc}: {e}"))
     }
 
-    async fn find_all(&self, css: &str) -> Vec<Element> {
+    pub(crate) async fn find_all(&self, css: &str) -> Vec<Element> {
         self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find `{css}`: {e}"))
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
     }
 
-    async fn value(&self, css: &str) -> String {
+    pub(crate) async fn value(&self, css: &str) -> String {
         self.find(css).await.prop("value").await.unwrap_or_else(|e| panic!("value of `{css}`: {e}")).unwrap_or_default()
     }
 
-    async fn attr(&self, css: &str, name: &str) -> Option<String> {
+    pub(crate) async fn attr(&self, css: &str, name: &str) -> Option<String> {
         self.find(css).await.attr(name).await.unwrap_or_else(|e| panic!("{name} of `{css}`: {e}"))
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
         e.clear().await.unwrap_or_else(|err| panic!("clear `{css}`: {err}"));
         e.send_keys(text).await.unwrap_or_else(|err| panic!("type into `{css}`: {err}"));
     }
 
-    async fn choose(&self, css: &str, value: &str) {
+    pub(crate) async fn choose(&self, css: &str, value: &str) {
         self.find(css).await.select_by_value(value).await.unwrap_or_else(|e| panic!("choose {value} in `{css}`: {e}"));
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap_or_else(|e| panic!("click `{css}`: {e}"));
     }
 
-    async fn js(&self, script: &str) -> Value {
+    pub(crate) async fn js(&self, script: &str) -> Value {
         self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("run script `{script}`: {e}"))
     }
 
     /// Saves a PNG of the viewport as `$RHYTHM_TEST_ARTIFACTS/browser/{name}.png`.
-    async fn shot(&self, name: &str) {
+    pub(crate) async fn shot(&self, name: &str) {
         let png = self.client.screenshot().await.unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
         let path = self.shots.join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     }
 
-    async fn set_window(&self, width: u32, height: u32) {
+    pub(crate) async fn set_window(&self, width: u32, height: u32) {
         self.client
             .set_window_rect(0, 0, width, height)
             .await
@@ -328,7 +328,7 @@ impl Browser {
     }
 
     /// Signs in through the form and waits for the overview.
-    async fn sign_in(&self, email: &str) {
+    pub(crate) async fn sign_in(&self, email: &str) {
         self.goto("/login").await;
         self.type_into("#email", email).await;
         self.type_into("#password", PASSWORD).await;
@@ -337,7 +337,7 @@ impl Browser {
     }
 }
 
-async fn wait_for_chromedriver(driver: &mut DriverGuard, webdriver: &str, log: &std::path::Path) {
+pub(crate) async fn wait_for_chromedriver(driver: &mut DriverGuard, webdriver: &str, log: &std::path::Path) {
     let http = reqwest::Client::new();
     let start = Instant::now();
     loop {
@@ -371,7 +371,7 @@ async fn risk_register_flow() {
     b.close().await;
 }
 
-async fn risk_flow(server: &TestServer, b: &Browser) {
+pub(crate) async fn risk_flow(server: &TestServer, b: &Browser) {
     // Sign in through the form.
     b.goto("/").await;
     b.wait_location("the sign-in page", |l| l.starts_with("/login")).await;
@@ -509,17 +509,17 @@ axe.run(document, { resultTypes: ['violations'] })
   .catch(e => done(JSON.stringify({ error: String(e && e.stack || e) })));
 ";
 
-struct Axe {
-    source: String,
+pub(crate) struct Axe {
+    pub(crate) source: String,
     /// Serious and critical violations: these fail the test.
-    failures: Vec<String>,
+    pub(crate) failures: Vec<String>,
     /// Moderate and minor ones: reported, not failed.
-    notes: Vec<String>,
-    report: Vec<Value>,
+    pub(crate) notes: Vec<String>,
+    pub(crate) report: Vec<Value>,
 }
 
 impl Axe {
-    fn load() -> Axe {
+    pub(crate) fn load() -> Axe {
         let path = Tools::from_env().axe;
         let source =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read axe-core from {}: {e}", path.display()));
@@ -527,7 +527,7 @@ impl Axe {
     }
 
     /// Checks the page the browser is on; `label` names it in the report and the screenshot.
-    async fn check(&mut self, b: &Browser, label: &str) {
+    pub(crate) async fn check(&mut self, b: &Browser, label: &str) {
         let loc = b.location().await;
         b.shot(&format!("axe-{label}")).await;
         b.client.execute(&self.source, vec![]).await.unwrap_or_else(|e| panic!("inject axe-core on {loc}: {e}"));
@@ -558,7 +558,7 @@ impl Axe {
 }
 
 /// Creates one entry in every register through the JSON API; returns (plural, reference).
-async fn seed_every_register(s: &TestServer) -> Vec<(&'static str, String)> {
+pub(crate) async fn seed_every_register(s: &TestServer) -> Vec<(&'static str, String)> {
     async fn create(s: &TestServer, kind: Kind, body: Value) -> (Value, (&'static str, String)) {
         let (st, v) = s.post(&format!("/api/v1/{}", kind.plural()), Role::Ciso, body).await;
         assert_eq!(st, StatusCode::CREATED, "create a {}: {v}", kind.label());
@@ -670,13 +670,13 @@ async fn every_page_passes_axe() {
 }
 
 /// Asserts the page is an app page, not an error page, before it is checked.
-async fn expect_app_page(b: &Browser, what: &str) {
+pub(crate) async fn expect_app_page(b: &Browser, what: &str) {
     let title = b.client.title().await.unwrap_or_default();
     let app = b.js("return document.body.classList.contains('app')").await;
     assert_eq!(app, Value::Bool(true), "{what} ({}) is not an app page: title {title:?}", b.location().await);
 }
 
-async fn axe_pages(server: &TestServer, b: &Browser, axe: &mut Axe, entries: &[(&'static str, String)]) {
+pub(crate) async fn axe_pages(server: &TestServer, b: &Browser, axe: &mut Axe, entries: &[(&'static str, String)]) {
     // Signed out: the sign-in page, and its error state.
     b.goto("/login").await;
     b.find("#email").await;
@@ -742,13 +742,13 @@ async fn csrf_and_session() {
     b.close().await;
 }
 
-async fn risk_count(server: &TestServer) -> i64 {
+pub(crate) async fn risk_count(server: &TestServer) -> i64 {
     let (st, page) = server.get("/api/v1/risks?limit=1", Role::Ciso).await;
     assert_eq!(st, StatusCode::OK, "{page}");
     page["total"].as_i64().expect("total")
 }
 
-async fn csrf_flow(server: &TestServer, b: &Browser) {
+pub(crate) async fn csrf_flow(server: &TestServer, b: &Browser) {
     b.sign_in(&server.emails[&Role::Ciso]).await;
 
     // The session cookie: HttpOnly (no script can read it) and SameSite=Lax.
