@@ -20,6 +20,13 @@ pub enum Nav {
     Register(Kind),
     Audit,
     Tokens,
+    /// Governance pages.
+    Exceptions,
+    Inbox,
+    Decisions,
+    Policy,
+    Gate,
+    Notifications,
     None,
 }
 
@@ -82,10 +89,19 @@ pub fn page(user: &Principal, nav: Nav, title: &str, flash: Option<Flash>, body:
                             li { a class="nav-link" href={ "/" (k.plural()) } aria-current=[(nav == Nav::Register(*k)).then_some("page")] { (nav_label(*k)) } }
                         }
                     }
+                    p class="nav-section" { "Governance" }
+                    ul class="nav-list" {
+                        li { a class="nav-link" href="/inbox" aria-current=[(nav == Nav::Inbox).then_some("page")] { "Waiting for me" } }
+                        li { a class="nav-link" href="/exceptions" aria-current=[(nav == Nav::Exceptions).then_some("page")] { "Exceptions" } }
+                        li { a class="nav-link" href="/decisions" aria-current=[(nav == Nav::Decisions).then_some("page")] { "Decision log" } }
+                        li { a class="nav-link" href="/gate" aria-current=[(nav == Nav::Gate).then_some("page")] { "Launch gate" } }
+                        li { a class="nav-link" href="/policy" aria-current=[(nav == Nav::Policy).then_some("page")] { "Policy" } }
+                    }
                     p class="nav-section" { "Workspace" }
                     ul class="nav-list" {
                         li { a class="nav-link" href="/audit" aria-current=[(nav == Nav::Audit).then_some("page")] { "Audit log" } }
                         li { a class="nav-link" href="/settings/tokens" aria-current=[(nav == Nav::Tokens).then_some("page")] { "API tokens" } }
+                        li { a class="nav-link" href="/settings/notifications" aria-current=[(nav == Nav::Notifications).then_some("page")] { "Notifications" } }
                         li { a class="nav-link" href="/api/docs" { "API docs" } }
                     }
                     div class="nav-user" {
