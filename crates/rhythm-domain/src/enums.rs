@@ -161,3 +161,14 @@ mod tests {
         }
     }
 }
+
+text_enum!(
+    /// Where a scanner finding was seen.
+    Environment { Production = "production" / "Production", Staging = "staging" / "Staging", Development = "development" / "Development" }
+);
+
+text_enum!(
+    /// Whether a scanner finding is still present. Accepted-by-exception is not a status: it
+    /// follows from an approved exception that covers the finding, and ends when that expires.
+    FindingStatus { Open = "open" / "Open", Fixed = "fixed" / "Fixed" }
+);

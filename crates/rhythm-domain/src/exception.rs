@@ -831,6 +831,7 @@ impl Exception {
         v.extend(ref_of("security_owner_id", Target::User, Some(self.security_owner_id)));
         v.extend(refs_of("system_ids", Target::Register(Kind::System), &self.system_ids));
         v.extend(refs_of("risk_ids", Target::Register(Kind::Risk), &self.risk_ids));
+        v.extend(refs_of("finding_ids", Target::Register(Kind::Finding), &self.finding_ids));
         v
     }
 

@@ -7,6 +7,7 @@ pub mod account;
 pub mod decision;
 pub mod enums;
 pub mod exception;
+pub mod gate;
 pub mod patch;
 pub mod policy;
 pub mod registers;

@@ -1007,8 +1007,6 @@ async fn check_exception_refs(
 ) -> Result<(), StoreError> {
     let mut errors = Vec::new();
     check_refs(tx, ws, e.refs(), &mut errors).await?;
-    // finding_ids are accepted as opaque ids for now: there is no findings table to check
-    // them against yet. When findings arrive, check them here like the risks.
     if let Some(id) = e.supersedes
         && before.is_none_or(|b| b.supersedes != e.supersedes)
     {
@@ -1275,5 +1273,103 @@ impl Store {
         audit::append(&mut tx, &actor, now, "expire", Exception::ENTITY, Some(id), Some(&current), Some(&next)).await?;
         tx.commit().await?;
         Ok(ExpiryStep::Handled(id, Some(Box::new(next))))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads for the launch gate
+// ---------------------------------------------------------------------------------------------
+
+/// The policy in force, read in the caller's transaction.
+pub(crate) async fn policy_for_gate(tx: &mut Tx, ws: Uuid) -> Result<PolicyVersion, StoreError> {
+    policy_in(tx, ws).await
+}
+
+/// Approved exceptions of the workspace (the gate decides which are active on its day).
+pub(crate) async fn approved_exceptions(tx: &mut Tx, ws: Uuid) -> Result<Vec<Exception>, StoreError> {
+    let rows = tx
+        .all(
+            "SELECT * FROM exceptions WHERE workspace_id = $1 AND status = $2 ORDER BY number",
+            &[ws.into(), ExceptionStatus::Approved.as_str().into()],
+        )
+        .await?;
+    let mut items = rows.iter().map(Exception::from_row).collect::<Result<Vec<_>, _>>()?;
+    load_links(tx, ws, &mut items).await?;
+    Ok(items)
+}
+
+/// Decisions recorded as overrides of a release's gate.
+pub(crate) async fn gate_overrides(tx: &mut Tx, ws: Uuid, release_id: Uuid) -> Result<Vec<Decision>, StoreError> {
+    let rows = tx
+        .all(
+            "SELECT d.* FROM decisions d JOIN gate_overrides o ON o.decision_id = d.id \
+             WHERE o.workspace_id = $1 AND o.release_id = $2 ORDER BY d.number",
+            &[ws.into(), release_id.into()],
+        )
+        .await?;
+    let mut items = rows.iter().map(Decision::from_row).collect::<Result<Vec<_>, _>>()?;
+    load_links(tx, ws, &mut items).await?;
+    Ok(items)
+}
+
+impl Store {
+    /// Asks for an override of a release's STOP: a `stop_ship` decision request (decided by
+    /// the escalation path the policy names) linked to the release and recorded as its
+    /// override. The override counts once the decision is decided.
+    pub async fn request_gate_override(
+        &self,
+        actor: &Actor,
+        release_id: Uuid,
+        input: DecisionInput,
+        now: OffsetDateTime,
+    ) -> Result<Decision, StoreError> {
+        let now = micros(now);
+        let ws = actor.workspace_id;
+        let mut input = input;
+        input.category = Some(DecisionCategory::StopShip);
+        if !input.release_ids.contains(&release_id) {
+            input.release_ids.push(release_id);
+        }
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, ws).await?;
+        if !exists_in(&mut tx, ws, "releases", release_id).await? {
+            return Err(StoreError::not_found("release", release_id));
+        }
+        let policy = policy_in(&mut tx, ws).await?.policy;
+        let number = next_number::<Decision>(&mut tx, ws).await?;
+        let new = New { id: new_id(), workspace_id: ws, number, now };
+        let d = Decision::request(input, new, |c| policy.decider_for(c), actor.user_id)?;
+        check_decision_refs(&mut tx, ws, &d).await?;
+        insert(&mut tx, ws, &d).await?;
+        tx.exec(
+            "INSERT INTO gate_overrides (decision_id, workspace_id, release_id, created_at) VALUES ($1, $2, $3, $4)",
+            &[d.id.into(), ws.into(), release_id.into(), now.into()],
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now,
+            "request_override",
+            Decision::ENTITY,
+            Some(d.id),
+            None::<&Decision>,
+            Some(&d),
+        )
+        .await?;
+        crate::outbox::enqueue_in(
+            &mut tx,
+            ws,
+            crate::Event::EscalationOpened,
+            &serde_json::json!({
+                "subject": format!("Escalation: {} asks to override a STOP", d.reference()),
+                "summary": format!("{} — {}: a stop-ship override needs the escalation path to decide.", d.reference(), d.title),
+                "decision": d.reference(),
+            }),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(d)
     }
 }

@@ -7,6 +7,7 @@
 mod accounts;
 mod audit;
 mod db;
+mod gate;
 mod governance;
 mod migrate;
 mod outbox;

@@ -27,6 +27,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_outbox.sql"),
         include_str!("../migrations/postgres/0003_outbox.sql"),
     ),
+    (
+        7,
+        "findings",
+        include_str!("../migrations/sqlite/0007_findings.sql"),
+        include_str!("../migrations/postgres/0007_findings.sql"),
+    ),
 ];
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"

@@ -334,6 +334,24 @@ async fn fetch<T: Table>(tx: &mut Tx, ws: Uuid, id: Uuid) -> Result<T, StoreErro
     Ok(items.remove(0))
 }
 
+/// Every row of a register in the workspace that matches `condition` (SQL over its columns,
+/// binding from `$2`; `$1` is the workspace), links loaded. For reads that need a whole set in
+/// one transaction, such as the launch gate.
+pub(crate) async fn select_in<T: Table>(
+    tx: &mut Tx,
+    ws: Uuid,
+    condition: &str,
+    args: &[Val],
+) -> Result<Vec<T>, StoreError> {
+    let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND ({condition}) ORDER BY number", T::TABLE);
+    let mut all = vec![Val::from(ws)];
+    all.extend_from_slice(args);
+    let rows = tx.all(&sql, &all).await?;
+    let mut items = rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?;
+    load_links(tx, ws, &mut items).await?;
+    Ok(items)
+}
+
 async fn load_links<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<(), StoreError> {
     if T::LINKS.is_empty() || items.is_empty() {
         return Ok(());

@@ -2,9 +2,9 @@
 //! register operations in `registers.rs` are written once against this trait.
 
 use rhythm_domain::{
-    AuditFinding, BacklogItem, DataTier, Epic, EpicStatus, GoldenPath, Incident, Initiative, InitiativeStatus,
-    ItemStatus, Kind, Ref, Release, ReleaseStatus, Risk, RiskStatus, Severity, Stage, System, SystemStatus, Vendor,
-    VendorStatus, WorkKind,
+    AuditFinding, BacklogItem, DataTier, Environment, Epic, EpicStatus, Finding, FindingStatus, GoldenPath, Incident,
+    Initiative, InitiativeStatus, ItemStatus, Kind, Ref, Release, ReleaseStatus, Risk, RiskStatus, Severity, Stage,
+    System, SystemStatus, Vendor, VendorStatus, WorkKind,
 };
 use serde::Serialize;
 use time::Date;
@@ -922,6 +922,113 @@ impl Table for Vendor {
     }
 }
 
+impl Table for Finding {
+    const KIND: Kind = Kind::Finding;
+    const TABLE: &'static str = "findings";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "workspace_id",
+        "number",
+        "system_id",
+        "tool",
+        "rule",
+        "title",
+        "severity",
+        "environment",
+        "component",
+        "kev",
+        "status",
+        "first_seen",
+        "fixed_at",
+        "external_id",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("first_seen", "first_seen"),
+        ("fixed_at", "fixed_at"),
+        // Critical first when ascending.
+        (
+            "severity",
+            "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END",
+        ),
+        ("number", "number"),
+        ("tool", "tool"),
+        ("rule", "rule"),
+    ];
+    const DEFAULT_SORT: (&'static str, SortDir) = ("first_seen", SortDir::Desc);
+    const FILTERS: &'static [Filter] = &[
+        f!("system", Eq("system_id"), p_uuid),
+        f!("status", Eq("status"), p_enum::<FindingStatus>),
+        f!("severity", Eq("severity"), p_enum::<Severity>),
+        f!("environment", Eq("environment"), p_enum::<Environment>),
+        f!("tool", Eq("tool"), p_text),
+        f!("rule", Eq("rule"), p_text),
+        f!("kev", Eq("kev"), p_bool),
+        f!("external_id", Eq("external_id"), p_text),
+    ];
+    const SEARCH: &'static [&'static str] = &["title", "rule", "component"];
+    const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn number(&self) -> i64 {
+        self.number
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn values(&self) -> Vec<Val> {
+        vec![
+            self.id.into(),
+            self.workspace_id.into(),
+            self.number.into(),
+            self.system_id.into(),
+            self.tool.clone().into(),
+            self.rule.clone().into(),
+            self.title.clone().into(),
+            self.severity.as_str().into(),
+            self.environment.as_str().into(),
+            self.component.clone().into(),
+            self.kev.into(),
+            self.status.as_str().into(),
+            self.first_seen.into(),
+            self.fixed_at.into(),
+            self.external_id.clone().into(),
+            self.version.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+        ]
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Finding {
+            id: r.uuid("id")?,
+            workspace_id: r.uuid("workspace_id")?,
+            number: r.int("number")?,
+            system_id: r.opt_uuid("system_id")?,
+            tool: r.text("tool")?,
+            rule: r.text("rule")?,
+            title: r.text("title")?,
+            severity: r.parsed("severity")?,
+            environment: r.parsed("environment")?,
+            component: r.text("component")?,
+            kev: r.bool("kev")?,
+            status: r.parsed("status")?,
+            first_seen: r.ts("first_seen")?,
+            fixed_at: r.opt_ts("fixed_at")?,
+            external_id: r.opt_text("external_id")?,
+            version: r.int("version")?,
+            created_at: r.ts("created_at")?,
+            updated_at: r.ts("updated_at")?,
+        })
+    }
+    fn refs(&self) -> Vec<Ref> {
+        Finding::refs(self)
+    }
+}
+
 /// The table that holds a register, for reference checks.
 pub(crate) fn table_of(kind: Kind) -> &'static str {
     match kind {
@@ -934,5 +1041,6 @@ pub(crate) fn table_of(kind: Kind) -> &'static str {
         Kind::Incident => Incident::TABLE,
         Kind::AuditFinding => AuditFinding::TABLE,
         Kind::Vendor => Vendor::TABLE,
+        Kind::Finding => Finding::TABLE,
     }
 }

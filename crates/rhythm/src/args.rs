@@ -27,6 +27,8 @@ pub enum Command {
     Admin(AdminArgs),
     /// API tokens for scripts and CI (works on the database directly).
     Token(TokenArgs),
+    /// The launch gate of a release, for CI: exit 0 for GO and GO WITH EXCEPTIONS, 1 for STOP, 2 for errors.
+    Gate(GateArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -196,6 +198,8 @@ pub enum RegisterCommand {
     AuditFinding(RegisterArgs),
     /// Vendors and third-party integrations.
     Vendor(RegisterArgs),
+    /// Security findings from scanners, pen tests and reviews.
+    Finding(RegisterArgs),
 }
 
 impl RegisterCommand {
@@ -210,8 +214,34 @@ impl RegisterCommand {
             RegisterCommand::Incident(a) => (Kind::Incident, a),
             RegisterCommand::AuditFinding(a) => (Kind::AuditFinding, a),
             RegisterCommand::Vendor(a) => (Kind::Vendor, a),
+            RegisterCommand::Finding(a) => (Kind::Finding, a),
         }
     }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 GO or GO WITH EXCEPTIONS, 1 STOP, 2 error (unknown release, no server, bad token).\n\nExample in CI:\n  RHYTHM_SERVER=https://rhythm.example.com RHYTHM_TOKEN=rhy_… rhythm gate --release REL-42"
+)]
+pub struct GateArgs {
+    /// The release: its reference (REL-12) or id.
+    #[arg(long)]
+    pub release: String,
+    /// Rhythm server URL.
+    #[arg(long, env = "RHYTHM_SERVER")]
+    pub server: Option<String>,
+    /// API token (rhy_…). Prefer the RHYTHM_TOKEN environment variable: arguments show in `ps`.
+    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Output format: a readable report, or the API's JSON.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: GateFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GateFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -23,17 +23,18 @@ fn columns(kind: Kind) -> &'static [&'static str] {
         Kind::Incident => &["severity", "started_at", "resolved_at", "title"],
         Kind::AuditFinding => &["framework", "control_ref", "severity", "opened_on", "closed_on", "title"],
         Kind::Vendor => &["data_tier", "status", "name"],
+        Kind::Finding => &["severity", "environment", "status", "rule", "title"],
     }
 }
 
-struct Api {
+pub(crate) struct Api {
     base: String,
     token: String,
     http: reqwest::blocking::Client,
 }
 
 impl Api {
-    fn new(server: Option<String>, token: Option<String>) -> Result<Api, Failure> {
+    pub(crate) fn new(server: Option<String>, token: Option<String>) -> Result<Api, Failure> {
         let base = server
             .ok_or_else(|| Failure::error("no server: pass --server URL or set RHYTHM_SERVER"))?
             .trim_end_matches('/')
@@ -52,7 +53,7 @@ impl Api {
         Ok(Api { base, token, http })
     }
 
-    fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
+    pub(crate) fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
         let url = format!("{}{path}", self.base);
         let mut req = self.http.request(method, &url).bearer_auth(&self.token);
         if let Some(b) = body {

@@ -27,9 +27,9 @@ use rand_chacha::ChaCha8Rng;
 use rhythm_domain::GoldenPath as G;
 use rhythm_domain::WorkKind as K;
 use rhythm_domain::{
-    AuditFindingInput, BacklogItemInput, DataTier, EpicInput, IncidentInput, InitiativeInput, InitiativeStatus,
-    ItemStatus, ReleaseInput, ReleaseStatus, RiskInput, RiskStatus, RiskUpdateInput, Role, Severity, Stage,
-    SystemInput, VendorInput, VendorStatus, WorkKind,
+    AuditFindingInput, BacklogItemInput, DataTier, Environment, EpicInput, FindingInput, IncidentInput,
+    InitiativeInput, InitiativeStatus, ItemStatus, ReleaseInput, ReleaseStatus, RiskInput, RiskStatus, RiskUpdateInput,
+    Role, Severity, Stage, SystemInput, VendorInput, VendorStatus, WorkKind,
 };
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
@@ -130,6 +130,16 @@ pub struct DemoAuditFinding {
     pub created: OffsetDateTime,
 }
 
+/// A security finding: its system, when it was found and, if so, when it was fixed.
+#[derive(Debug, Clone)]
+pub struct DemoFinding {
+    pub input: FindingInput,
+    /// Index into [`DemoData::systems`].
+    pub system: usize,
+    pub created: OffsetDateTime,
+    pub fixed: Option<OffsetDateTime>,
+}
+
 /// Everything [`generate`] makes.
 #[derive(Debug, Clone)]
 pub struct DemoData {
@@ -147,6 +157,7 @@ pub struct DemoData {
     pub incidents: Vec<DemoIncident>,
     pub audit_findings: Vec<DemoAuditFinding>,
     pub vendors: Vec<(VendorInput, OffsetDateTime)>,
+    pub findings: Vec<DemoFinding>,
 }
 
 /// Generates the demo company from `seed`, with `anchor` as "today": history runs about
@@ -167,6 +178,7 @@ pub fn generate(seed: u64, anchor: Date) -> DemoData {
     let releases = g.releases(&systems, &items);
     let audit_findings = g.audit_findings();
     let vendors = g.vendors();
+    let findings = g.findings();
     DemoData {
         workspace_name: "Northwind Ledger".to_owned(),
         workspace_created,
@@ -180,6 +192,7 @@ pub fn generate(seed: u64, anchor: Date) -> DemoData {
         incidents,
         audit_findings,
         vendors,
+        findings,
     }
 }
 
@@ -2572,6 +2585,14 @@ impl Gen {
                 let delta: i64 = *self.pick(&[-1, 1]);
                 likelihood = (likelihood + delta).clamp(1, 5);
             }
+            // A serious risk of customer harm, legal or regulatory exposure is not left
+            // untreated for long at a company that runs this rhythm: it is being mitigated.
+            let stop_tagged = spec.tags.iter().any(|t| rhythm_domain::policy::DEFAULT_STOP_SHIP_TAGS.contains(t));
+            let status = if status == RiskStatus::Open && stop_tagged && spec.impact * likelihood >= 12 {
+                RiskStatus::Mitigating
+            } else {
+                status
+            };
             let (due_min, due_max) = match status {
                 RiskStatus::Open => (30, 180),
                 RiskStatus::Mitigating => (30, 200),
@@ -2959,6 +2980,235 @@ impl Gen {
     }
 }
 
+/// (tool, rule, title, severity, component, known exploited). Real advisories and rules, so the
+/// demo reads like a scanner's output.
+const FINDINGS: &[(&str, &str, &str, Severity, &str, bool)] = &[
+    (
+        "trivy",
+        "CVE-2023-44487",
+        "HTTP/2 rapid reset can cause denial of service",
+        Severity::High,
+        "golang.org/x/net 0.15.0",
+        true,
+    ),
+    (
+        "trivy",
+        "CVE-2023-45853",
+        "zlib: integer overflow and heap buffer overflow in MiniZip",
+        Severity::Critical,
+        "zlib1g 1.2.13",
+        false,
+    ),
+    (
+        "trivy",
+        "CVE-2024-6119",
+        "openssl: denial of service in X.509 name checks",
+        Severity::High,
+        "libssl3 3.0.13",
+        false,
+    ),
+    (
+        "trivy",
+        "CVE-2023-5363",
+        "openssl: incorrect cipher key and IV length processing",
+        Severity::High,
+        "libssl3 3.0.11",
+        false,
+    ),
+    (
+        "trivy",
+        "CVE-2024-2511",
+        "openssl: unbounded memory growth with session handling in TLSv1.3",
+        Severity::Low,
+        "libssl3 3.0.13",
+        false,
+    ),
+    (
+        "trivy",
+        "CVE-2023-39325",
+        "net/http: rapid stream resets can cause excessive work",
+        Severity::High,
+        "stdlib 1.21.1",
+        false,
+    ),
+    (
+        "grype",
+        "CVE-2024-21538",
+        "cross-spawn: regular expression denial of service",
+        Severity::High,
+        "cross-spawn 7.0.3",
+        false,
+    ),
+    ("grype", "CVE-2024-4068", "braces: uncontrolled resource consumption", Severity::High, "braces 3.0.2", false),
+    ("grype", "CVE-2024-37890", "ws: denial of service with many HTTP headers", Severity::High, "ws 8.17.0", false),
+    ("grype", "CVE-2023-26136", "tough-cookie: prototype pollution", Severity::Medium, "tough-cookie 4.1.2", false),
+    (
+        "grype",
+        "CVE-2024-29041",
+        "express: open redirect with malformed URLs",
+        Severity::Medium,
+        "express 4.18.2",
+        false,
+    ),
+    (
+        "grype",
+        "CVE-2024-35195",
+        "requests: verify=False persists across a session",
+        Severity::Medium,
+        "requests 2.31.0",
+        false,
+    ),
+    (
+        "grype",
+        "CVE-2022-40897",
+        "setuptools: regular expression denial of service",
+        Severity::Medium,
+        "setuptools 65.5.0",
+        false,
+    ),
+    (
+        "semgrep",
+        "javascript.express.security.audit.xss.direct-response-write",
+        "User input written directly to the response",
+        Severity::Medium,
+        "src/routes/preview.ts:41",
+        false,
+    ),
+    (
+        "semgrep",
+        "python.lang.security.audit.formatted-sql-query",
+        "SQL query built with string formatting",
+        Severity::High,
+        "reports/queries.py:118",
+        false,
+    ),
+    (
+        "semgrep",
+        "go.lang.security.audit.net.use-tls",
+        "Plain HTTP listener without TLS",
+        Severity::Low,
+        "cmd/server/main.go:57",
+        false,
+    ),
+    (
+        "codeql",
+        "js/missing-rate-limiting",
+        "Route handler performs authorization without rate limiting",
+        Severity::Medium,
+        "src/auth/login.ts:23",
+        false,
+    ),
+    (
+        "codeql",
+        "py/clear-text-logging-sensitive-data",
+        "Clear-text logging of sensitive information",
+        Severity::High,
+        "ingest/webhooks.py:64",
+        false,
+    ),
+    (
+        "codeql",
+        "go/path-injection",
+        "Uncontrolled data used in path expression",
+        Severity::High,
+        "internal/export/files.go:92",
+        false,
+    ),
+    (
+        "codeql",
+        "js/insecure-randomness",
+        "Insecure randomness used for a token",
+        Severity::Medium,
+        "src/invites/token.ts:12",
+        false,
+    ),
+    (
+        "gitleaks",
+        "generic-api-key",
+        "API key committed to the repository",
+        Severity::High,
+        "config/staging.env:12",
+        false,
+    ),
+    (
+        "pentest",
+        "PT-2026-07",
+        "Session cookie without SameSite on the admin console",
+        Severity::Low,
+        "admin console",
+        false,
+    ),
+    ("pentest", "PT-2025-11", "Verbose errors reveal stack traces", Severity::Low, "GET /api/v2/reports", false),
+    (
+        "pentest",
+        "PT-2026-03",
+        "Invoice download does not check the invoice belongs to the caller",
+        Severity::High,
+        "GET /api/invoices/{id}/pdf",
+        false,
+    ),
+];
+
+/// The finding the demo seeds to stop one upcoming release: a real critical advisory.
+pub const STOP_FINDING: (&str, &str, &str, &str) = (
+    "trivy",
+    "CVE-2024-45337",
+    "golang.org/x/crypto: misuse of ServerConfig.PublicKeyCallback may cause authorization bypass",
+    "golang.org/x/crypto 0.29.0",
+);
+
+impl Gen {
+    /// Findings over the last 18 months: most fixed within their SLA, some late, a few open.
+    /// Open findings at high severity or above are only ever in staging or development, so
+    /// the one seeded STOP is the demo's only open critical in production.
+    fn findings(&mut self) -> Vec<DemoFinding> {
+        let mut out = Vec::new();
+        for system in 0..SYSTEMS.len() {
+            let count = self.rng.gen_range(6..=14);
+            for _ in 0..count {
+                let (tool, rule, title, severity, component, kev) = *FINDINGS.choose(&mut self.rng).expect("findings");
+                let ago = self.rng.gen_range(3..540);
+                let first = self.day(-ago);
+                let created = self.at_work(first);
+                let environment = match self.rng.gen_range(0..20) {
+                    0..=11 => Environment::Production,
+                    12..=16 => Environment::Staging,
+                    _ => Environment::Development,
+                };
+                let days = match severity {
+                    Severity::Critical => self.rng.gen_range(1..=12),
+                    Severity::High => self.rng.gen_range(3..=45),
+                    Severity::Medium => self.rng.gen_range(10..=120),
+                    Severity::Low | Severity::Info => self.rng.gen_range(20..=240),
+                };
+                let fix_day = first + Duration::days(days);
+                let fixed = (fix_day < self.anchor).then(|| self.at_work(fix_day).max(created + Duration::minutes(5)));
+                let serious = matches!(severity, Severity::Critical | Severity::High);
+                let environment = if fixed.is_none() && serious { Environment::Staging } else { environment };
+                out.push(DemoFinding {
+                    input: FindingInput {
+                        system_id: None,
+                        tool: tool.to_owned(),
+                        rule: rule.to_owned(),
+                        title: title.to_owned(),
+                        severity,
+                        environment,
+                        component: component.to_owned(),
+                        kev,
+                        first_seen: Some(created),
+                        external_id: None,
+                    },
+                    system,
+                    created,
+                    fixed,
+                });
+            }
+        }
+        out.sort_by_key(|f| f.created);
+        out
+    }
+}
+
 fn lookup_stage(stage: Stage) -> &'static [&'static str] {
     SOURCES.iter().find(|(s, _)| *s == stage).map(|(_, v)| *v).expect("every stage has sources")
 }
@@ -2971,7 +3221,8 @@ fn lookup_stage(stage: Stage) -> &'static [&'static str] {
 mod tests {
     use super::*;
     use rhythm_domain::{
-        AuditFinding, BacklogItem, Epic, Incident, Initiative, New, Release, Risk, RiskUpdate, System, Vendor,
+        AuditFinding, BacklogItem, Epic, Finding, FindingPatch, Incident, Initiative, New, Release, Risk, RiskUpdate,
+        System, Vendor,
     };
     use time::macros::date;
     use uuid::Uuid;
@@ -3042,6 +3293,25 @@ mod tests {
         for (i, (v, at)) in d.vendors.iter().enumerate() {
             Vendor::create(v.clone(), new(i, *at)).unwrap_or_else(|e| panic!("vendor {i}: {e}"));
         }
+        for (i, f) in d.findings.iter().enumerate() {
+            let found =
+                Finding::create(f.input.clone(), new(i, f.created)).unwrap_or_else(|e| panic!("finding {i}: {e}"));
+            if let Some(at) = f.fixed {
+                assert!(at > f.created, "finding {i} is fixed before it was found");
+                let patch = FindingPatch {
+                    status: Some(rhythm_domain::FindingStatus::Fixed),
+                    fixed_at: Some(Some(at)),
+                    ..Default::default()
+                };
+                found.apply(patch, at).unwrap_or_else(|e| panic!("fixing finding {i}: {e}"));
+            } else if matches!(f.input.severity, Severity::Critical | Severity::High) {
+                assert_ne!(
+                    f.input.environment,
+                    Environment::Production,
+                    "finding {i}: only the seeded STOP is open and serious in production"
+                );
+            }
+        }
         for u in &d.users {
             assert_eq!(rhythm_domain::account::normalize_email(&u.email).unwrap(), u.email);
             rhythm_domain::account::check_user_name(&u.name).unwrap();
@@ -3058,6 +3328,12 @@ mod tests {
         };
         for (i, (_, t)) in d.systems.iter().enumerate() {
             in_past(*t, &format!("system {i}"));
+        }
+        for (i, f) in d.findings.iter().enumerate() {
+            in_past(f.created, &format!("finding {i}"));
+            if let Some(t) = f.fixed {
+                in_past(t, &format!("finding {i} fixed"));
+            }
         }
         for (i, (_, t)) in d.initiatives.iter().enumerate() {
             in_past(*t, &format!("initiative {i}"));

@@ -5,6 +5,7 @@
 mod admin;
 mod args;
 mod client;
+mod gate;
 mod output;
 mod server;
 
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => server::demo(a),
         Command::Admin(a) => admin::run(a),
         Command::Token(a) => admin::token(a),
+        Command::Gate(a) => gate::run(a),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "rhythm", &mut std::io::stdout());
             Ok(())

@@ -3,12 +3,14 @@
 
 use std::collections::HashMap;
 
+use rhythm_domain::gate::Verdict;
 use rhythm_domain::{
-    AuditFinding, BacklogItem, BacklogItemPatch, Epic, Incident, Initiative, ItemStatus, Release, Risk, RiskPatch,
-    RiskStatus, Role, System, Vendor,
+    AuditFinding, BacklogItem, BacklogItemPatch, Environment, Epic, ExceptionInput, Finding, FindingInput,
+    FindingPatch, FindingStatus, Incident, Initiative, ItemStatus, Release, Risk, RiskPatch, RiskStatus, Role,
+    Severity, System, Vendor,
 };
 use rhythm_store::{Actor, Store, StoreError};
-use time::Date;
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 use uuid::Uuid;
 
 use crate::demo_data::{self, DemoData};
@@ -27,6 +29,8 @@ pub struct Seeded {
     pub workspace_id: Uuid,
     pub accounts: Vec<DemoAccount>,
     pub counts: HashMap<&'static str, usize>,
+    /// The upcoming release the demo stops with an open critical finding (`REL-57`).
+    pub stopped: Option<String>,
 }
 
 /// Creates the demo workspace. `password_hash` is set on every demo account.
@@ -121,6 +125,22 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
         let input = input.clone();
         store.create(&cto, *at, |n| Vendor::create(input, n)).await?;
     }
+    let mut open_findings = 0;
+    for f in &d.findings {
+        let mut input = f.input.clone();
+        input.system_id = Some(systems[f.system]);
+        let created = store.create(&ciso, f.created, |n| Finding::create(input, n)).await?;
+        match f.fixed {
+            Some(at) => {
+                let patch =
+                    FindingPatch { status: Some(FindingStatus::Fixed), fixed_at: Some(Some(at)), ..Default::default() };
+                store.update::<Finding>(&ciso, created.id, at, "update", None, |x| x.apply(patch, at)).await?;
+            }
+            None => open_findings += 1,
+        }
+    }
+    let stopped = seed_stop(store, ws.id, anchor, &actors, &users).await?;
+
     let counts = HashMap::from([
         ("users", d.users.len()),
         ("systems", d.systems.len()),
@@ -132,8 +152,85 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
         ("incidents", d.incidents.len()),
         ("audit findings", d.audit_findings.len()),
         ("vendors", d.vendors.len()),
+        ("findings", d.findings.len() + usize::from(stopped.is_some())),
+        ("open findings", open_findings + usize::from(stopped.is_some())),
+        ("exceptions", usize::from(stopped.is_some())),
     ]);
     let accounts =
         d.users.iter().map(|u| DemoAccount { email: u.email.clone(), name: u.name.clone(), role: u.role }).collect();
-    Ok(Seeded { workspace_id: ws.id, accounts, counts })
+    Ok(Seeded { workspace_id: ws.id, accounts, counts, stopped })
+}
+
+fn at(d: Date, hour: u8, minute: u8) -> OffsetDateTime {
+    PrimitiveDateTime::new(d, Time::from_hms(hour, minute, 0).unwrap_or(Time::MIDNIGHT)).assume_utc()
+}
+
+/// Stops the first upcoming release that the gate would let through: a critical advisory
+/// open in production in its system, and an exception request for it that nobody has signed
+/// yet. Signing it as the engineering lead and the security lead turns the gate green.
+/// Returns the release's reference.
+async fn seed_stop(
+    store: &Store,
+    ws: Uuid,
+    anchor: Date,
+    actors: &[Actor],
+    users: &[rhythm_domain::User],
+) -> Result<Option<String>, StoreError> {
+    let by_role = |role: Role| users.iter().position(|u| u.role == role);
+    let (Some(eng), Some(sec), Some(engineer)) =
+        (by_role(Role::EngineeringLead), by_role(Role::SecurityLead), by_role(Role::Engineer))
+    else {
+        return Ok(None);
+    };
+    let gates = store.gate_upcoming(ws, anchor).await?;
+    let mut target = None;
+    for g in gates.iter().filter(|g| g.verdict == Verdict::Go) {
+        let release = store.get::<Release>(ws, g.release_id).await?;
+        if let Some(system) = release.system_id {
+            target = Some((g.release.clone(), release, system));
+            break;
+        }
+    }
+    let Some((reference, release, system)) = target else { return Ok(None) };
+    let yesterday = anchor - Duration::days(1);
+    let (tool, rule, title, component) = demo_data::STOP_FINDING;
+    let input = FindingInput {
+        system_id: Some(system),
+        tool: tool.to_owned(),
+        rule: rule.to_owned(),
+        title: title.to_owned(),
+        severity: Severity::Critical,
+        environment: Environment::Production,
+        component: component.to_owned(),
+        kev: false,
+        first_seen: Some(at(yesterday, 9, 12)),
+        external_id: None,
+    };
+    let scanner = &actors[engineer];
+    let finding = store.create(scanner, at(yesterday, 9, 12), |n| Finding::create(input, n)).await?;
+    let policy = store.policy(ws).await?;
+    let request = ExceptionInput {
+        title: format!("Ship {} before the x/crypto upgrade lands", release.name),
+        business_reason: format!(
+            "{} carries the quarter-end invoicing fixes customers are waiting for; the x/crypto upgrade needs the SSH gateway's key callback rewritten, which takes two sprints.",
+            release.name
+        ),
+        scope: format!("{rule} in {component}, production only, until the upgrade ships"),
+        system_ids: vec![system],
+        users_impacted: "Operators using the SSH bastion; no customer-facing path uses the callback".to_owned(),
+        starts_on: yesterday,
+        expires_on: anchor + Duration::days(30),
+        compensating_controls: vec![
+            "SSH bastion reachable only from the corporate VPN".to_owned(),
+            "Public-key callback wrapped to reject a key that was not the last one offered".to_owned(),
+            "Alert on any SSH login that is not followed by an audit event within a minute".to_owned(),
+        ],
+        risk_ids: vec![],
+        finding_ids: vec![finding.id],
+        engineering_owner_id: users[eng].id,
+        security_owner_id: users[sec].id,
+        supersedes: None,
+    };
+    store.request_exception(scanner, request, &policy.policy.exceptions, at(yesterday, 16, 40)).await?;
+    Ok(Some(reference))
 }

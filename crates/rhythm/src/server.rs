@@ -128,6 +128,11 @@ pub fn demo(a: DemoArgs) -> Result<(), Failure> {
             for acc in seeded.accounts.iter().take(11) {
                 println!("  {:<34} {}", acc.email, acc.role.label());
             }
+            if let Some(r) = &seeded.stopped {
+                println!(
+                    "\n  Launch gate  {r} is STOP: an open critical finding, and an exception request waiting for the\n               engineering lead's and the security lead's signatures. See {base}/releases/{r}/gate"
+                );
+            }
             println!("\n  Database  {url}\n  Start over with: rhythm demo --reset\n");
         } else {
             println!("\nUsing the existing demo database {url}.");

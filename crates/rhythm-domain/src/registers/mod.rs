@@ -9,6 +9,7 @@
 
 mod audit_finding;
 mod backlog;
+mod finding;
 mod incident;
 mod release;
 mod risk;
@@ -17,6 +18,7 @@ mod vendor;
 
 pub use audit_finding::*;
 pub use backlog::*;
+pub use finding::*;
 pub use incident::*;
 pub use release::*;
 pub use risk::*;
@@ -50,6 +52,7 @@ pub enum Kind {
     Incident,
     AuditFinding,
     Vendor,
+    Finding,
 }
 
 impl Kind {
@@ -63,6 +66,7 @@ impl Kind {
         Kind::Incident,
         Kind::AuditFinding,
         Kind::Vendor,
+        Kind::Finding,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +80,7 @@ impl Kind {
             Kind::Incident => "incident",
             Kind::AuditFinding => "audit_finding",
             Kind::Vendor => "vendor",
+            Kind::Finding => "finding",
         }
     }
 
@@ -91,6 +96,7 @@ impl Kind {
             Kind::Incident => "INC",
             Kind::AuditFinding => "AUD",
             Kind::Vendor => "VEN",
+            Kind::Finding => "FND",
         }
     }
 
@@ -106,6 +112,7 @@ impl Kind {
             Kind::Incident => "incidents",
             Kind::AuditFinding => "audit-findings",
             Kind::Vendor => "vendors",
+            Kind::Finding => "findings",
         }
     }
 
@@ -121,6 +128,7 @@ impl Kind {
             Kind::Incident => "Incident",
             Kind::AuditFinding => "Audit finding",
             Kind::Vendor => "Vendor",
+            Kind::Finding => "Finding",
         }
     }
 

@@ -6,9 +6,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use rhythm_domain::{
     AuditFinding, AuditFindingInput, AuditFindingPatch, BacklogItem, BacklogItemInput, BacklogItemPatch, Epic,
-    EpicInput, EpicPatch, Incident, IncidentInput, IncidentPatch, Initiative, InitiativeInput, InitiativePatch,
-    Release, ReleaseInput, ReleasePatch, Risk, RiskInput, RiskPatch, RiskUpdate, RiskUpdateInput, System, SystemInput,
-    SystemPatch, Vendor, VendorInput, VendorPatch,
+    EpicInput, EpicPatch, Finding, FindingInput, FindingPatch, Incident, IncidentInput, IncidentPatch, Initiative,
+    InitiativeInput, InitiativePatch, Release, ReleaseInput, ReleasePatch, Risk, RiskInput, RiskPatch, RiskUpdate,
+    RiskUpdateInput, System, SystemInput, SystemPatch, Vendor, VendorInput, VendorPatch,
 };
 use rhythm_store::Table;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
@@ -175,6 +175,16 @@ register_api!(
     "/api/v1/audit-findings/{id}/close"
 );
 register_api!(
+    findings,
+    Finding,
+    FindingInput,
+    FindingPatch,
+    "Findings",
+    "/api/v1/findings",
+    "/api/v1/findings/{id}",
+    "/api/v1/findings/{id}/close"
+);
+register_api!(
     vendors,
     Vendor,
     VendorInput,
@@ -242,6 +252,9 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(vendors::list, vendors::create))
         .routes(routes!(vendors::get, vendors::update))
         .routes(routes!(vendors::close))
+        .routes(routes!(findings::list, findings::create))
+        .routes(routes!(findings::get, findings::update))
+        .routes(routes!(findings::close))
 }
 
 fn filters_of<T: Table>() -> Vec<Parameter> {
@@ -262,7 +275,7 @@ fn filters_of<T: Table>() -> Vec<Parameter> {
 /// Adds each register's filters, taken from its table definition, to its list operation.
 pub fn document_filters(doc: &mut utoipa::openapi::OpenApi) {
     type Sorts = &'static [(&'static str, &'static str)];
-    let per_path: [(&str, Vec<Parameter>, Sorts); 9] = [
+    let per_path: [(&str, Vec<Parameter>, Sorts); 10] = [
         ("/api/v1/systems", filters_of::<System>(), System::SORTS),
         ("/api/v1/risks", filters_of::<Risk>(), Risk::SORTS),
         ("/api/v1/backlog-items", filters_of::<BacklogItem>(), BacklogItem::SORTS),
@@ -272,6 +285,7 @@ pub fn document_filters(doc: &mut utoipa::openapi::OpenApi) {
         ("/api/v1/incidents", filters_of::<Incident>(), Incident::SORTS),
         ("/api/v1/audit-findings", filters_of::<AuditFinding>(), AuditFinding::SORTS),
         ("/api/v1/vendors", filters_of::<Vendor>(), Vendor::SORTS),
+        ("/api/v1/findings", filters_of::<Finding>(), Finding::SORTS),
     ];
     for (path, filters, sorts) in per_path {
         let Some(item) = doc.paths.paths.get_mut(path) else { continue };

@@ -35,6 +35,7 @@ const NAV_REGISTERS: &[Kind] = &[
     Kind::BacklogItem,
     Kind::Release,
     Kind::Incident,
+    Kind::Finding,
     Kind::AuditFinding,
     Kind::System,
     Kind::Initiative,
@@ -53,6 +54,7 @@ fn nav_label(k: Kind) -> &'static str {
         Kind::Initiative => "Initiatives",
         Kind::Epic => "Epics",
         Kind::Vendor => "Vendors",
+        Kind::Finding => "Security findings",
     }
 }
 

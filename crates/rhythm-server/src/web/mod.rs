@@ -4,6 +4,7 @@
 pub mod api_docs;
 pub mod auth;
 mod forms;
+mod gate;
 mod home;
 pub mod layout;
 mod pages;
@@ -122,7 +123,10 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", get(tokens::tokens_page).post(tokens::create))
         .route("/settings/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(pages::audit_page))
-        .route("/risks/{id}/updates", post(registers::add_risk_update));
+        .route("/risks/{id}/updates", post(registers::add_risk_update))
+        .route("/gate", get(gate::overview))
+        .route("/releases/{id}/gate", get(gate::release_page))
+        .route("/releases/{id}/gate/override", post(gate::request_override));
     for kind in Kind::ALL.iter().copied() {
         let base = format!("/{}", kind.plural());
         r = r

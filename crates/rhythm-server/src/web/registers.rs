@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rhythm_domain::{
-    AuditFinding, BacklogItem, Epic, FieldError, Incident, Initiative, Invalid, Kind, Permission, Release, Risk,
-    RiskUpdateInput, System, Vendor,
+    AuditFinding, BacklogItem, Epic, FieldError, Finding, Incident, Initiative, Invalid, Kind, Permission, Release,
+    Risk, RiskUpdateInput, System, Vendor,
 };
 use rhythm_store::ListQuery;
 use serde_json::{Map, Value};
@@ -35,6 +35,7 @@ macro_rules! dispatch {
             Kind::Incident => $f::<Incident>($($a),*).await,
             Kind::AuditFinding => $f::<AuditFinding>($($a),*).await,
             Kind::Vendor => $f::<Vendor>($($a),*).await,
+            Kind::Finding => $f::<Finding>($($a),*).await,
         }
     };
 }
@@ -562,6 +563,7 @@ fn close_label(kind: Kind) -> &'static str {
         Kind::System => "Retire",
         Kind::Vendor => "Offboard",
         Kind::AuditFinding => "Close finding",
+        Kind::Finding => "Mark fixed",
     }
 }
 

@@ -3,8 +3,8 @@
 
 use rhythm_domain::enums::options;
 use rhythm_domain::{
-    DataTier, EpicStatus, GoldenPath, InitiativeStatus, ItemStatus, Kind, ReleaseStatus, RiskStatus, Severity, Stage,
-    SystemStatus, VendorStatus, WorkKind,
+    DataTier, Environment, EpicStatus, FindingStatus, GoldenPath, InitiativeStatus, ItemStatus, Kind, ReleaseStatus,
+    RiskStatus, Severity, Stage, SystemStatus, VendorStatus, WorkKind,
 };
 
 /// How a field is entered and shown.
@@ -262,6 +262,31 @@ pub fn spec(kind: Kind) -> Spec {
                 FilterSpec { name: "open", label: "Open only", kind: Bool },
             ],
             lede: "Findings from SOC 2, ISO 27001 and internal audits, and which ones repeat.",
+        },
+        Kind::Finding => Spec {
+            title_field: "title",
+            fields: vec![
+                f("title", "Title", Text).req(),
+                f("system_id", "System", Ref(Kind::System)).null(),
+                f("tool", "Tool", Text).req().hint("The scanner or source: trivy, semgrep, pentest, …"),
+                f("rule", "Rule or CVE", Text).req().hint("e.g. CVE-2024-3094 or js/sql-injection"),
+                f("severity", "Severity", Enum(options::<Severity>)).req(),
+                f("environment", "Environment", Enum(options::<Environment>)).req(),
+                f("component", "Component", Text).hint("Package and version, or file and line"),
+                f("kev", "Known exploited (KEV)", Bool),
+                f("first_seen", "First seen (UTC)", DateTime).hint("Now when left empty"),
+                f("status", "Status", Enum(options::<FindingStatus>)).later(),
+                f("fixed_at", "Fixed (UTC)", DateTime).null().later(),
+                f("external_id", "External id", Text).null(),
+            ],
+            columns: &["system_id", "severity", "environment", "rule", "status", "first_seen"],
+            filters: vec![
+                FilterSpec { name: "status", label: "Status", kind: Enum(options::<FindingStatus>) },
+                FilterSpec { name: "severity", label: "Severity", kind: Enum(options::<Severity>) },
+                FilterSpec { name: "environment", label: "Environment", kind: Enum(options::<Environment>) },
+                FilterSpec { name: "system", label: "System", kind: Ref(Kind::System) },
+            ],
+            lede: "What scanners, pen tests and reviews found in each system; open ones at or above the policy's severity stop a release unless an exception covers them.",
         },
         Kind::Vendor => Spec {
             title_field: "name",

@@ -575,7 +575,7 @@ async fn exception_refusals_write_nothing(f: Fixture) {
     input.risk_ids.push(their_risk.id);
     input.finding_ids = vec![Uuid::now_v7()];
     let err = s.request_exception(&team.requester, input, &ExceptionRules::default(), f.now).await.unwrap_err();
-    assert_eq!(fields(&err), ["risk_ids[1]", "engineering_owner_id"]);
+    assert_eq!(fields(&err), ["risk_ids[1]", "finding_ids[0]", "engineering_owner_id"]);
     // The domain's own field rules come through too.
     let input = exception_input(&f, team.eng.user_id.unwrap(), team.eng.user_id.unwrap(), team.risk.id);
     let err = s.request_exception(&team.requester, input, &ExceptionRules::default(), f.now).await.unwrap_err();

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod audit;
+mod gate;
 mod governance;
 mod outbox;
 mod registers;

@@ -224,3 +224,68 @@ fn help_and_completions() {
     let o = rhythm(&["completions", "bash"], &[], None);
     assert!(o.status.success() && text(&o).0.contains("rhythm"));
 }
+
+/// `rhythm gate` as a CI pipeline runs it, on the demo: STOP exits 1 with readable evidence,
+/// JSON is the API's report, and a gate that cannot be judged exits 2, never 1.
+#[test]
+fn the_gate_for_ci_on_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = rhythm(&["demo", "--no-serve", "--data-dir", dir.path().to_str().unwrap()], &[], None);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "demo: {err}");
+    let stopped = out
+        .lines()
+        .find_map(|l| {
+            l.trim().strip_prefix("Launch gate").map(|r| r.split_whitespace().next().unwrap_or("").to_owned())
+        })
+        .expect("the demo names the release it stops");
+    assert!(stopped.starts_with("REL-"), "{stopped}");
+    let db = format!("sqlite://{}", dir.path().join("rhythm.db").display());
+    let server = Served::start(&db);
+    let tok = token(&db, "olivia.chen@northwind.example", "read");
+    let env = [("RHYTHM_SERVER", server.url.as_str()), ("RHYTHM_TOKEN", tok.as_str())];
+
+    let o = rhythm(&["gate", "--release", &stopped], &env, None);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "STOP exits 1: {out}{err}");
+    assert!(out.contains(&format!("{stopped} ")) && out.contains(": STOP"), "{out}");
+    assert!(out.contains("FAIL   open_findings") && out.contains("CVE-2024-45337"), "{out}");
+    assert!(out.contains("To turn it green: Fix FND-"), "{out}");
+
+    let o = rhythm(&["gate", "--release", &stopped, "--format", "json"], &env, None);
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_str(&text(&o).0).expect("--format json prints JSON");
+    assert_eq!(v["verdict"], "stop");
+    assert_eq!(v["release"], stopped.as_str());
+
+    // A release that passes exits 0.
+    let all = rhythm(&["release", "list", "--all", "--format", "json"], &env, None);
+    let releases: Value = serde_json::from_str(&text(&all).0).unwrap();
+    let mut saw_go = false;
+    for r in releases.as_array().unwrap().iter().filter(|r| r["shipped_date"].is_null() && r["status"] == "planned") {
+        let reference = format!("REL-{}", r["number"]);
+        let o = rhythm(&["gate", "--release", &reference, "--format", "json"], &env, None);
+        let v: Value = serde_json::from_str(&text(&o).0).unwrap();
+        let expected = i32::from(v["verdict"] == "stop");
+        assert_eq!(o.status.code(), Some(expected), "{reference}: {v}");
+        saw_go |= expected == 0;
+    }
+    assert!(saw_go, "some upcoming demo release is GO");
+
+    // Errors are 2: an unknown release, a bad token, no server.
+    let o = rhythm(&["gate", "--release", "REL-9999"], &env, None);
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("REL-9999"), "{:?}", text(&o));
+    let o = rhythm(
+        &["gate", "--release", &stopped],
+        &[("RHYTHM_SERVER", server.url.as_str()), ("RHYTHM_TOKEN", "rhy_nope")],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    let o = rhythm(
+        &["gate", "--release", &stopped],
+        &[("RHYTHM_SERVER", "http://127.0.0.1:9"), ("RHYTHM_TOKEN", &tok)],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+}

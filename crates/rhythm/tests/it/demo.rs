@@ -1,8 +1,9 @@
 use rhythm::seed::seed;
-use rhythm_domain::{Kind, Release, Risk, RiskStatus, Stage};
+use rhythm_domain::gate::{CriterionStatus, Verdict};
+use rhythm_domain::{ExceptionCommand, ExceptionCtx, ExceptionSide, Kind, Release, Risk, RiskStatus, Stage};
 use rhythm_store::testing::TestDb;
-use rhythm_store::{Backend, ListQuery};
-use time::macros::date;
+use rhythm_store::{Actor, Backend, ListQuery};
+use time::macros::{date, datetime};
 
 /// The demo company seeds through the real units of work on both backends, is the same for
 /// the same seed, and looks like the brief: ~12 systems, ~60 risks in every status and stage,
@@ -32,6 +33,42 @@ async fn seeds(backend: Backend) {
     assert!(db.store.verify_audit_chain(ws).await.unwrap().valid);
     let first = db.store.get_by_number::<Risk>(ws, 1).await.unwrap();
     assert_eq!(Kind::Risk.reference(first.number), "RISK-1");
+    seeded_stop_turns_green_when_both_owners_sign(&db, &s).await;
+}
+
+/// The demo stops one upcoming release on an open critical finding only, and its pending
+/// exception, once the engineering lead and the security lead sign it, lets it go.
+async fn seeded_stop_turns_green_when_both_owners_sign(db: &TestDb, s: &rhythm::seed::Seeded) {
+    let ws = s.workspace_id;
+    let today = date!(2026 - 11 - 26);
+    let gates = db.store.gate_upcoming(ws, today).await.unwrap();
+    assert!(gates.iter().any(|g| g.verdict == Verdict::Go), "not every upcoming release is stopped");
+    let reference = s.stopped.clone().expect("the demo stops a release");
+    let stopped = gates.iter().find(|g| g.release == reference).expect("the stopped release is upcoming");
+    assert_eq!(stopped.verdict, Verdict::Stop);
+    let failing: Vec<_> = stopped.criteria.iter().filter(|c| c.status == CriterionStatus::Fail).collect();
+    assert_eq!(failing.len(), 1, "{failing:?}");
+    assert_eq!(failing[0].kind, "open_findings");
+    assert!(failing[0].evidence[0].detail.contains("critical in production"), "{:?}", failing[0].evidence);
+
+    let pending = db.store.list_exceptions(ws, &ListQuery::default()).await.unwrap();
+    assert_eq!(pending.total, 1);
+    let e = &pending.items[0];
+    assert_eq!(e.finding_ids, vec![failing[0].evidence[0].id]);
+    let users = db.store.users(ws).await.unwrap();
+    let ctx = ExceptionCtx { rules: db.store.policy(ws).await.unwrap().policy.exceptions };
+    let now = datetime!(2026-11-26 10:00 UTC);
+    for (side, id) in
+        [(ExceptionSide::Engineering, e.engineering_owner_id), (ExceptionSide::Security, e.security_owner_id)]
+    {
+        let u = users.iter().find(|u| u.id == id).unwrap();
+        let actor = Actor { workspace_id: ws, user_id: Some(u.id), label: u.email.clone() };
+        let cmd =
+            ExceptionCommand::Sign { side, user_id: u.id, user_role: u.role, approve: true, note: String::new(), now };
+        db.store.transition_exception(&actor, e.id, cmd, &ctx).await.unwrap();
+    }
+    let after = db.store.gate(ws, stopped.release_id, today).await.unwrap();
+    assert_eq!(after.verdict, Verdict::GoWithExceptions);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

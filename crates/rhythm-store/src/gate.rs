@@ -1,0 +1,89 @@
+//! The launch gate's read: everything the stop-ship criteria look at, gathered in one read
+//! transaction so a verdict is judged against one consistent moment, then judged by the pure
+//! [`rhythm_domain::gate::evaluate`].
+
+use rhythm_domain::gate::{GateInput, GateReport, evaluate};
+use rhythm_domain::{Finding, FindingStatus, Release, ReleaseStatus, Risk, RiskStatus, System};
+use time::Date;
+use uuid::Uuid;
+
+use crate::db::{Tx, Val};
+use crate::governance::{approved_exceptions, gate_overrides, policy_for_gate};
+use crate::registers::select_in;
+use crate::{Store, StoreError};
+
+/// The workspace-wide part of the gate's inputs.
+struct Shared {
+    policy: rhythm_domain::policy::Policy,
+    policy_version: i64,
+    systems: Vec<System>,
+    findings: Vec<Finding>,
+    risks: Vec<Risk>,
+    exceptions: Vec<rhythm_domain::Exception>,
+}
+
+async fn shared(tx: &mut Tx, ws: Uuid) -> Result<Shared, StoreError> {
+    let policy = policy_for_gate(tx, ws).await?;
+    let systems = select_in::<System>(tx, ws, "1 = 1", &[]).await?;
+    let findings = select_in::<Finding>(tx, ws, "status = $2", &[Val::from(FindingStatus::Open.as_str())]).await?;
+    let risks = select_in::<Risk>(
+        tx,
+        ws,
+        "status IN ($2, $3)",
+        &[Val::from(RiskStatus::Open.as_str()), Val::from(RiskStatus::Mitigating.as_str())],
+    )
+    .await?;
+    let exceptions = approved_exceptions(tx, ws).await?;
+    Ok(Shared { policy: policy.policy, policy_version: policy.version, systems, findings, risks, exceptions })
+}
+
+async fn judge(tx: &mut Tx, ws: Uuid, s: &Shared, release: &Release, today: Date) -> Result<GateReport, StoreError> {
+    let overrides = gate_overrides(tx, ws, release.id).await?;
+    Ok(evaluate(&GateInput {
+        policy: &s.policy,
+        policy_version: s.policy_version,
+        release,
+        systems: &s.systems,
+        findings: &s.findings,
+        risks: &s.risks,
+        exceptions: &s.exceptions,
+        overrides: &overrides,
+        today,
+    }))
+}
+
+impl Store {
+    /// The launch gate's verdict for one release on `today`, with each criterion's evidence.
+    pub async fn gate(&self, workspace_id: Uuid, release_id: Uuid, today: Date) -> Result<GateReport, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let release = select_in::<Release>(&mut tx, workspace_id, "id = $2", &[Val::from(release_id)])
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::not_found("release", release_id))?;
+        let s = shared(&mut tx, workspace_id).await?;
+        let report = judge(&mut tx, workspace_id, &s, &release, today).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// The verdicts of every release that has not shipped (planned or in progress), soonest
+    /// first: the launch-gate overview.
+    pub async fn gate_upcoming(&self, workspace_id: Uuid, today: Date) -> Result<Vec<GateReport>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let mut releases = select_in::<Release>(
+            &mut tx,
+            workspace_id,
+            "shipped_date IS NULL AND status <> $2",
+            &[Val::from(ReleaseStatus::Cancelled.as_str())],
+        )
+        .await?;
+        releases.sort_by_key(|r| (r.planned_date, r.number));
+        let s = shared(&mut tx, workspace_id).await?;
+        let mut out = Vec::with_capacity(releases.len());
+        for r in &releases {
+            out.push(judge(&mut tx, workspace_id, &s, r, today).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
