@@ -172,3 +172,8 @@ text_enum!(
     /// follows from an approved exception that covers the finding, and ends when that expires.
     FindingStatus { Open = "open" / "Open", Fixed = "fixed" / "Fixed" }
 );
+
+text_enum!(
+    /// How a design review ended: still open, in a decision, or in a spike with a deadline.
+    DesignReviewStatus { Open = "open" / "Open", Decided = "decided" / "Ended in a decision", Spike = "spike" / "Ended in a spike" }
+);

@@ -2,11 +2,11 @@
 //! workspace isolation) is enforced once.
 
 use rhythm_domain::{
-    AuditFinding, AuditFindingInput, AuditFindingPatch, BacklogItem, BacklogItemInput, BacklogItemPatch, Epic,
-    EpicInput, EpicPatch, Finding, FindingInput, FindingPatch, Incident, IncidentInput, IncidentPatch, Initiative,
-    InitiativeInput, InitiativePatch, Invalid, Kind, New, Permission, Release, ReleaseInput, ReleasePatch, Risk,
-    RiskInput, RiskPatch, RiskUpdate, RiskUpdateInput, System, SystemInput, SystemPatch, Vendor, VendorInput,
-    VendorPatch,
+    AuditFinding, AuditFindingInput, AuditFindingPatch, BacklogItem, BacklogItemInput, BacklogItemPatch, DesignReview,
+    DesignReviewInput, DesignReviewPatch, Epic, EpicInput, EpicPatch, Finding, FindingInput, FindingPatch, Incident,
+    IncidentInput, IncidentPatch, Initiative, InitiativeInput, InitiativePatch, Invalid, Kind, New, Permission,
+    Release, ReleaseInput, ReleasePatch, Risk, RiskInput, RiskPatch, RiskUpdate, RiskUpdateInput, System, SystemInput,
+    SystemPatch, Vendor, VendorInput, VendorPatch,
 };
 use rhythm_store::{ListQuery, Page, Table};
 use serde::de::DeserializeOwned;
@@ -67,6 +67,7 @@ register!(AuditFinding, AuditFindingInput, AuditFindingPatch, |s| format!(
 ));
 register!(Vendor, VendorInput, VendorPatch, |s| s.name.clone());
 register!(Finding, FindingInput, FindingPatch, |s| format!("{}: {}", s.rule, s.title));
+register!(DesignReview, DesignReviewInput, DesignReviewPatch, |s| s.title.clone());
 
 /// An id as the API and UI accept it: a UUID, or a reference such as `RISK-12`.
 pub async fn resolve<R: Register>(st: &AppState, p: &Principal, id: &str) -> Result<R, AppError> {

@@ -815,6 +815,7 @@ async fn check_refs(tx: &mut Tx, ws: Uuid, refs: Vec<Ref>, errors: &mut Vec<Fiel
         let (table, what) = match r.target {
             Target::Register(k) => (table_of(k), k.label().to_lowercase()),
             Target::User => ("users", "user".to_owned()),
+            Target::Decision => ("decisions", "decision".to_owned()),
         };
         if !exists_in(tx, ws, table, r.id).await? {
             errors
@@ -1298,6 +1299,26 @@ pub(crate) async fn approved_exceptions(tx: &mut Tx, ws: Uuid) -> Result<Vec<Exc
     Ok(items)
 }
 
+/// Records a decision request inside the caller's transaction (locked for the workspace),
+/// routed by the policy in force, with its audit row under `action`.
+pub(crate) async fn create_decision_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    input: DecisionInput,
+    now: OffsetDateTime,
+    action: &str,
+) -> Result<Decision, StoreError> {
+    let ws = actor.workspace_id;
+    let policy = policy_in(tx, ws).await?.policy;
+    let number = next_number::<Decision>(tx, ws).await?;
+    let new = New { id: new_id(), workspace_id: ws, number, now };
+    let d = Decision::request(input, new, |c| policy.decider_for(c), actor.user_id)?;
+    check_decision_refs(tx, ws, &d).await?;
+    insert(tx, ws, &d).await?;
+    audit::append(tx, actor, now, action, Decision::ENTITY, Some(d.id), None::<&Decision>, Some(&d)).await?;
+    Ok(d)
+}
+
 /// Decisions recorded as overrides of a release's gate.
 pub(crate) async fn gate_overrides(tx: &mut Tx, ws: Uuid, release_id: Uuid) -> Result<Vec<Decision>, StoreError> {
     let rows = tx
@@ -1335,26 +1356,10 @@ impl Store {
         if !exists_in(&mut tx, ws, "releases", release_id).await? {
             return Err(StoreError::not_found("release", release_id));
         }
-        let policy = policy_in(&mut tx, ws).await?.policy;
-        let number = next_number::<Decision>(&mut tx, ws).await?;
-        let new = New { id: new_id(), workspace_id: ws, number, now };
-        let d = Decision::request(input, new, |c| policy.decider_for(c), actor.user_id)?;
-        check_decision_refs(&mut tx, ws, &d).await?;
-        insert(&mut tx, ws, &d).await?;
+        let d = create_decision_in(&mut tx, actor, input, now, "request_override").await?;
         tx.exec(
             "INSERT INTO gate_overrides (decision_id, workspace_id, release_id, created_at) VALUES ($1, $2, $3, $4)",
             &[d.id.into(), ws.into(), release_id.into(), now.into()],
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            actor,
-            now,
-            "request_override",
-            Decision::ENTITY,
-            Some(d.id),
-            None::<&Decision>,
-            Some(&d),
         )
         .await?;
         crate::outbox::enqueue_in(

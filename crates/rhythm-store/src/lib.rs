@@ -12,6 +12,7 @@ mod governance;
 mod migrate;
 mod outbox;
 mod registers;
+mod reviews;
 mod tables;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -33,6 +33,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_findings.sql"),
         include_str!("../migrations/postgres/0007_findings.sql"),
     ),
+    (
+        8,
+        "design_reviews",
+        include_str!("../migrations/sqlite/0008_design_reviews.sql"),
+        include_str!("../migrations/postgres/0008_design_reviews.sql"),
+    ),
 ];
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"
@@ -144,6 +150,14 @@ mod tests {
                 let mut table = String::new();
                 for line in sql.lines() {
                     let t = line.trim();
+                    if let Some(rest) = t.strip_prefix("ALTER TABLE ") {
+                        // ALTER TABLE t ADD COLUMN c …
+                        let words: Vec<&str> = rest.split_whitespace().collect();
+                        if let [table, "ADD", "COLUMN", column, ..] = words.as_slice() {
+                            v.push(format!("{table}.{column}"));
+                        }
+                        continue;
+                    }
                     if let Some(rest) = t.strip_prefix("CREATE TABLE ") {
                         table = rest.split_whitespace().next().unwrap_or("").to_owned();
                     } else if !table.is_empty() && !t.is_empty() && !t.starts_with("--") && !t.starts_with(')') {

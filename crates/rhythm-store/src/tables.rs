@@ -2,9 +2,9 @@
 //! register operations in `registers.rs` are written once against this trait.
 
 use rhythm_domain::{
-    AuditFinding, BacklogItem, DataTier, Environment, Epic, EpicStatus, Finding, FindingStatus, GoldenPath, Incident,
-    Initiative, InitiativeStatus, ItemStatus, Kind, Ref, Release, ReleaseStatus, Risk, RiskStatus, Severity, Stage,
-    System, SystemStatus, Vendor, VendorStatus, WorkKind,
+    AuditFinding, BacklogItem, DataTier, DesignReview, DesignReviewStatus, Environment, Epic, EpicStatus, Finding,
+    FindingStatus, GoldenPath, Incident, Initiative, InitiativeStatus, ItemStatus, Kind, Ref, Release, ReleaseStatus,
+    Risk, RiskStatus, Severity, Stage, System, SystemStatus, Vendor, VendorStatus, WorkKind,
 };
 use serde::Serialize;
 use time::Date;
@@ -859,6 +859,7 @@ impl Table for Vendor {
         "access_model",
         "questionnaire",
         "status",
+        "onboarding_decision_id",
         "version",
         "created_at",
         "updated_at",
@@ -893,6 +894,7 @@ impl Table for Vendor {
             self.access_model.clone().into(),
             self.questionnaire.clone().into(),
             self.status.as_str().into(),
+            self.onboarding_decision_id.into(),
             self.version.into(),
             self.created_at.into(),
             self.updated_at.into(),
@@ -912,6 +914,7 @@ impl Table for Vendor {
             access_model: r.text("access_model")?,
             questionnaire: r.text("questionnaire")?,
             status: r.parsed("status")?,
+            onboarding_decision_id: r.opt_uuid("onboarding_decision_id")?,
             version: r.int("version")?,
             created_at: r.ts("created_at")?,
             updated_at: r.ts("updated_at")?,
@@ -1029,6 +1032,100 @@ impl Table for Finding {
     }
 }
 
+impl Table for DesignReview {
+    const KIND: Kind = Kind::DesignReview;
+    const TABLE: &'static str = "design_reviews";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "workspace_id",
+        "number",
+        "title",
+        "system_id",
+        "golden_paths",
+        "review_date",
+        "data",
+        "auth",
+        "secrets",
+        "logging",
+        "abuse",
+        "status",
+        "decision_id",
+        "spike_item_id",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+    const SORTS: &'static [(&'static str, &'static str)] =
+        &[("review_date", "review_date"), ("number", "number"), ("title", "title"), ("status", "status")];
+    const DEFAULT_SORT: (&'static str, SortDir) = ("review_date", SortDir::Desc);
+    const FILTERS: &'static [Filter] = &[
+        f!("status", Eq("status"), p_enum::<DesignReviewStatus>),
+        f!("system", Eq("system_id"), p_uuid),
+        f!("review_date", Eq("review_date"), p_date),
+        f!("golden_path", JsonContains("golden_paths"), |s| {
+            s.parse::<GoldenPath>().and_then(|g| p_json_str(g.as_str()))
+        }),
+    ];
+    const SEARCH: &'static [&'static str] = &["title", "data", "auth", "abuse"];
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn number(&self) -> i64 {
+        self.number
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn values(&self) -> Vec<Val> {
+        vec![
+            self.id.into(),
+            self.workspace_id.into(),
+            self.number.into(),
+            self.title.clone().into(),
+            self.system_id.into(),
+            json_text(&self.golden_paths),
+            self.review_date.into(),
+            self.data.clone().into(),
+            self.auth.clone().into(),
+            self.secrets.clone().into(),
+            self.logging.clone().into(),
+            self.abuse.clone().into(),
+            self.status.as_str().into(),
+            self.decision_id.into(),
+            self.spike_item_id.into(),
+            self.version.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+        ]
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(DesignReview {
+            id: r.uuid("id")?,
+            workspace_id: r.uuid("workspace_id")?,
+            number: r.int("number")?,
+            title: r.text("title")?,
+            system_id: r.opt_uuid("system_id")?,
+            golden_paths: r.json("golden_paths")?,
+            review_date: r.date("review_date")?,
+            data: r.text("data")?,
+            auth: r.text("auth")?,
+            secrets: r.text("secrets")?,
+            logging: r.text("logging")?,
+            abuse: r.text("abuse")?,
+            status: r.parsed("status")?,
+            decision_id: r.opt_uuid("decision_id")?,
+            spike_item_id: r.opt_uuid("spike_item_id")?,
+            version: r.int("version")?,
+            created_at: r.ts("created_at")?,
+            updated_at: r.ts("updated_at")?,
+        })
+    }
+    fn refs(&self) -> Vec<Ref> {
+        DesignReview::refs(self)
+    }
+}
+
 /// The table that holds a register, for reference checks.
 pub(crate) fn table_of(kind: Kind) -> &'static str {
     match kind {
@@ -1042,5 +1139,6 @@ pub(crate) fn table_of(kind: Kind) -> &'static str {
         Kind::AuditFinding => AuditFinding::TABLE,
         Kind::Vendor => Vendor::TABLE,
         Kind::Finding => Finding::TABLE,
+        Kind::DesignReview => DesignReview::TABLE,
     }
 }

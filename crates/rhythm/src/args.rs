@@ -200,6 +200,9 @@ pub enum RegisterCommand {
     Vendor(RegisterArgs),
     /// Security findings from scanners, pen tests and reviews.
     Finding(RegisterArgs),
+    /// Design reviews for the monthly architecture review.
+    #[command(name = "design-review")]
+    DesignReview(RegisterArgs),
 }
 
 impl RegisterCommand {
@@ -215,6 +218,7 @@ impl RegisterCommand {
             RegisterCommand::AuditFinding(a) => (Kind::AuditFinding, a),
             RegisterCommand::Vendor(a) => (Kind::Vendor, a),
             RegisterCommand::Finding(a) => (Kind::Finding, a),
+            RegisterCommand::DesignReview(a) => (Kind::DesignReview, a),
         }
     }
 }

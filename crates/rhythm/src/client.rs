@@ -24,6 +24,7 @@ fn columns(kind: Kind) -> &'static [&'static str] {
         Kind::AuditFinding => &["framework", "control_ref", "severity", "opened_on", "closed_on", "title"],
         Kind::Vendor => &["data_tier", "status", "name"],
         Kind::Finding => &["severity", "environment", "status", "rule", "title"],
+        Kind::DesignReview => &["review_date", "status", "title"],
     }
 }
 

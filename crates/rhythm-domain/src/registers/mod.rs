@@ -9,6 +9,7 @@
 
 mod audit_finding;
 mod backlog;
+mod design_review;
 mod finding;
 mod incident;
 mod release;
@@ -18,6 +19,7 @@ mod vendor;
 
 pub use audit_finding::*;
 pub use backlog::*;
+pub use design_review::{DesignReview, DesignReviewInput, DesignReviewPatch, QUESTIONS as DESIGN_REVIEW_QUESTIONS};
 pub use finding::*;
 pub use incident::*;
 pub use release::*;
@@ -53,6 +55,7 @@ pub enum Kind {
     AuditFinding,
     Vendor,
     Finding,
+    DesignReview,
 }
 
 impl Kind {
@@ -67,6 +70,7 @@ impl Kind {
         Kind::AuditFinding,
         Kind::Vendor,
         Kind::Finding,
+        Kind::DesignReview,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +85,7 @@ impl Kind {
             Kind::AuditFinding => "audit_finding",
             Kind::Vendor => "vendor",
             Kind::Finding => "finding",
+            Kind::DesignReview => "design_review",
         }
     }
 
@@ -97,6 +102,7 @@ impl Kind {
             Kind::AuditFinding => "AUD",
             Kind::Vendor => "VEN",
             Kind::Finding => "FND",
+            Kind::DesignReview => "DR",
         }
     }
 
@@ -113,6 +119,7 @@ impl Kind {
             Kind::AuditFinding => "audit-findings",
             Kind::Vendor => "vendors",
             Kind::Finding => "findings",
+            Kind::DesignReview => "design-reviews",
         }
     }
 
@@ -129,6 +136,7 @@ impl Kind {
             Kind::AuditFinding => "Audit finding",
             Kind::Vendor => "Vendor",
             Kind::Finding => "Finding",
+            Kind::DesignReview => "Design review",
         }
     }
 
@@ -163,6 +171,8 @@ pub struct Ref {
 pub enum Target {
     Register(Kind),
     User,
+    /// A written decision (`DEC-n`).
+    Decision,
 }
 
 pub(crate) fn refs_of(field: &str, target: Target, ids: &[Uuid]) -> Vec<Ref> {

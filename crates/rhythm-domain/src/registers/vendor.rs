@@ -32,6 +32,8 @@ pub struct Vendor {
     /// Summary of the security questionnaire answers.
     pub questionnaire: String,
     pub status: VendorStatus,
+    /// The joint decision its onboarding asked for (`DEC-n`); set by the onboarding request.
+    pub onboarding_decision_id: Option<Uuid>,
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -104,6 +106,7 @@ impl Vendor {
             access_model: i.access_model.trim().to_owned(),
             questionnaire: i.questionnaire.trim().to_owned(),
             status: i.status.unwrap_or(VendorStatus::Proposed),
+            onboarding_decision_id: None,
             version: 1,
             created_at: new.now,
             updated_at: new.now,
@@ -152,6 +155,6 @@ impl Vendor {
     }
 
     pub fn refs(&self) -> Vec<Ref> {
-        Vec::new()
+        super::ref_of("onboarding_decision_id", super::Target::Decision, self.onboarding_decision_id)
     }
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod gate;
 mod registers;
+pub mod reviews;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -112,6 +113,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let r = registers::routes(r);
     let r = account::routes(r);
     let r = gate::routes(r);
+    let r = reviews::routes(r);
     let (router, mut doc) = r.split_for_parts();
     registers::document_filters(&mut doc);
     (router, doc)

@@ -5,10 +5,11 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use rhythm_domain::{
-    AuditFinding, AuditFindingInput, AuditFindingPatch, BacklogItem, BacklogItemInput, BacklogItemPatch, Epic,
-    EpicInput, EpicPatch, Finding, FindingInput, FindingPatch, Incident, IncidentInput, IncidentPatch, Initiative,
-    InitiativeInput, InitiativePatch, Release, ReleaseInput, ReleasePatch, Risk, RiskInput, RiskPatch, RiskUpdate,
-    RiskUpdateInput, System, SystemInput, SystemPatch, Vendor, VendorInput, VendorPatch,
+    AuditFinding, AuditFindingInput, AuditFindingPatch, BacklogItem, BacklogItemInput, BacklogItemPatch, DesignReview,
+    DesignReviewInput, DesignReviewPatch, Epic, EpicInput, EpicPatch, Finding, FindingInput, FindingPatch, Incident,
+    IncidentInput, IncidentPatch, Initiative, InitiativeInput, InitiativePatch, Release, ReleaseInput, ReleasePatch,
+    Risk, RiskInput, RiskPatch, RiskUpdate, RiskUpdateInput, System, SystemInput, SystemPatch, Vendor, VendorInput,
+    VendorPatch,
 };
 use rhythm_store::Table;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
@@ -185,6 +186,16 @@ register_api!(
     "/api/v1/findings/{id}/close"
 );
 register_api!(
+    design_reviews,
+    DesignReview,
+    DesignReviewInput,
+    DesignReviewPatch,
+    "Design reviews",
+    "/api/v1/design-reviews",
+    "/api/v1/design-reviews/{id}",
+    "/api/v1/design-reviews/{id}/close"
+);
+register_api!(
     vendors,
     Vendor,
     VendorInput,
@@ -255,6 +266,9 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(findings::list, findings::create))
         .routes(routes!(findings::get, findings::update))
         .routes(routes!(findings::close))
+        .routes(routes!(design_reviews::list, design_reviews::create))
+        .routes(routes!(design_reviews::get, design_reviews::update))
+        .routes(routes!(design_reviews::close))
 }
 
 fn filters_of<T: Table>() -> Vec<Parameter> {
@@ -275,7 +289,7 @@ fn filters_of<T: Table>() -> Vec<Parameter> {
 /// Adds each register's filters, taken from its table definition, to its list operation.
 pub fn document_filters(doc: &mut utoipa::openapi::OpenApi) {
     type Sorts = &'static [(&'static str, &'static str)];
-    let per_path: [(&str, Vec<Parameter>, Sorts); 10] = [
+    let per_path: [(&str, Vec<Parameter>, Sorts); 11] = [
         ("/api/v1/systems", filters_of::<System>(), System::SORTS),
         ("/api/v1/risks", filters_of::<Risk>(), Risk::SORTS),
         ("/api/v1/backlog-items", filters_of::<BacklogItem>(), BacklogItem::SORTS),
@@ -286,6 +300,7 @@ pub fn document_filters(doc: &mut utoipa::openapi::OpenApi) {
         ("/api/v1/audit-findings", filters_of::<AuditFinding>(), AuditFinding::SORTS),
         ("/api/v1/vendors", filters_of::<Vendor>(), Vendor::SORTS),
         ("/api/v1/findings", filters_of::<Finding>(), Finding::SORTS),
+        ("/api/v1/design-reviews", filters_of::<DesignReview>(), DesignReview::SORTS),
     ];
     for (path, filters, sorts) in per_path {
         let Some(item) = doc.paths.paths.get_mut(path) else { continue };

@@ -41,6 +41,7 @@ const NAV_REGISTERS: &[Kind] = &[
     Kind::Initiative,
     Kind::Epic,
     Kind::Vendor,
+    Kind::DesignReview,
 ];
 
 fn nav_label(k: Kind) -> &'static str {
@@ -55,6 +56,7 @@ fn nav_label(k: Kind) -> &'static str {
         Kind::Epic => "Epics",
         Kind::Vendor => "Vendors",
         Kind::Finding => "Security findings",
+        Kind::DesignReview => "Design reviews",
     }
 }
 

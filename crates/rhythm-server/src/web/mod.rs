@@ -9,6 +9,7 @@ mod home;
 pub mod layout;
 mod pages;
 mod registers;
+mod reviews;
 mod spec;
 mod tokens;
 
@@ -124,6 +125,9 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(pages::audit_page))
         .route("/risks/{id}/updates", post(registers::add_risk_update))
+        .route("/design-reviews/{id}/spike", post(reviews::spike))
+        .route("/design-reviews/{id}/decision", post(reviews::decision))
+        .route("/vendors/{id}/onboarding", post(reviews::onboarding))
         .route("/gate", get(gate::overview))
         .route("/releases/{id}/gate", get(gate::release_page))
         .route("/releases/{id}/gate/override", post(gate::request_override));

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rhythm_domain::{
-    AuditFinding, BacklogItem, Epic, FieldError, Finding, Incident, Initiative, Invalid, Kind, Permission, Release,
-    Risk, RiskUpdateInput, System, Vendor,
+    AuditFinding, BacklogItem, DesignReview, Epic, FieldError, Finding, Incident, Initiative, Invalid, Kind,
+    Permission, Release, Risk, RiskUpdateInput, System, Vendor,
 };
 use rhythm_store::ListQuery;
 use serde_json::{Map, Value};
@@ -36,6 +36,7 @@ macro_rules! dispatch {
             Kind::AuditFinding => $f::<AuditFinding>($($a),*).await,
             Kind::Vendor => $f::<Vendor>($($a),*).await,
             Kind::Finding => $f::<Finding>($($a),*).await,
+            Kind::DesignReview => $f::<DesignReview>($($a),*).await,
         }
     };
 }
@@ -493,9 +494,11 @@ async fn detail(
         (page_head(&format!("{} {}", kind.label(), reference), &truncate(&title, 140), None, html! {
             @if can_write {
                 a class="btn" href={ "/" (kind.plural()) "/" (reference) "/edit" } { "Edit" }
-                form method="post" action={ "/" (kind.plural()) "/" (reference) "/close" } data-confirm={ "Close " (reference) "?" } {
-                    (csrf_field(p))
-                    button class="btn danger" type="submit" { (close_label(kind)) }
+                @if kind != Kind::DesignReview {
+                    form method="post" action={ "/" (kind.plural()) "/" (reference) "/close" } data-confirm={ "Close " (reference) "?" } {
+                        (csrf_field(p))
+                        button class="btn danger" type="submit" { (close_label(kind)) }
+                    }
                 }
             }
         }))
@@ -516,6 +519,7 @@ async fn detail(
                 }
             }
             div class="stack" {
+                @if let Some(card) = super::reviews::extra_card(kind, p, &reference, &entity, can_write) { (card) }
                 @if kind == Kind::Risk {
                     section class="card" aria-labelledby="updates-title" {
                         h2 class="card-title" id="updates-title" { "Updates" }
@@ -564,6 +568,7 @@ fn close_label(kind: Kind) -> &'static str {
         Kind::Vendor => "Offboard",
         Kind::AuditFinding => "Close finding",
         Kind::Finding => "Mark fixed",
+        Kind::DesignReview => "End the review",
     }
 }
 

@@ -3,8 +3,8 @@
 
 use rhythm_domain::enums::options;
 use rhythm_domain::{
-    DataTier, Environment, EpicStatus, FindingStatus, GoldenPath, InitiativeStatus, ItemStatus, Kind, ReleaseStatus,
-    RiskStatus, Severity, Stage, SystemStatus, VendorStatus, WorkKind,
+    DataTier, DesignReviewStatus, Environment, EpicStatus, FindingStatus, GoldenPath, InitiativeStatus, ItemStatus,
+    Kind, ReleaseStatus, RiskStatus, Severity, Stage, SystemStatus, VendorStatus, WorkKind,
 };
 
 /// How a field is entered and shown.
@@ -287,6 +287,26 @@ pub fn spec(kind: Kind) -> Spec {
                 FilterSpec { name: "system", label: "System", kind: Ref(Kind::System) },
             ],
             lede: "What scanners, pen tests and reviews found in each system; open ones at or above the policy's severity stop a release unless an exception covers them.",
+        },
+        Kind::DesignReview => Spec {
+            title_field: "title",
+            fields: vec![
+                f("title", "The change", Text).req(),
+                f("system_id", "System", Ref(Kind::System)).null(),
+                f("golden_paths", "Golden paths it touches", EnumSet(options::<GoldenPath>)),
+                f("review_date", "Architecture review on", Date).req(),
+                f("data", "What data does it touch, and how sensitive is it?", LongText { rows: 3 }),
+                f("auth", "How are callers authenticated and authorized?", LongText { rows: 3 }),
+                f("secrets", "Where are its secrets stored, how are they rotated and audited?", LongText { rows: 3 }),
+                f("logging", "What is logged for detection and forensics?", LongText { rows: 3 }),
+                f("abuse", "What are the abuse cases, and the defenses against them?", LongText { rows: 3 }),
+            ],
+            columns: &["system_id", "review_date", "status"],
+            filters: vec![
+                FilterSpec { name: "status", label: "Outcome", kind: Enum(options::<DesignReviewStatus>) },
+                FilterSpec { name: "system", label: "System", kind: Ref(Kind::System) },
+            ],
+            lede: "Changes on the monthly architecture review: the five questions answered, ending in a decision or a spike with a deadline.",
         },
         Kind::Vendor => Spec {
             title_field: "name",

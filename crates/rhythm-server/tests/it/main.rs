@@ -7,5 +7,6 @@ mod gate;
 mod harness;
 mod notify;
 mod registers;
+mod reviews;
 
 pub use harness::TestServer;
