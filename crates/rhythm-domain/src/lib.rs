@@ -9,6 +9,7 @@ pub mod enums;
 pub mod exception;
 pub mod patch;
 pub mod policy;
+pub mod policy_diff;
 pub mod registers;
 pub mod role;
 pub mod validate;

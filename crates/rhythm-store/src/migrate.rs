@@ -27,6 +27,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_outbox.sql"),
         include_str!("../migrations/postgres/0003_outbox.sql"),
     ),
+    (
+        5,
+        "policy_proposals",
+        include_str!("../migrations/sqlite/0005_policy_proposals.sql"),
+        include_str!("../migrations/postgres/0005_policy_proposals.sql"),
+    ),
 ];
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"

@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod governance;
+mod governance_proposals;
 mod outbox;
 mod registers;
 
