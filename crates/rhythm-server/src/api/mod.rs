@@ -2,6 +2,8 @@
 //! annotations (utoipa-axum), so the document cannot drift from the code.
 
 pub mod account;
+pub mod decisions;
+pub mod policy;
 mod registers;
 
 use axum::body::Bytes;
@@ -110,6 +112,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let r = OpenApiRouter::with_openapi(ApiDoc::openapi());
     let r = registers::routes(r);
     let r = account::routes(r);
+    let r = decisions::routes(r);
+    let r = policy::routes(r);
     let (router, mut doc) = r.split_for_parts();
     registers::document_filters(&mut doc);
     (router, doc)

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod decisions;
 mod harness;
 mod notify;
 mod registers;
