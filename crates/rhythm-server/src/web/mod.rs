@@ -3,10 +3,12 @@
 
 pub mod api_docs;
 pub mod auth;
+mod decisions;
 mod forms;
 mod home;
 pub mod layout;
 mod pages;
+mod policy;
 mod registers;
 mod spec;
 mod tokens;
@@ -122,7 +124,15 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", get(tokens::tokens_page).post(tokens::create))
         .route("/settings/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(pages::audit_page))
-        .route("/risks/{id}/updates", post(registers::add_risk_update));
+        .route("/risks/{id}/updates", post(registers::add_risk_update))
+        .route("/decisions", get(decisions::list_page).post(decisions::create))
+        .route("/decisions/new", get(decisions::new_page))
+        .route("/decisions/{id}", get(decisions::detail_page))
+        .route("/decisions/{id}/decide", post(decisions::decide))
+        .route("/decisions/{id}/concur", post(decisions::concur))
+        .route("/decisions/{id}/withdraw", post(decisions::withdraw))
+        .route("/policy", get(policy::page_get).post(policy::propose))
+        .route("/policy/versions/{n}", get(policy::version_page));
     for kind in Kind::ALL.iter().copied() {
         let base = format!("/{}", kind.plural());
         r = r

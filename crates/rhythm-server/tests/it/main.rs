@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod browser_decisions;
 mod decisions;
 mod harness;
 mod notify;
