@@ -26,14 +26,14 @@ fn columns(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-struct Api {
+pub(crate) struct Api {
     base: String,
     token: String,
     http: reqwest::blocking::Client,
 }
 
 impl Api {
-    fn new(server: Option<String>, token: Option<String>) -> Result<Api, Failure> {
+    pub(crate) fn new(server: Option<String>, token: Option<String>) -> Result<Api, Failure> {
         let base = server
             .ok_or_else(|| Failure::error("no server: pass --server URL or set RHYTHM_SERVER"))?
             .trim_end_matches('/')
@@ -52,13 +52,17 @@ impl Api {
         Ok(Api { base, token, http })
     }
 
-    fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
+    pub(crate) fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
         let url = format!("{}{path}", self.base);
         let mut req = self.http.request(method, &url).bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().map_err(|e| Failure::error(format!("cannot reach {}: {e}", self.base)))?;
+        Self::answer(&self.base, req)
+    }
+
+    fn answer(base: &str, req: reqwest::blocking::RequestBuilder) -> Result<Value, Failure> {
+        let resp = req.send().map_err(|e| Failure::error(format!("cannot reach {base}: {e}")))?;
         let status = resp.status();
         let text = resp.text().map_err(|e| Failure::error(format!("reading the answer failed: {e}")))?;
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.chars().take(500).collect()));

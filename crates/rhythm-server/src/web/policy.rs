@@ -244,7 +244,9 @@ pub async fn propose(State(st): State<AppState>, WebUser(p): WebUser, form: RawF
                 &p,
                 Nav::Policy,
                 "Policy: please fix the file",
-                Some(Flash::Error("The change was not proposed.".into())),
+                Some(Flash::Error(
+                    "The change was not proposed: the problems are listed next to the policy editor below.".into(),
+                )),
                 body,
             );
             *r.status_mut() = status;
