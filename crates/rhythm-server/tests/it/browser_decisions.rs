@@ -91,6 +91,26 @@ async fn decisions_and_policy_in_the_browser() {
     b.click("form[action='/decisions/DEC-2/decide'] button[type=submit]").await;
     b.wait_location("awaiting the CISO", |l| l.contains("flash=awaiting")).await;
     assert_eq!(server.get("/api/v1/policy", Role::Viewer).await.1["version"], 0, "one chief is not enough");
+
+    // The CISO concurs in their own session; the policy becomes version 1.
+    b.click("form[action='/logout'] button[type=submit]").await;
+    b.wait_location("the sign-in page", |l| l.starts_with("/login")).await;
+    b.sign_in(&server.emails[&Role::Ciso]).await;
+    b.goto("/decisions/DEC-2").await;
+    assert!(b.find_all("form[action='/decisions/DEC-2/decide']").await.is_empty(), "no second decide form");
+    axe.check(&b, "decisions-detail-concur").await;
+    b.click("form[action='/decisions/DEC-2/concur'] button[type=submit]").await;
+    b.wait_location("the concurred decision", |l| l.contains("flash=concurred")).await;
+    assert!(b.text("main").await.contains("Applied as policy version 1"));
+    b.goto("/policy").await;
+    assert!(b.text("main").await.contains("Version 1 is in force"));
+    let history = b.text("#policy-versions").await;
+    assert!(history.contains("Version 1") && history.contains("DEC-2"), "{history}");
+    b.goto("/policy/versions/1").await;
+    expect_app_page(&b, "/policy/versions/1").await;
+    assert!(b.text("pre.policy-doc").await.contains("high = 21"));
+    axe.check(&b, "policy-version").await;
+    assert_eq!(server.get("/api/v1/policy", Role::Viewer).await.1["version"], 1);
     b.close().await;
 
     let report = axe.failures.join("\n  ");
