@@ -126,6 +126,15 @@ async fn policy_body(st: &AppState, p: &Principal, editor: Option<&Editor<'_>>) 
             refs.insert(id, d.reference());
         }
     }
+    let mut pending = Vec::new();
+    for status in ["requested", "awaiting_concurrence"] {
+        let q = rhythm_store::ListQuery {
+            filters: vec![("category".into(), "policy_change".into()), ("status".into(), status.into())],
+            limit: 50,
+            ..Default::default()
+        };
+        pending.extend(crate::governance::decisions::list(st, p, &q).await?.items);
+    }
     let document = editor.map_or(current.document.as_str(), |e| e.document);
     let problems = editor.map_or(&[][..], |e| e.problems);
     let has_errors = !problems.is_empty() || editor.is_some_and(|e| e.other.is_some());
@@ -159,6 +168,16 @@ async fn policy_body(st: &AppState, p: &Principal, editor: Option<&Editor<'_>>) 
                                 }
                             }
                         }
+                    }
+                }
+            }
+        }
+        @if !pending.is_empty() {
+            section class="card" aria-labelledby="pol-pending" {
+                h2 class="card-title" id="pol-pending" { "Changes waiting for a decision" }
+                ul class="plain" {
+                    @for d in &pending {
+                        li { a href={ "/decisions/" (d.reference()) } { (d.reference()) " — " (d.title) } " (" (d.status.label().to_lowercase()) ")" }
                     }
                 }
             }

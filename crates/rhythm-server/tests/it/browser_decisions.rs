@@ -91,6 +91,8 @@ async fn decisions_and_policy_in_the_browser() {
     b.click("form[action='/decisions/DEC-2/decide'] button[type=submit]").await;
     b.wait_location("awaiting the CISO", |l| l.contains("flash=awaiting")).await;
     assert_eq!(server.get("/api/v1/policy", Role::Viewer).await.1["version"], 0, "one chief is not enough");
+    b.goto("/policy").await;
+    assert!(b.text("main").await.contains("DEC-2 — Apply policy version 1 (awaiting the other chief)"));
 
     // The CISO concurs in their own session; the policy becomes version 1.
     b.click("form[action='/logout'] button[type=submit]").await;
