@@ -10,6 +10,7 @@ pub mod exception;
 pub mod gate;
 pub mod patch;
 pub mod policy;
+pub mod policy_diff;
 pub mod registers;
 pub mod role;
 pub mod validate;

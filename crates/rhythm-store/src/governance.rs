@@ -26,6 +26,9 @@ use crate::registers::{ListQuery, MAX_LIMIT, Page, SortDir, lock_workspace};
 use crate::tables::table_of;
 use crate::{Actor, Store, StoreError, new_id};
 
+mod proposals;
+pub use proposals::{PolicyProposal, ProposalInput};
+
 /// Codes of the store's own refusals of governance steps (the exception state machine names
 /// its rules in [`rhythm_domain::exception::rule`]).
 pub mod rule {
@@ -38,6 +41,9 @@ pub mod rule {
     /// A command names another person than the one acting (403): nobody signs, withdraws or
     /// edits on someone else's behalf, so the audit row and the signature always agree.
     pub const NOT_THE_ACTOR: &str = "not_the_actor";
+    /// The policy changed after a proposal was made, so deciding it would apply something its
+    /// signers did not read (409): withdraw it and propose again.
+    pub const POLICY_PROPOSAL_STALE: &str = "policy_proposal_stale";
 }
 
 impl From<DecisionRefusal> for StoreError {
@@ -946,6 +952,14 @@ impl Store {
         check_decision_refs(&mut tx, ws, &next).await?;
         save(&mut tx, ws, &current, &next).await?;
         audit::append(&mut tx, actor, now, action, Decision::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        // A policy_change decision that becomes decided applies its proposal, in this
+        // transaction: either both happen or neither.
+        if next.status == DecisionStatus::Decided
+            && current.status != DecisionStatus::Decided
+            && next.category == DecisionCategory::PolicyChange
+        {
+            proposals::apply_pending(&mut tx, actor, &next, now).await?;
+        }
         tx.commit().await?;
         Ok(next)
     }

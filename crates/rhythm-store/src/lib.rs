@@ -27,7 +27,7 @@ use uuid::Uuid;
 pub use accounts::{ApiToken, NewToken, Session, TokenScope};
 pub use audit::{AuditEntry, ChainReport};
 pub use db::{Row, Val};
-pub use governance::{PolicyVersion, rule as refusal_rule};
+pub use governance::{PolicyProposal, PolicyVersion, ProposalInput, rule as refusal_rule};
 pub use outbox::{
     AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, MAX_ATTEMPTS, MAX_JITTER, MAX_PAYLOAD_BYTES,
     NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxItem, OutboxStatus, backoff, backoff_with_jitter,

@@ -28,6 +28,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0003_outbox.sql"),
     ),
     (
+        5,
+        "policy_proposals",
+        include_str!("../migrations/sqlite/0005_policy_proposals.sql"),
+        include_str!("../migrations/postgres/0005_policy_proposals.sql"),
+    ),
+    (
         7,
         "findings",
         include_str!("../migrations/sqlite/0007_findings.sql"),

@@ -34,6 +34,10 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// The versioned policy: show a version, or propose a change from a file.
+    Policy(PolicyArgs),
+    /// Written decisions: the log, requests, deciding, concurring, withdrawing.
+    Decision(DecisionArgs),
     #[command(flatten)]
     Register(RegisterCommand),
 }
@@ -318,4 +322,129 @@ pub enum Action {
     },
     /// Close an entry (risk: closed, item: done, release: cancelled, incident: resolved, …).
     Close { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub action: PolicyAction,
+    /// Rhythm server URL.
+    #[arg(long, env = "RHYTHM_SERVER", global = true)]
+    pub server: Option<String>,
+    /// API token (rhy_…).
+    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// toml prints the policy file; json the version with the parsed policy.
+    #[arg(long, value_enum, default_value = "toml", global = true)]
+    pub format: PolicyFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PolicyFormat {
+    Toml,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyAction {
+    /// Print the policy in force (or one version; 0 is the built-in default).
+    #[command(disable_version_flag = true)]
+    Show {
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Check a policy file here, then propose it: it applies as the next version once its
+    /// policy_change decision is decided (by default: one chief decides, the other concurs).
+    /// Problems print as FILE:LINE:COLUMN: message (exit 1).
+    Apply {
+        /// The TOML file, or - for standard input.
+        file: String,
+        /// Title of the policy_change decision.
+        #[arg(long)]
+        title: Option<String>,
+        /// Why the policy changes (the summary of changes is added by the server).
+        #[arg(long)]
+        context: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DecisionArgs {
+    #[command(subcommand)]
+    pub action: DecisionAction,
+    #[command(flatten)]
+    pub conn: Connection,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DecisionAction {
+    /// The decision log, newest request first.
+    List {
+        #[arg(long)]
+        category: Option<String>,
+        /// requested, awaiting_concurrence, decided or withdrawn.
+        #[arg(long)]
+        status: Option<String>,
+        /// cto, ciso, joint or escalate.
+        #[arg(long)]
+        decider: Option<String>,
+        /// A linked risk (id or RISK-n).
+        #[arg(long)]
+        risk: Option<String>,
+        /// A linked release (id or REL-n).
+        #[arg(long)]
+        release: Option<String>,
+        /// Search text.
+        #[arg(long)]
+        q: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Fetch every page.
+        #[arg(long)]
+        all: bool,
+    },
+    /// One decision (DEC-n or id).
+    Show { id: String },
+    /// Record a decision request; who decides follows the policy in force.
+    Add {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        category: String,
+        #[arg(long, default_value = "")]
+        context: String,
+        /// An option considered (repeat for each).
+        #[arg(long = "option")]
+        options: Vec<String>,
+        /// A linked risk, id or RISK-n (repeatable).
+        #[arg(long = "risk")]
+        risks: Vec<String>,
+        /// A linked release, id or reference (repeatable).
+        #[arg(long = "release")]
+        releases: Vec<String>,
+        /// A linked exception id (repeatable).
+        #[arg(long = "exception")]
+        exceptions: Vec<String>,
+        /// A linked backlog item, id or reference (repeatable).
+        #[arg(long = "item")]
+        items: Vec<String>,
+        /// The decision this one replaces (DEC-n or id).
+        #[arg(long)]
+        supersedes: Option<String>,
+    },
+    /// Record the choice and its cost (only whoever the policy names may).
+    Decide {
+        id: String,
+        #[arg(long)]
+        choice: String,
+        #[arg(long)]
+        cost: String,
+        /// For escalations: who decided above the chiefs.
+        #[arg(long)]
+        escalated_to: Option<String>,
+    },
+    /// Concur with a joint decision as the other chief.
+    Concur { id: String },
+    /// Withdraw a request that is not decided.
+    Withdraw { id: String },
 }

@@ -60,7 +60,11 @@ impl Api {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().map_err(|e| Failure::error(format!("cannot reach {}: {e}", self.base)))?;
+        Self::answer(&self.base, req)
+    }
+
+    fn answer(base: &str, req: reqwest::blocking::RequestBuilder) -> Result<Value, Failure> {
+        let resp = req.send().map_err(|e| Failure::error(format!("cannot reach {base}: {e}")))?;
         let status = resp.status();
         let text = resp.text().map_err(|e| Failure::error(format!("reading the answer failed: {e}")))?;
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.chars().take(500).collect()));

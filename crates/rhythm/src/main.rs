@@ -6,6 +6,7 @@ mod admin;
 mod args;
 mod client;
 mod gate;
+mod governance;
 mod output;
 mod server;
 
@@ -51,6 +52,8 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "rhythm", &mut std::io::stdout());
             Ok(())
         }
+        Command::Policy(a) => governance::policy(a),
+        Command::Decision(a) => governance::decision(a),
         Command::Register(rc) => {
             let (kind, a) = rc.split();
             client::run(kind, a)

@@ -2,7 +2,9 @@
 //! annotations (utoipa-axum), so the document cannot drift from the code.
 
 pub mod account;
+pub mod decisions;
 pub mod gate;
+pub mod policy;
 mod registers;
 pub mod reviews;
 
@@ -114,6 +116,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let r = account::routes(r);
     let r = gate::routes(r);
     let r = reviews::routes(r);
+    let r = decisions::routes(r);
+    let r = policy::routes(r);
     let (router, mut doc) = r.split_for_parts();
     registers::document_filters(&mut doc);
     (router, doc)

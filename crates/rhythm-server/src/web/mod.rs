@@ -3,11 +3,13 @@
 
 pub mod api_docs;
 pub mod auth;
+mod decisions;
 mod forms;
 mod gate;
 mod home;
 pub mod layout;
 mod pages;
+mod policy;
 mod registers;
 mod reviews;
 mod spec;
@@ -130,7 +132,15 @@ pub fn routes() -> Router<AppState> {
         .route("/vendors/{id}/onboarding", post(reviews::onboarding))
         .route("/gate", get(gate::overview))
         .route("/releases/{id}/gate", get(gate::release_page))
-        .route("/releases/{id}/gate/override", post(gate::request_override));
+        .route("/releases/{id}/gate/override", post(gate::request_override))
+        .route("/decisions", get(decisions::list_page).post(decisions::create))
+        .route("/decisions/new", get(decisions::new_page))
+        .route("/decisions/{id}", get(decisions::detail_page))
+        .route("/decisions/{id}/decide", post(decisions::decide))
+        .route("/decisions/{id}/concur", post(decisions::concur))
+        .route("/decisions/{id}/withdraw", post(decisions::withdraw))
+        .route("/policy", get(policy::page_get).post(policy::propose))
+        .route("/policy/versions/{n}", get(policy::version_page));
     for kind in Kind::ALL.iter().copied() {
         let base = format!("/{}", kind.plural());
         r = r

@@ -3,6 +3,8 @@
 
 mod api;
 mod browser;
+mod browser_decisions;
+mod decisions;
 mod gate;
 mod harness;
 mod notify;

@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod gate;
 mod governance;
+mod governance_proposals;
 mod outbox;
 mod registers;
 

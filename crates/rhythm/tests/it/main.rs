@@ -2,4 +2,5 @@
 //! a real process, and the register commands against it, checking output and exit codes.
 
 mod cli;
+mod cli_decisions;
 mod demo;

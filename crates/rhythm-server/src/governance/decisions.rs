@@ -1,0 +1,102 @@
+//! Written decisions: list, read, request, decide, concur, withdraw. Decision rights are the
+//! domain's and the store's; this layer checks the role may write at all, and resolves ids.
+
+use rhythm_domain::Permission;
+use rhythm_domain::decision::{DecideInput, Decision, DecisionInput};
+use rhythm_store::{ListQuery, Page};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::AppError;
+
+/// `DEC-12` → 12 (case-insensitive prefix).
+pub fn parse_reference(s: &str) -> Option<i64> {
+    let (prefix, n) = s.trim().split_once('-')?;
+    if !prefix.eq_ignore_ascii_case(Decision::KIND_PREFIX) {
+        return None;
+    }
+    n.parse().ok().filter(|n| *n > 0)
+}
+
+/// A decision by UUID or reference (`DEC-4`). Other workspaces' decisions are not found.
+pub async fn resolve(st: &AppState, p: &Principal, id: &str) -> Result<Decision, AppError> {
+    p.require(Permission::Read)?;
+    if let Ok(uuid) = id.trim().parse::<Uuid>() {
+        return Ok(st.store.decision(p.workspace_id(), uuid).await?);
+    }
+    match parse_reference(id) {
+        Some(n) => Ok(st.store.decision_by_number(p.workspace_id(), n).await?),
+        None => Err(AppError::NotFound(format!("'{id}' is neither an id nor a reference like DEC-12"))),
+    }
+}
+
+pub async fn list(st: &AppState, p: &Principal, q: &ListQuery) -> Result<Page<Decision>, AppError> {
+    p.require(Permission::Read)?;
+    Ok(st.store.list_decisions(p.workspace_id(), q).await?)
+}
+
+/// Records a decision request. Who decides follows the policy in force.
+pub async fn create(st: &AppState, p: &Principal, input: DecisionInput) -> Result<Decision, AppError> {
+    p.require(Permission::Write)?;
+    Ok(st.store.create_decision(&p.actor(), input, st.now()).await?)
+}
+
+/// Records the choice. Refused with `no_decision_right` (403) when the person's role does not
+/// hold the category's decision right.
+pub async fn decide(st: &AppState, p: &Principal, id: &str, input: DecideInput) -> Result<Decision, AppError> {
+    p.require(Permission::Write)?;
+    let d = resolve(st, p, id).await?;
+    Ok(st.store.decide(&p.actor(), d.id, p.user.role, input, st.now()).await?)
+}
+
+/// The other chief concurs with a joint decision.
+pub async fn concur(st: &AppState, p: &Principal, id: &str) -> Result<Decision, AppError> {
+    p.require(Permission::Write)?;
+    let d = resolve(st, p, id).await?;
+    Ok(st.store.concur(&p.actor(), d.id, p.user.role, st.now()).await?)
+}
+
+/// The requester or a chief withdraws an undecided request.
+pub async fn withdraw(st: &AppState, p: &Principal, id: &str) -> Result<Decision, AppError> {
+    p.require(Permission::Write)?;
+    let d = resolve(st, p, id).await?;
+    Ok(st.store.withdraw_decision(&p.actor(), d.id, p.user.role, st.now()).await?)
+}
+
+/// Decisions that supersede this one (newest first).
+pub async fn superseded_by(st: &AppState, p: &Principal, d: &Decision) -> Result<Vec<Decision>, AppError> {
+    let q = ListQuery { filters: vec![("supersedes".into(), d.id.to_string())], limit: 100, ..Default::default() };
+    Ok(list(st, p, &q).await?.items)
+}
+
+/// Whether this person could take the next step now: (decide, concur, withdraw).
+pub fn next_steps(p: &Principal, d: &Decision) -> (bool, bool, bool) {
+    use rhythm_domain::decision::{DecisionStatus as S, may_decide};
+    use rhythm_domain::{Role, policy::Decider};
+    let write = p.can(Permission::Write);
+    let role = p.user.role;
+    let chief = matches!(role, Role::Cto | Role::Ciso);
+    let decide = write && d.status == S::Requested && may_decide(d.decider, role);
+    let concur = write
+        && d.status == S::AwaitingConcurrence
+        && d.decider == Decider::Joint
+        && chief
+        && d.decided_by != Some(p.user.id);
+    let withdraw = write
+        && matches!(d.status, S::Requested | S::AwaitingConcurrence)
+        && (chief || d.requested_by == Some(p.user.id));
+    (decide, concur, withdraw)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn references_parse() {
+        assert_eq!(super::parse_reference("DEC-12"), Some(12));
+        assert_eq!(super::parse_reference("dec-3"), Some(3));
+        assert_eq!(super::parse_reference("RISK-3"), None);
+        assert_eq!(super::parse_reference("DEC-0"), None);
+        assert_eq!(super::parse_reference("DEC-x"), None);
+    }
+}
