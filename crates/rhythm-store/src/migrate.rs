@@ -27,6 +27,13 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_outbox.sql"),
         include_str!("../migrations/postgres/0003_outbox.sql"),
     ),
+    // 4 and 5 come from other branches; the runner applies whatever is missing, in list order.
+    (
+        6,
+        "notify_marks",
+        include_str!("../migrations/sqlite/0006_notify_marks.sql"),
+        include_str!("../migrations/postgres/0006_notify_marks.sql"),
+    ),
 ];
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"
