@@ -56,6 +56,23 @@ pub struct ServeArgs {
     /// Log as JSON lines.
     #[arg(long, env = "RHYTHM_LOG_JSON")]
     pub log_json: bool,
+    /// SMTP relay for e-mail notifications: smtp://host (STARTTLS, port 587), smtps://user:pass@host
+    /// (TLS, port 465), add ?tls=none for a plain local relay (port 25). Prefer the environment
+    /// variable: arguments show in `ps`.
+    #[arg(long, env = "RHYTHM_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of notification e-mails, e.g. "Rhythm <rhythm@example.com>".
+    #[arg(long, env = "RHYTHM_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The address people reach Rhythm at (https://rhythm.example.com), for links in notifications.
+    #[arg(long, env = "RHYTHM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds between runs of the governance jobs (exception expiry, expiring-soon notices).
+    #[arg(long, env = "RHYTHM_JOBS_INTERVAL_SECS", default_value_t = 60)]
+    pub jobs_interval_secs: u64,
+    /// Run no background jobs (a web-only instance; another instance delivers notifications).
+    #[arg(long, env = "RHYTHM_NO_JOBS")]
+    pub no_jobs: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod api;
 mod browser;
 mod harness;
+mod jobs;
 mod notify;
 mod registers;
 
