@@ -376,3 +376,94 @@ both!(
     notify_targets_api_keeps_secrets_and_refuses_non_admins_and_bad_input,
     super::notify_targets_api_keeps_secrets_and_refuses_non_admins_and_bad_input
 );
+
+/// A browser-like client signed in as `role` (cookies kept), and the page's CSRF token.
+async fn signed_in(s: &TestServer, role: Role) -> reqwest::Client {
+    let c = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = c.get(format!("{}/login", s.url)).send().await.unwrap().text().await.unwrap();
+    let form = [
+        ("_csrf", csrf_of(&page)),
+        ("next", "/settings/notifications".to_owned()),
+        ("email", s.emails[&role].clone()),
+        ("password", crate::harness::PASSWORD.to_owned()),
+    ];
+    let r = c.post(format!("{}/login", s.url)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed in");
+    c
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"_csrf\" value=\"").expect("a CSRF field") + "name=\"_csrf\" value=\"".len();
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+async fn notify_settings_page_adds_tests_and_lists_targets(s: TestServer) {
+    let c = signed_in(&s, Role::Cto).await;
+    let page_url = format!("{}/settings/notifications", s.url);
+    let page = c.get(&page_url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Add a target") && html.contains("No targets yet"), "{html}");
+    assert!(html.contains("aria-current=\"page\""));
+    let csrf = csrf_of(&html);
+
+    // A bad URL: 422, the form again with the field's error, nothing added.
+    let bad = [("_csrf", csrf.as_str()), ("channel", "webhook"), ("target", "gopher://x"), ("secret", SECRET)];
+    let r = c.post(&page_url).form(&bad).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"n-target-error\"") && html.contains("gopher://x"), "{html}");
+    assert!(!html.contains(SECRET), "the secret is not echoed back");
+    // Without the CSRF token: refused.
+    let r = c.post(&page_url).form(&[("channel", "webhook"), ("target", "https://h.example/x")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(s.db.store.list_notification_targets(s.workspace_id).await.unwrap().is_empty());
+
+    // A good one, with two events ticked.
+    let good = [
+        ("_csrf", csrf.as_str()),
+        ("channel", "webhook"),
+        ("target", "https://hooks.example/T0/B0/xyz"),
+        ("secret", SECRET),
+        ("format", "slack"),
+        ("events", "exception.expired"),
+        ("events", "launch_gate.stop"),
+    ];
+    let r = c.post(&page_url).form(&good).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Added the webhook target") && html.contains("exception.expired, launch_gate.stop"),
+        "{html}"
+    );
+    assert!(!html.contains(SECRET));
+    let targets = s.db.store.list_notification_targets(s.workspace_id).await.unwrap();
+    assert_eq!(targets.len(), 1);
+    assert!(targets[0].has_secret);
+
+    // Test it: queued, and listed under the recent deliveries.
+    let id = targets[0].id;
+    let r = c.post(format!("{page_url}/{id}/test")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("A test notification is queued") && html.contains("notification.test"), "{html}");
+    // Disable it.
+    let r = c.post(format!("{page_url}/{id}/disable")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(s.db.store.list_notification_targets(s.workspace_id).await.unwrap()[0].disabled);
+
+    // An engineer sees the list (URL masked) but no form, and cannot add.
+    let e = signed_in(&s, Role::Engineer).await;
+    let html = e.get(&page_url).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("Add a target") && html.contains("https://hooks.example/…"), "{html}");
+    assert!(!html.contains("T0/B0/xyz"));
+    let r = e
+        .post(&page_url)
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("channel", "email"), ("target", "x@y.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(s.db.store.list_notification_targets(s.workspace_id).await.unwrap().len(), 1);
+}
+both!(notify_settings_page_adds_tests_and_lists_targets, super::notify_settings_page_adds_tests_and_lists_targets);
