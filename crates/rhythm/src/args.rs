@@ -27,6 +27,8 @@ pub enum Command {
     Admin(AdminArgs),
     /// API tokens for scripts and CI (works on the database directly).
     Token(TokenArgs),
+    /// Notification targets (webhooks, e-mail) and recent deliveries, on a server.
+    Notify(NotifyArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -301,4 +303,61 @@ pub enum Action {
     },
     /// Close an entry (risk: closed, item: done, release: cancelled, incident: resolved, …).
     Close { id: String },
+}
+
+/// `rhythm notify …`: talk to a server with a token.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    #[command(subcommand)]
+    pub command: NotifyCommand,
+    #[command(flatten)]
+    pub conn: Connection,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Where governance events are sent.
+    Targets {
+        #[command(subcommand)]
+        action: TargetAction,
+    },
+    /// Recent deliveries, newest first, with status (pending, delivered, dead) and last error.
+    Outbox {
+        /// Only this status: pending, delivered or dead.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TargetAction {
+    /// List the targets (secrets are never shown).
+    List,
+    /// Add a webhook or an e-mail target (CISO or CTO).
+    Add {
+        /// A webhook URL (http:// or https://).
+        #[arg(long, conflicts_with = "email", required_unless_present = "email")]
+        webhook: Option<String>,
+        /// An e-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the webhook signing secret (16 to 256 characters) from standard input.
+        #[arg(long, requires = "webhook")]
+        secret_stdin: bool,
+        /// Post a Slack incoming-webhook body instead of Rhythm's JSON.
+        #[arg(long, requires = "webhook")]
+        slack: bool,
+        /// An event to send (repeatable): signature.requested, exception.expiring,
+        /// exception.expired, launch_gate.stop, escalation.opened. None: every event.
+        #[arg(long = "event", value_name = "EVENT")]
+        events: Vec<String>,
+    },
+    /// Stop sending to a target.
+    Disable { id: String },
+    /// Send to a target again.
+    Enable { id: String },
+    /// Queue a test notification for a target.
+    Test { id: String },
 }

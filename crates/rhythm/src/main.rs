@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => server::demo(a),
         Command::Admin(a) => admin::run(a),
         Command::Token(a) => admin::token(a),
+        Command::Notify(a) => client::notify(a),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "rhythm", &mut std::io::stdout());
             Ok(())
