@@ -82,7 +82,7 @@ async fn render(
         section class="card" aria-labelledby="targets-title" {
             h2 class="card-title" id="targets-title" { "Targets" }
             @if targets.is_empty() { p class="muted" { "No targets yet: nobody is told about governance events." } } @else {
-                div class="table-wrap" { table class="data" {
+                div class="table-wrap" tabindex="0" role="region" aria-labelledby="targets-title" { table class="data" {
                     caption class="sr-only" { "Notification targets" }
                     thead { tr {
                         th scope="col" { "Channel" } th scope="col" { "Target" } th scope="col" { "Events" }
@@ -101,15 +101,15 @@ async fn render(
                                 @let label = format!("{} {}", t.channel, t.target);
                                 @if t.disabled {
                                     form class="inline-form" method="post" action={ "/settings/notifications/" (t.id) "/enable" } {
-                                        (csrf_field(p)) button class="btn small" type="submit" aria-label={ "Enable " (label) } { "Enable" }
+                                        (csrf_field(p)) button class="btn small" type="submit" aria-label={ "Enable: " (label) } { "Enable" }
                                     }
                                 } @else {
                                     form class="inline-form" method="post" action={ "/settings/notifications/" (t.id) "/test" } {
-                                        (csrf_field(p)) button class="btn small" type="submit" aria-label={ "Send a test to " (label) } { "Send test" }
+                                        (csrf_field(p)) button class="btn small" type="submit" aria-label={ "Send test: " (label) } { "Send test" }
                                     }
                                     " "
                                     form class="inline-form" method="post" action={ "/settings/notifications/" (t.id) "/disable" } data-confirm={ "Stop sending to " (label) "?" } {
-                                        (csrf_field(p)) button class="btn small danger" type="submit" aria-label={ "Disable " (label) } { "Disable" }
+                                        (csrf_field(p)) button class="btn small danger" type="submit" aria-label={ "Disable: " (label) } { "Disable" }
                                     }
                                 }
                             } }
@@ -183,7 +183,7 @@ async fn render(
             h2 class="card-title" id="outbox-title" { "Recent deliveries" }
             @if dead > 0 { p role="note" { strong { (dead) " delivery(ies) failed for good" } " after every retry; their last error is below." } }
             @if recent.is_empty() { p class="muted" { "Nothing sent yet." } } @else {
-                div class="table-wrap" { table class="data" {
+                div class="table-wrap" tabindex="0" role="region" aria-labelledby="outbox-title" { table class="data" {
                     caption class="sr-only" { "The 50 most recent deliveries, newest first" }
                     thead { tr {
                         th scope="col" { "Queued" } th scope="col" { "Event" } th scope="col" { "To" }

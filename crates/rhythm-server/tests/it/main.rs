@@ -6,6 +6,7 @@ mod browser;
 mod harness;
 mod jobs;
 mod notify;
+mod notify_browser;
 mod registers;
 
 pub use harness::TestServer;
