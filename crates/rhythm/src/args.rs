@@ -61,8 +61,8 @@ pub struct ServeArgs {
     /// SMTP relay for e-mail notifications: smtp://host (STARTTLS, port 587), smtps://user:pass@host
     /// (TLS, port 465), add ?tls=none for a plain local relay (port 25). Prefer the environment
     /// variable: arguments show in `ps`.
-    #[arg(long, env = "RHYTHM_SMTP_URL", hide_env_values = true)]
-    pub smtp_url: Option<String>,
+    #[arg(long, env = "RHYTHM_SMTP_URL", hide_env_values = true, value_parser = secret_url)]
+    pub smtp_url: Option<SecretUrl>,
     /// Sender of notification e-mails, e.g. "Rhythm <rhythm@example.com>".
     #[arg(long, env = "RHYTHM_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -360,4 +360,20 @@ pub enum TargetAction {
     Enable { id: String },
     /// Queue a test notification for a target.
     Test { id: String },
+}
+
+/// A URL that may carry a password: its `Debug` shows it redacted, so printing the parsed
+/// arguments never leaks it.
+#[derive(Clone)]
+pub struct SecretUrl(pub String);
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", rhythm_store::redact_url(&self.0))
+    }
+}
+
+#[allow(clippy::unnecessary_wraps)] // clap's value parsers return a Result
+fn secret_url(s: &str) -> Result<SecretUrl, String> {
+    Ok(SecretUrl(s.to_owned()))
 }

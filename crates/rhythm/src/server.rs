@@ -107,7 +107,7 @@ fn public_url(url: &str) -> Result<String, Failure> {
 fn jobs_config(a: &ServeArgs) -> Result<Option<JobsConfig>, Failure> {
     let smtp = match (&a.smtp_url, &a.mail_from) {
         (Some(url), from) => {
-            let smtp = SmtpConfig::from_url(url, from.as_deref().unwrap_or("")).map_err(Failure::error)?;
+            let smtp = SmtpConfig::from_url(&url.0, from.as_deref().unwrap_or("")).map_err(Failure::error)?;
             let defaults = NotifyConfig::default();
             Mailer::new(&smtp, defaults.smtp_timeout).map_err(|e| Failure::error(e.to_string()))?;
             Some(smtp)
