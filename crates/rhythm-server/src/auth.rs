@@ -121,7 +121,7 @@ impl Principal {
         let what = match p {
             Permission::Read => "read this workspace",
             Permission::Write => "change the registers",
-            Permission::Admin => "manage people and tokens (CISO or CTO only)",
+            Permission::Admin => "manage people, tokens and notifications (CISO or CTO only)",
         };
         Err(match &self.method {
             AuthMethod::Token { scope: TokenScope::Read, .. } if self.user.role.allows(p) => {

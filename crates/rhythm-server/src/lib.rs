@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod governance;
+pub mod jobs;
 pub mod notify;
 pub mod service;
 pub mod web;
@@ -37,6 +38,12 @@ pub struct Config {
     pub session_absolute: Duration,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Where people reach this server (`https://rhythm.example.com`, no trailing slash): the
+    /// base of the links in notifications. Without it, notifications carry no links.
+    pub public_url: Option<String>,
+    /// The background jobs [`serve`] starts with the server (outbox delivery, exception
+    /// expiry); `None` for a web-only instance.
+    pub jobs: Option<jobs::JobsConfig>,
 }
 
 impl Default for Config {
@@ -46,6 +53,8 @@ impl Default for Config {
             session_idle: Duration::hours(2),
             session_absolute: Duration::hours(12),
             max_body_bytes: 1024 * 1024,
+            public_url: None,
+            jobs: None,
         }
     }
 }
@@ -160,13 +169,33 @@ async fn security_headers(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Serves the app on a bound listener until `shutdown` resolves; in-flight requests finish.
+/// Serves the app on a bound listener, with the background jobs of `state.config.jobs`, until
+/// `shutdown` resolves: in-flight requests finish, and each job finishes its run in progress,
+/// before this returns. A job that cannot start (an unusable SMTP setting) is an error before
+/// anything is served.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let jobs = match &state.config.jobs {
+        Some(config) => jobs::start(&state, config, &stopped).map_err(std::io::Error::other)?,
+        None => Vec::new(),
+    };
+    // The sender lives in the shutdown future: when it resolves, or when serving fails and the
+    // future is dropped, the jobs are told to stop.
+    let signal = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
+    let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(signal)
+        .await;
+    for job in jobs {
+        if let Err(e) = job.await {
+            tracing::error!(error = %e, "a background job ended abnormally");
+        }
+    }
+    served
 }

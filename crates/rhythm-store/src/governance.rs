@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, micros};
 use crate::db::{Row, Tx, Val};
+use crate::outbox::{Event, enqueue_in, mark_of, set_mark};
 use crate::registers::{ListQuery, MAX_LIMIT, Page, SortDir, lock_workspace};
 use crate::tables::table_of;
 use crate::{Actor, Store, StoreError, new_id};
@@ -1224,6 +1225,17 @@ impl Store {
     /// `FOR UPDATE SKIP LOCKED` on PostgreSQL and re-reads its status, so an exception another
     /// instance expired meanwhile is no longer due. On SQLite the write lock serializes steps.
     pub async fn expire_due_exceptions(&self, now: OffsetDateTime) -> Result<Vec<Exception>, StoreError> {
+        self.expire_due_exceptions_linked(now, None).await
+    }
+
+    /// [`Store::expire_due_exceptions`], with `public_url` (the server's address, e.g.
+    /// `https://rhythm.example.com`) for the links in the `exception.expired` notifications
+    /// each expiry enqueues in its own transaction.
+    pub async fn expire_due_exceptions_linked(
+        &self,
+        now: OffsetDateTime,
+        public_url: Option<&str>,
+    ) -> Result<Vec<Exception>, StoreError> {
         let now = micros(now);
         let today = now.date();
         let mut tx = self.pool.read().await?;
@@ -1239,7 +1251,7 @@ impl Store {
             let ws = row.uuid("workspace_id")?;
             // Ids are claimed in order, so each step makes progress even if one is refused.
             let mut after: Option<Uuid> = None;
-            while let ExpiryStep::Handled(id, done) = self.expire_next(ws, today, now, after).await? {
+            while let ExpiryStep::Handled(id, done) = self.expire_next(ws, today, now, after, public_url).await? {
                 after = Some(id);
                 expired.extend(done.map(|e| *e));
             }
@@ -1253,6 +1265,7 @@ impl Store {
         today: Date,
         now: OffsetDateTime,
         after: Option<Uuid>,
+        public_url: Option<&str>,
     ) -> Result<ExpiryStep, StoreError> {
         let mut tx = self.pool.write().await?;
         lock_workspace(&mut tx, ws).await?;
@@ -1286,9 +1299,168 @@ impl Store {
         save(&mut tx, ws, &current, &next).await?;
         let actor = Actor::system(ws);
         audit::append(&mut tx, &actor, now, "expire", Exception::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        // Told in the same transaction: the event exists exactly when the expiry does.
+        let payload = exception_payload(&mut tx, ws, &next, Event::ExceptionExpired, public_url).await?;
+        enqueue_in(&mut tx, ws, Event::ExceptionExpired, &payload, now).await?;
         tx.commit().await?;
         Ok(ExpiryStep::Handled(id, Some(Box::new(next))))
     }
+
+    /// Tells the targets of every workspace about each requested or approved exception that
+    /// expires within the review lead time of the workspace's policy in force
+    /// (`exceptions.review_lead_days`), counting from `now`'s date: one `exception.expiring`
+    /// event per exception and expiry date, however often this runs (a moved expiry date is
+    /// told again). Returns the exceptions told about in this run.
+    ///
+    /// Safe with several instances, like the expiry: each step takes the workspace lock,
+    /// claims one candidate (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and checks and writes the
+    /// durable mark (`notification_marks`) in the same transaction as the outbox rows.
+    pub async fn notify_expiring_exceptions(
+        &self,
+        now: OffsetDateTime,
+        public_url: Option<&str>,
+    ) -> Result<Vec<Exception>, StoreError> {
+        let now = micros(now);
+        let today = now.date();
+        let mut tx = self.pool.read().await?;
+        // A lead time is shorter than the longest exception (at most 365 days).
+        let rows = tx
+            .all(
+                "SELECT DISTINCT workspace_id FROM exceptions WHERE status IN ('requested', 'approved') \
+                 AND expires_on >= $1 AND expires_on <= $2",
+                &[today.into(), (today + time::Duration::days(366)).into()],
+            )
+            .await?;
+        tx.commit().await?;
+        let mut told = Vec::new();
+        for row in rows {
+            let ws = row.uuid("workspace_id")?;
+            let mut after: Option<Uuid> = None;
+            while let ExpiryStep::Handled(id, done) =
+                self.notify_expiring_next(ws, today, now, after, public_url).await?
+            {
+                after = Some(id);
+                told.extend(done.map(|e| *e));
+            }
+        }
+        Ok(told)
+    }
+
+    async fn notify_expiring_next(
+        &self,
+        ws: Uuid,
+        today: Date,
+        now: OffsetDateTime,
+        after: Option<Uuid>,
+        public_url: Option<&str>,
+    ) -> Result<ExpiryStep, StoreError> {
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, ws).await?;
+        let lead = policy_in(&mut tx, ws).await?.policy.exceptions.review_lead_days.clamp(0, 365);
+        let horizon = today + time::Duration::days(lead);
+        let mut args = vec![Val::from(ws), Val::from(today), Val::from(horizon)];
+        let mut sql = "SELECT id FROM exceptions WHERE workspace_id = $1 AND status IN ('requested', 'approved') \
+                       AND expires_on >= $2 AND expires_on <= $3"
+            .to_owned();
+        if let Some(a) = after {
+            args.push(a.into());
+            sql.push_str(" AND id > $4");
+        }
+        sql.push_str(" ORDER BY id LIMIT 1");
+        if tx.is_postgres() {
+            sql.push_str(" FOR UPDATE SKIP LOCKED");
+        }
+        let Some(row) = tx.opt(&sql, &args).await? else {
+            tx.commit().await?;
+            return Ok(ExpiryStep::Done);
+        };
+        let id = row.uuid("id")?;
+        let e: Exception = fetch(&mut tx, ws, id).await?;
+        let subject = id.to_string();
+        let digest = e.expires_on.to_string();
+        if mark_of(&mut tx, ws, Event::ExceptionExpiring, &subject).await?.is_some_and(|(d, _)| d == digest) {
+            tx.commit().await?;
+            return Ok(ExpiryStep::Handled(id, None));
+        }
+        set_mark(&mut tx, ws, Event::ExceptionExpiring, &subject, &digest, now).await?;
+        let payload = exception_payload(&mut tx, ws, &e, Event::ExceptionExpiring, public_url).await?;
+        enqueue_in(&mut tx, ws, Event::ExceptionExpiring, &payload, now).await?;
+        tx.commit().await?;
+        Ok(ExpiryStep::Handled(id, Some(Box::new(e))))
+    }
+}
+
+/// The payload of an exception event: what people read (`summary`, `subject`, `url`), the
+/// exception's reference, dates and what it covers (risks by reference).
+async fn exception_payload(
+    tx: &mut Tx,
+    ws: Uuid,
+    e: &Exception,
+    event: Event,
+    public_url: Option<&str>,
+) -> Result<serde_json::Value, StoreError> {
+    let reference = e.reference();
+    let mut risks = Vec::new();
+    for id in &e.risk_ids {
+        if let Some(r) =
+            tx.opt("SELECT number FROM risks WHERE workspace_id = $1 AND id = $2", &[ws.into(), (*id).into()]).await?
+        {
+            risks.push(rhythm_domain::Kind::Risk.reference(r.int("number")?));
+        }
+    }
+    let covers = {
+        let mut parts = risks.clone();
+        if !e.finding_ids.is_empty() {
+            parts.push(format!("{} finding(s)", e.finding_ids.len()));
+        }
+        parts.join(", ")
+    };
+    let (summary, subject) = match event {
+        Event::ExceptionExpired => (
+            format!(
+                "{reference} \"{}\" expired: it was valid through {}. What it covered is open again{}.",
+                e.title,
+                e.expires_on,
+                if covers.is_empty() { String::new() } else { format!(": {covers}") }
+            ),
+            format!("[Rhythm] {reference} expired: {}", e.title),
+        ),
+        _ => (
+            format!(
+                "{reference} \"{}\" expires after {} ({}). Review it, or request an extension, before then{}.",
+                e.title,
+                e.expires_on,
+                e.status,
+                if covers.is_empty() { String::new() } else { format!("; it covers {covers}") }
+            ),
+            format!("[Rhythm] {reference} expires after {}: {}", e.expires_on, e.title),
+        ),
+    };
+    let path = format!("/exceptions/{reference}");
+    let mut p = serde_json::json!({
+        "summary": summary,
+        "subject": subject,
+        "exception": reference,
+        "exception_id": e.id.to_string(),
+        "title": e.title,
+        "status": e.status.as_str(),
+        "starts_on": e.starts_on.to_string(),
+        "expires_on": e.expires_on.to_string(),
+        "review_on": e.review_on.to_string(),
+        "risks": risks,
+        "finding_ids": e.finding_ids,
+        "system_ids": e.system_ids,
+        "engineering_owner_id": e.engineering_owner_id,
+        "security_owner_id": e.security_owner_id,
+        "path": path,
+    });
+    if let Some(at) = e.expired_at {
+        p["expired_at"] = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default().into();
+    }
+    if let Some(base) = public_url {
+        p["url"] = format!("{}{path}", base.trim_end_matches('/')).into();
+    }
+    Ok(p)
 }
 
 // ---------------------------------------------------------------------------------------------

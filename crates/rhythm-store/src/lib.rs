@@ -29,8 +29,9 @@ pub use audit::{AuditEntry, ChainReport};
 pub use db::{Row, Val};
 pub use governance::{PolicyProposal, PolicyVersion, ProposalInput, rule as refusal_rule};
 pub use outbox::{
-    AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, MAX_ATTEMPTS, MAX_JITTER, MAX_PAYLOAD_BYTES,
-    NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxItem, OutboxStatus, backoff, backoff_with_jitter,
+    AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, GATE_STOP_QUIET, MAX_ATTEMPTS, MAX_JITTER,
+    MAX_PAYLOAD_BYTES, NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxItem, OutboxStatus, backoff,
+    backoff_with_jitter,
 };
 pub use registers::{ListQuery, Page, SortDir};
 pub use tables::Table;

@@ -34,6 +34,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0005_policy_proposals.sql"),
     ),
     (
+        6,
+        "notify_marks",
+        include_str!("../migrations/sqlite/0006_notify_marks.sql"),
+        include_str!("../migrations/postgres/0006_notify_marks.sql"),
+    ),
+    (
         7,
         "findings",
         include_str!("../migrations/sqlite/0007_findings.sql"),

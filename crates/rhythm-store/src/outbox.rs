@@ -78,10 +78,24 @@ pub enum Event {
     /// An escalation was opened.
     #[serde(rename = "escalation.opened")]
     EscalationOpened,
+    /// A test someone asked for, sent to one target whatever its events.
+    #[serde(rename = "notification.test")]
+    Test,
 }
 
 impl Event {
-    pub const ALL: [Event; 5] = [
+    /// Every event, the test included (what can be stored and read back).
+    pub const ALL: [Event; 6] = [
+        Event::SignatureRequested,
+        Event::ExceptionExpiring,
+        Event::ExceptionExpired,
+        Event::LaunchGateStop,
+        Event::EscalationOpened,
+        Event::Test,
+    ];
+
+    /// The events a target can ask for (every one but the test).
+    pub const SUBSCRIBABLE: [Event; 5] = [
         Event::SignatureRequested,
         Event::ExceptionExpiring,
         Event::ExceptionExpired,
@@ -96,6 +110,7 @@ impl Event {
             Event::ExceptionExpired => "exception.expired",
             Event::LaunchGateStop => "launch_gate.stop",
             Event::EscalationOpened => "escalation.opened",
+            Event::Test => "notification.test",
         }
     }
 
@@ -107,6 +122,7 @@ impl Event {
             Event::ExceptionExpired => "Exception expired",
             Event::LaunchGateStop => "Launch gate: STOP",
             Event::EscalationOpened => "Escalation opened",
+            Event::Test => "Test notification",
         }
     }
 }
@@ -121,7 +137,10 @@ impl std::str::FromStr for Event {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         Event::ALL.into_iter().find(|e| e.as_str() == s).ok_or_else(|| {
-            format!("'{s}' is not an event: {}", Event::ALL.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", "))
+            format!(
+                "'{s}' is not an event: {}",
+                Event::SUBSCRIBABLE.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+            )
         })
     }
 }
@@ -353,6 +372,11 @@ fn check_target(t: &NewNotificationTarget) -> Result<(String, Option<String>), I
             if target.chars().any(char::is_whitespace) {
                 c.fail("target", "must not contain spaces");
             }
+            let host = target.split_once("://").map_or("", |(_, rest)| rest);
+            let host = host.split(['/', '?', '#']).next().unwrap_or("");
+            if (target.starts_with("http://") || target.starts_with("https://")) && host.is_empty() {
+                c.fail("target", "names no host");
+            }
         }
         Channel::Email => match rhythm_domain::account::normalize_email(&target) {
             Ok(e) => target = e,
@@ -376,7 +400,9 @@ fn check_target(t: &NewNotificationTarget) -> Result<(String, Option<String>), I
         c.fail("format", "the slack format is for webhooks only");
     }
     for (i, e) in t.events.iter().enumerate() {
-        if t.events[..i].contains(e) {
+        if *e == Event::Test {
+            c.fail(format!("events[{i}]"), "notification.test is sent only when someone tests a target");
+        } else if t.events[..i].contains(e) {
             c.fail(format!("events[{i}]"), format!("{e} is listed twice"));
         }
     }
@@ -748,6 +774,155 @@ impl Store {
             .ok_or_else(|| StoreError::not_found("outbox item", id))?;
         tx.commit().await?;
         entry_row(&row)
+    }
+}
+
+/// A launch gate STOP for the same release with the same summary is not told again for this
+/// long.
+pub const GATE_STOP_QUIET: Duration = Duration::hours(24);
+
+/// What was told already about `subject` (see the `notification_marks` migration): its digest
+/// and when.
+pub(crate) async fn mark_of(
+    tx: &mut Tx,
+    workspace_id: Uuid,
+    event: Event,
+    subject: &str,
+) -> Result<Option<(String, OffsetDateTime)>, StoreError> {
+    let row = tx
+        .opt(
+            "SELECT digest, marked_at FROM notification_marks WHERE workspace_id = $1 AND event = $2 AND subject = $3",
+            &[workspace_id.into(), event.as_str().into(), subject.into()],
+        )
+        .await?;
+    row.map(|r| Ok((r.text("digest")?, r.ts("marked_at")?))).transpose()
+}
+
+/// Records that `subject` was told about (with `digest`) at `now`, in the caller's transaction.
+pub(crate) async fn set_mark(
+    tx: &mut Tx,
+    workspace_id: Uuid,
+    event: Event,
+    subject: &str,
+    digest: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tx.exec(
+        "INSERT INTO notification_marks (workspace_id, event, subject, digest, marked_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (workspace_id, event, subject) DO UPDATE SET digest = excluded.digest, marked_at = excluded.marked_at",
+        &[workspace_id.into(), event.as_str().into(), subject.into(), digest.into(), micros(now).into()],
+    )
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Tells the workspace's targets that the launch gate says STOP for a release
+    /// (`launch_gate.stop`), unless the same verdict was told within [`GATE_STOP_QUIET`]: the
+    /// same release reference with the same `summary`. A different summary (the evidence
+    /// changed) is told at once. `url` (an `http(s)://` link to the verdict) is optional.
+    ///
+    /// Returns the outbox ids written (empty when no target wants the event), or `None` when
+    /// the verdict was told already. Safe with several instances: the check and the mark are
+    /// made under the workspace lock.
+    pub async fn notify_gate_stop(
+        &self,
+        workspace_id: Uuid,
+        release_ref: &str,
+        summary: &str,
+        url: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Option<Vec<Uuid>>, StoreError> {
+        use sha2::{Digest, Sha256};
+        let now = micros(now);
+        let release_ref = release_ref.trim();
+        let summary = summary.trim();
+        let mut c = Check::new();
+        c.required_text("release_ref", release_ref, 200);
+        c.required_text("summary", summary, 2000);
+        c.url("url", url);
+        c.finish()?;
+        let digest = hex::encode(Sha256::digest(summary.as_bytes()));
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, workspace_id).await?;
+        if let Some((told, at)) = mark_of(&mut tx, workspace_id, Event::LaunchGateStop, release_ref).await?
+            && told == digest
+            && now < at + GATE_STOP_QUIET
+        {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        set_mark(&mut tx, workspace_id, Event::LaunchGateStop, release_ref, &digest, now).await?;
+        let mut payload = serde_json::json!({
+            "summary": format!("STOP: {release_ref}: {summary}"),
+            "subject": format!("[Rhythm] Launch gate STOP: {release_ref}"),
+            "release": release_ref,
+            "verdict": "STOP",
+            "decided_at": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        });
+        if let Some(u) = url {
+            payload["url"] = u.into();
+        }
+        let ids = enqueue_in(&mut tx, workspace_id, Event::LaunchGateStop, &payload, now).await?;
+        tx.commit().await?;
+        Ok(Some(ids))
+    }
+
+    /// Queues a test notification (`notification.test`) for one enabled target of the actor's
+    /// workspace, whatever events it asked for; the delivery worker sends it like any other.
+    /// Not audited (outbox rows never are). Returns the outbox id.
+    pub async fn enqueue_test_notification(
+        &self,
+        actor: &Actor,
+        target_id: Uuid,
+        public_url: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Uuid, StoreError> {
+        let now = micros(now);
+        let ws = actor.workspace_id;
+        let mut tx = self.pool.write().await?;
+        let row = tx
+            .opt(
+                "SELECT * FROM notification_targets WHERE workspace_id = $1 AND id = $2",
+                &[ws.into(), target_id.into()],
+            )
+            .await?
+            .ok_or_else(|| StoreError::not_found("notification target", target_id))?;
+        let t = target_row(&row)?;
+        if t.disabled {
+            return Err(StoreError::Conflict(
+                "this target is disabled; enable it first, or nothing will be sent".to_owned(),
+            ));
+        }
+        let mut payload = serde_json::json!({
+            "summary": format!("A test notification from Rhythm, asked for by {}. If you can read this, the target works.", actor.label),
+            "subject": "[Rhythm] Test notification",
+            "target_id": t.id.to_string(),
+        });
+        if let Some(base) = public_url {
+            payload["url"] = format!("{}/settings/notifications", base.trim_end_matches('/')).into();
+        }
+        let body = serde_json::to_string(&payload).map_err(|e| StoreError::Corrupt(format!("payload: {e}")))?;
+        let id = new_id();
+        tx.exec(
+            "INSERT INTO outbox (id, workspace_id, target_id, channel, target, event, payload, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                id.into(),
+                ws.into(),
+                t.id.into(),
+                t.channel.as_str().into(),
+                t.target.clone().into(),
+                Event::Test.as_str().into(),
+                body.into(),
+                0i64.into(),
+                now.into(),
+                now.into(),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 }
 

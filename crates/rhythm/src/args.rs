@@ -29,6 +29,8 @@ pub enum Command {
     Token(TokenArgs),
     /// The launch gate of a release, for CI: exit 0 for GO and GO WITH EXCEPTIONS, 1 for STOP, 2 for errors.
     Gate(GateArgs),
+    /// Notification targets (webhooks, e-mail) and recent deliveries, on a server.
+    Notify(NotifyArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -62,6 +64,23 @@ pub struct ServeArgs {
     /// Log as JSON lines.
     #[arg(long, env = "RHYTHM_LOG_JSON")]
     pub log_json: bool,
+    /// SMTP relay for e-mail notifications: smtp://host (STARTTLS, port 587), smtps://user:pass@host
+    /// (TLS, port 465), add ?tls=none for a plain local relay (port 25). Prefer the environment
+    /// variable: arguments show in `ps`.
+    #[arg(long, env = "RHYTHM_SMTP_URL", hide_env_values = true, value_parser = secret_url)]
+    pub smtp_url: Option<SecretUrl>,
+    /// Sender of notification e-mails, e.g. "Rhythm <rhythm@example.com>".
+    #[arg(long, env = "RHYTHM_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The address people reach Rhythm at (https://rhythm.example.com), for links in notifications.
+    #[arg(long, env = "RHYTHM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds between runs of the governance jobs (exception expiry, expiring-soon notices).
+    #[arg(long, env = "RHYTHM_JOBS_INTERVAL_SECS", default_value_t = 60)]
+    pub jobs_interval_secs: u64,
+    /// Run no background jobs (a web-only instance; another instance delivers notifications).
+    #[arg(long, env = "RHYTHM_NO_JOBS")]
+    pub no_jobs: bool,
 }
 
 #[derive(Debug, Args)]
@@ -447,4 +466,77 @@ pub enum DecisionAction {
     Concur { id: String },
     /// Withdraw a request that is not decided.
     Withdraw { id: String },
+}
+
+/// `rhythm notify …`: talk to a server with a token.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    #[command(subcommand)]
+    pub command: NotifyCommand,
+    #[command(flatten)]
+    pub conn: Connection,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Where governance events are sent.
+    Targets {
+        #[command(subcommand)]
+        action: TargetAction,
+    },
+    /// Recent deliveries, newest first, with status (pending, delivered, dead) and last error.
+    Outbox {
+        /// Only this status: pending, delivered or dead.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TargetAction {
+    /// List the targets (secrets are never shown).
+    List,
+    /// Add a webhook or an e-mail target (CISO or CTO).
+    Add {
+        /// A webhook URL (http:// or https://).
+        #[arg(long, conflicts_with = "email", required_unless_present = "email")]
+        webhook: Option<String>,
+        /// An e-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Read the webhook signing secret (16 to 256 characters) from standard input.
+        #[arg(long, requires = "webhook")]
+        secret_stdin: bool,
+        /// Post a Slack incoming-webhook body instead of Rhythm's JSON.
+        #[arg(long, requires = "webhook")]
+        slack: bool,
+        /// An event to send (repeatable): signature.requested, exception.expiring,
+        /// exception.expired, launch_gate.stop, escalation.opened. None: every event.
+        #[arg(long = "event", value_name = "EVENT")]
+        events: Vec<String>,
+    },
+    /// Stop sending to a target.
+    Disable { id: String },
+    /// Send to a target again.
+    Enable { id: String },
+    /// Queue a test notification for a target.
+    Test { id: String },
+}
+
+/// A URL that may carry a password: its `Debug` shows it redacted, so printing the parsed
+/// arguments never leaks it.
+#[derive(Clone)]
+pub struct SecretUrl(pub String);
+
+impl std::fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", rhythm_store::redact_url(&self.0))
+    }
+}
+
+#[allow(clippy::unnecessary_wraps)] // clap's value parsers return a Result
+fn secret_url(s: &str) -> Result<SecretUrl, String> {
+    Ok(SecretUrl(s.to_owned()))
 }

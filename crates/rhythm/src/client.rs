@@ -8,7 +8,7 @@ use rhythm_domain::Kind;
 use serde_json::{Map, Value};
 
 use crate::Failure;
-use crate::args::{Action, Format, RegisterArgs};
+use crate::args::{Action, Format, NotifyArgs, NotifyCommand, RegisterArgs, TargetAction};
 use crate::output::{csv, table, write_out};
 
 /// Columns a list shows per register (after the reference).
@@ -280,6 +280,137 @@ pub fn run(kind: Kind, a: RegisterArgs) -> Result<(), Failure> {
             print_entry(kind, &v, format)
         }
     }
+}
+
+fn uuid_path(id: &str) -> Result<String, Failure> {
+    let id = id.trim();
+    uuid::Uuid::parse_str(id)
+        .map(|u| u.to_string())
+        .map_err(|_| Failure::error(format!("'{id}' is not a target id (a UUID; see `rhythm notify targets list`)")))
+}
+
+fn print_rows(
+    format: Format,
+    headers: &[&str],
+    items: &[Value],
+    row: impl Fn(&Value) -> Vec<String>,
+) -> Result<(), Failure> {
+    match format {
+        Format::Json => {
+            write_out(&format!("{}\n", serde_json::to_string_pretty(&Value::Array(items.to_vec())).unwrap_or_default()))
+        }
+        Format::Csv => write_out(&csv(headers, &items.iter().map(row).collect::<Vec<_>>())?),
+        Format::Table => write_out(&table(headers, &items.iter().map(row).collect::<Vec<_>>())),
+    }
+}
+
+const TARGET_COLUMNS: &[&str] = &["id", "channel", "target", "events", "format", "signed", "status"];
+
+fn target_row(t: &Value) -> Vec<String> {
+    let events = t.get("events").and_then(Value::as_array).map_or_else(String::new, |e| {
+        if e.is_empty() {
+            "every event".to_owned()
+        } else {
+            e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")
+        }
+    });
+    vec![
+        cell(t.get("id")),
+        cell(t.get("channel")),
+        cell(t.get("target")),
+        events,
+        cell(t.get("format")),
+        if t.get("has_secret").and_then(Value::as_bool) == Some(true) { "yes".into() } else { "no".into() },
+        if t.get("disabled").and_then(Value::as_bool) == Some(true) { "disabled".into() } else { "enabled".into() },
+    ]
+}
+
+fn read_secret() -> Result<String, Failure> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| Failure::error(format!("cannot read standard input: {e}")))?;
+    let s = s.trim().to_owned();
+    if s.is_empty() {
+        return Err(Failure::error("--secret-stdin: standard input was empty"));
+    }
+    Ok(s)
+}
+
+/// `rhythm notify targets …` and `rhythm notify outbox`.
+pub fn notify(a: NotifyArgs) -> Result<(), Failure> {
+    let api = Api::new(a.conn.server, a.conn.token)?;
+    let format = a.conn.format;
+    match a.command {
+        NotifyCommand::Targets { action } => match action {
+            TargetAction::List => {
+                let v = api.send(reqwest::Method::GET, "/api/v1/notification-targets", None)?;
+                let items = v.as_array().cloned().unwrap_or_default();
+                print_rows(format, TARGET_COLUMNS, &items, target_row)
+            }
+            TargetAction::Add { webhook, email, secret_stdin, slack, events } => {
+                let mut body = Map::new();
+                match (webhook, email) {
+                    (Some(url), _) => {
+                        body.insert("channel".into(), "webhook".into());
+                        body.insert("target".into(), url.into());
+                        if secret_stdin {
+                            body.insert("secret".into(), read_secret()?.into());
+                        }
+                        if slack {
+                            body.insert("format".into(), "slack".into());
+                        }
+                    }
+                    (None, Some(addr)) => {
+                        body.insert("channel".into(), "email".into());
+                        body.insert("target".into(), addr.into());
+                    }
+                    (None, None) => return Err(Failure::error("give --webhook URL or --email ADDRESS")),
+                }
+                body.insert("events".into(), events.into_iter().map(Value::from).collect::<Vec<_>>().into());
+                let v = api.send(reqwest::Method::POST, "/api/v1/notification-targets", Some(&Value::Object(body)))?;
+                if format == Format::Table {
+                    eprintln!("Added target {}.", cell(v.get("id")));
+                }
+                print_rows(format, TARGET_COLUMNS, &[v], target_row)
+            }
+            TargetAction::Disable { id } => {
+                let path = format!("/api/v1/notification-targets/{}/disable", uuid_path(&id)?);
+                let v = api.send(reqwest::Method::POST, &path, Some(&Value::Object(Map::new())))?;
+                print_rows(format, TARGET_COLUMNS, &[v], target_row)
+            }
+            TargetAction::Enable { id } => {
+                let path = format!("/api/v1/notification-targets/{}/enable", uuid_path(&id)?);
+                let v = api.send(reqwest::Method::POST, &path, Some(&Value::Object(Map::new())))?;
+                print_rows(format, TARGET_COLUMNS, &[v], target_row)
+            }
+            TargetAction::Test { id } => {
+                let path = format!("/api/v1/notification-targets/{}/test", uuid_path(&id)?);
+                let v = api.send(reqwest::Method::POST, &path, Some(&Value::Object(Map::new())))?;
+                if format == Format::Table {
+                    eprintln!(
+                        "Queued a test notification ({}); follow it with `rhythm notify outbox`.",
+                        cell(v.get("id"))
+                    );
+                }
+                print_rows(format, OUTBOX_COLUMNS, &[v], outbox_row)
+            }
+        },
+        NotifyCommand::Outbox { status, limit } => {
+            let mut p = vec![("limit".to_owned(), limit.to_string())];
+            if let Some(s) = status {
+                p.push(("status".into(), s));
+            }
+            let qs = serde_urlencoded::to_string(&p).map_err(|e| Failure::error(e.to_string()))?;
+            let v = api.send(reqwest::Method::GET, &format!("/api/v1/outbox?{qs}"), None)?;
+            let items = v.as_array().cloned().unwrap_or_default();
+            print_rows(format, OUTBOX_COLUMNS, &items, outbox_row)
+        }
+    }
+}
+
+const OUTBOX_COLUMNS: &[&str] = &["created_at", "event", "channel", "target", "status", "attempts", "last_error"];
+
+fn outbox_row(e: &Value) -> Vec<String> {
+    OUTBOX_COLUMNS.iter().map(|c| cell(e.get(*c))).collect()
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Command::Admin(a) => admin::run(a),
         Command::Token(a) => admin::token(a),
         Command::Gate(a) => gate::run(a),
+        Command::Notify(a) => client::notify(a),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "rhythm", &mut std::io::stdout());
             Ok(())
@@ -77,5 +78,21 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_valid() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parsed_arguments_never_show_the_smtp_password() {
+        use clap::Parser;
+        let cli = super::Cli::try_parse_from([
+            "rhythm",
+            "serve",
+            "--db",
+            "sqlite://x.db",
+            "--smtp-url",
+            "smtps://ops:hunter2-pw@mail.example.com",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("ops:***@mail.example.com"), "{shown}");
     }
 }

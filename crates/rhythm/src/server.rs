@@ -4,6 +4,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
+use rhythm_server::jobs::JobsConfig;
+use rhythm_server::notify::{Mailer, NotifyConfig, SmtpConfig};
 use rhythm_server::{AppState, Config};
 use rhythm_store::{Create, Store};
 use time::Duration;
@@ -69,6 +71,8 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         secure_cookies: a.secure_cookies,
         session_idle: Duration::minutes(a.session_idle_minutes),
         session_absolute: Duration::hours(a.session_hours),
+        public_url: a.public_url.as_deref().map(public_url).transpose()?,
+        jobs: jobs_config(&a)?,
         ..Config::default()
     };
     if !a.secure_cookies && !a.listen.ip().is_loopback() {
@@ -80,6 +84,52 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let store = Store::open(&a.db, Create::MustExist).await.map_err(|e| Failure::error(e.to_string()))?;
         run_server(store, config, a.listen).await
     })
+}
+
+/// `--public-url`: an http(s) address with a host, kept without a trailing slash.
+fn public_url(url: &str) -> Result<String, Failure> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let host = trimmed.split_once("://").map_or("", |(_, rest)| rest);
+    if !(trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+        || host.is_empty()
+        || host.contains(['?', '#'])
+    {
+        return Err(Failure::error(format!(
+            "--public-url must be the http:// or https:// address people open Rhythm at; got '{}'",
+            rhythm_store::redact_url(url)
+        )));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The background jobs of `rhythm serve`, or none with `--no-jobs`. An SMTP setting that cannot
+/// work is refused here, before anything is served; the password never appears in a message.
+fn jobs_config(a: &ServeArgs) -> Result<Option<JobsConfig>, Failure> {
+    let smtp = match (&a.smtp_url, &a.mail_from) {
+        (Some(url), from) => {
+            let smtp = SmtpConfig::from_url(&url.0, from.as_deref().unwrap_or("")).map_err(Failure::error)?;
+            let defaults = NotifyConfig::default();
+            Mailer::new(&smtp, defaults.smtp_timeout).map_err(|e| Failure::error(e.to_string()))?;
+            Some(smtp)
+        }
+        (None, Some(_)) => return Err(Failure::error("--mail-from needs --smtp-url (RHYTHM_SMTP_URL)")),
+        (None, None) => None,
+    };
+    if !(1..=86_400).contains(&a.jobs_interval_secs) {
+        return Err(Failure::error("--jobs-interval-secs must be between 1 and 86400"));
+    }
+    if a.no_jobs {
+        return Ok(None);
+    }
+    if let Some(s) = &smtp {
+        tracing::info!(host = %s.host, port = s.port, tls = ?s.tls, "e-mail notifications go through this SMTP relay");
+    } else {
+        tracing::info!("no SMTP relay (--smtp-url): e-mail notifications will fail and show in the outbox");
+    }
+    Ok(Some(JobsConfig {
+        notify: NotifyConfig { smtp, ..NotifyConfig::default() },
+        governance_interval: std::time::Duration::from_secs(a.jobs_interval_secs),
+    }))
 }
 
 /// Makes a password a person can type: four groups of five letters and digits.
@@ -142,6 +192,8 @@ pub fn demo(a: DemoArgs) -> Result<(), Failure> {
             store.close().await;
             return Ok(());
         }
-        run_server(store, Config::default(), a.listen).await
+        // The demo runs the jobs too (without SMTP), so expiries and webhooks work as in production.
+        let config = Config { public_url: Some(base), jobs: Some(JobsConfig::default()), ..Config::default() };
+        run_server(store, config, a.listen).await
     })
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod decisions;
 pub mod gate;
+pub mod notifications;
 pub mod policy;
 mod registers;
 pub mod reviews;
@@ -118,6 +119,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let r = reviews::routes(r);
     let r = decisions::routes(r);
     let r = policy::routes(r);
+    let r = notifications::routes(r);
     let (router, mut doc) = r.split_for_parts();
     registers::document_filters(&mut doc);
     (router, doc)

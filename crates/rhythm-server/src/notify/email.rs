@@ -76,6 +76,80 @@ impl std::fmt::Debug for SmtpConfig {
     }
 }
 
+impl SmtpConfig {
+    /// Reads an SMTP relay URL (`--smtp-url`, `RHYTHM_SMTP_URL`):
+    ///
+    /// * `smtp://host` — STARTTLS, required (port 587 unless given);
+    /// * `smtps://host` — TLS from the first byte (port 465 unless given);
+    /// * `?tls=none|starttls|tls` overrides the mode; `none` (port 25 unless given) is for a
+    ///   relay on localhost or a trusted network only;
+    /// * `user:password@` signs in (percent-encode special characters).
+    ///
+    /// Errors never contain the password: they name the URL through [`rhythm_store::redact_url`].
+    pub fn from_url(url: &str, from: &str) -> Result<SmtpConfig, String> {
+        let shown = rhythm_store::redact_url(url);
+        let parsed =
+            reqwest::Url::parse(url.trim()).map_err(|e| format!("the SMTP URL '{shown}' does not parse: {e}"))?;
+        let mut tls = match parsed.scheme() {
+            "smtp" => SmtpTls::StartTls,
+            "smtps" => SmtpTls::Tls,
+            other => return Err(format!("the SMTP URL '{shown}' must start with smtp:// or smtps://, not {other}://")),
+        };
+        for (k, v) in parsed.query_pairs() {
+            match k.as_ref() {
+                "tls" => tls = v.parse().map_err(|e| format!("the SMTP URL '{shown}': {e}"))?,
+                other => return Err(format!("the SMTP URL '{shown}' has an unknown parameter '{other}' (known: tls)")),
+            }
+        }
+        let host = parsed
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| format!("the SMTP URL '{shown}' names no host"))?;
+        let port = parsed.port().unwrap_or(match tls {
+            SmtpTls::None => 25,
+            SmtpTls::StartTls => 587,
+            SmtpTls::Tls => 465,
+        });
+        let username = Some(percent_decode(parsed.username())).filter(|u| !u.is_empty());
+        let password = parsed.password().map(percent_decode);
+        if password.is_some() && username.is_none() {
+            return Err(format!("the SMTP URL '{shown}' has a password but no user name"));
+        }
+        let from = from.trim();
+        if from.is_empty() {
+            return Err("an SMTP relay needs a sender: set --mail-from (RHYTHM_MAIL_FROM)".to_owned());
+        }
+        Ok(SmtpConfig {
+            host: host.trim_matches(['[', ']']).to_owned(),
+            port,
+            tls,
+            username,
+            password,
+            from: from.to_owned(),
+        })
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Sends the e-mail items. Opens one connection per message.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -175,5 +249,30 @@ mod tests {
             Mailer::new(&SmtpConfig { tls, ..c.clone() }, StdDuration::from_secs(5)).unwrap();
         }
         assert!(Mailer::new(&SmtpConfig { from: "nope".into(), ..c }, StdDuration::from_secs(5)).is_err());
+    }
+
+    #[test]
+    fn smtp_urls_read_with_secure_defaults_and_never_show_the_password() {
+        let c = SmtpConfig::from_url("smtp://mail.example.com", "rhythm@example.com").unwrap();
+        assert_eq!((c.host.as_str(), c.port, c.tls, c.username), ("mail.example.com", 587, SmtpTls::StartTls, None));
+        let c =
+            SmtpConfig::from_url("smtps://ops%40example.com:p%40ss%3Aw0rd@mail.example.com:2465", "r@x.io").unwrap();
+        assert_eq!((c.port, c.tls), (2465, SmtpTls::Tls));
+        assert_eq!((c.username.as_deref(), c.password.as_deref()), (Some("ops@example.com"), Some("p@ss:w0rd")));
+        let c = SmtpConfig::from_url("smtp://localhost?tls=none", "r@x.io").unwrap();
+        assert_eq!((c.port, c.tls), (25, SmtpTls::None));
+        let c = SmtpConfig::from_url("smtp://relay:2525?tls=starttls", "r@x.io").unwrap();
+        assert_eq!((c.port, c.tls), (2525, SmtpTls::StartTls));
+        for bad in [
+            "http://user:hunter2@mail.example.com",
+            "smtp://user:hunter2@mail.example.com?tls=ssl",
+            "smtp://user:hunter2@mail.example.com?verify=no",
+            "smtp://:hunter2@mail.example.com",
+            "not a url hunter2",
+        ] {
+            let e = SmtpConfig::from_url(bad, "r@x.io").unwrap_err();
+            assert!(!e.contains("hunter2") || bad.starts_with("not a url"), "{e}");
+        }
+        assert!(SmtpConfig::from_url("smtp://mail.example.com", " ").unwrap_err().contains("--mail-from"));
     }
 }

@@ -8,6 +8,7 @@ mod forms;
 mod gate;
 mod home;
 pub mod layout;
+mod notifications;
 mod pages;
 mod policy;
 mod registers;
@@ -125,6 +126,10 @@ pub fn routes() -> Router<AppState> {
         .route("/favicon.svg", get(favicon))
         .route("/settings/tokens", get(tokens::tokens_page).post(tokens::create))
         .route("/settings/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/settings/notifications", get(notifications::notifications_page).post(notifications::create))
+        .route("/settings/notifications/{id}/disable", post(notifications::disable))
+        .route("/settings/notifications/{id}/enable", post(notifications::enable))
+        .route("/settings/notifications/{id}/test", post(notifications::test))
         .route("/audit", get(pages::audit_page))
         .route("/risks/{id}/updates", post(registers::add_risk_update))
         .route("/design-reviews/{id}/spike", post(reviews::spike))

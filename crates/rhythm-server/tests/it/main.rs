@@ -7,7 +7,9 @@ mod browser_decisions;
 mod decisions;
 mod gate;
 mod harness;
+mod jobs;
 mod notify;
+mod notify_browser;
 mod registers;
 mod reviews;
 

@@ -20,7 +20,7 @@ use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-const SECRET: &str = "whsec_test_0123456789abcdef";
+pub(crate) const SECRET: &str = "whsec_test_0123456789abcdef";
 
 /// Runs one async test body on both backends.
 macro_rules! on_both {
@@ -102,22 +102,22 @@ fn email(addr: &str) -> NewNotificationTarget {
 // A real HTTP receiver.
 
 #[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    headers: HeaderMap,
-    body: Bytes,
+pub(crate) struct Received {
+    pub(crate) path: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
 }
 
 #[derive(Clone, Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     /// Answers to give, in order (status, delay); 200 at once when none are left.
     script: Arc<Mutex<VecDeque<(StatusCode, StdDuration)>>>,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Receiver {
-    async fn start(script: Vec<(StatusCode, StdDuration)>) -> Receiver {
+    pub(crate) async fn start(script: Vec<(StatusCode, StdDuration)>) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let r = Receiver { url: format!("http://{}", listener.local_addr().unwrap()), ..Receiver::default() };
         r.script.lock().unwrap().extend(script);
@@ -136,17 +136,17 @@ impl Receiver {
         r
     }
 
-    fn got(&self) -> Vec<Received> {
+    pub(crate) fn got(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 }
 
-fn header<'a>(r: &'a Received, name: &str) -> &'a str {
+pub(crate) fn header<'a>(r: &'a Received, name: &str) -> &'a str {
     r.headers.get(name).unwrap_or_else(|| panic!("no {name} header")).to_str().unwrap()
 }
 
 /// The receiver's check, written from the documented recipe (not with the server's helper).
-fn hmac_hex(secret: &str, timestamp: &str, body: &[u8]) -> String {
+pub(crate) fn hmac_hex(secret: &str, timestamp: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{timestamp}.").as_bytes());
     mac.update(body);
@@ -333,14 +333,14 @@ on_both!(eight_failures_make_a_dead_letter, super::eight_failures_make_a_dead_le
 // A real SMTP server: just enough of RFC 5321 for one client.
 
 #[derive(Debug, Clone, Default)]
-struct Mail {
-    from: String,
-    rcpt: Vec<String>,
-    data: String,
+pub(crate) struct Mail {
+    pub(crate) from: String,
+    pub(crate) rcpt: Vec<String>,
+    pub(crate) data: String,
 }
 
 #[derive(Clone, Default)]
-struct SmtpServer {
+pub(crate) struct SmtpServer {
     mails: Arc<Mutex<Vec<Mail>>>,
     /// Every command line received, for the refusal test.
     log: Arc<Mutex<Vec<String>>>,
@@ -349,7 +349,7 @@ struct SmtpServer {
 
 impl SmtpServer {
     /// `refuse_rcpt`: answer `550` to every `RCPT TO`.
-    async fn start(refuse_rcpt: bool) -> SmtpServer {
+    pub(crate) async fn start(refuse_rcpt: bool) -> SmtpServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = SmtpServer { port: listener.local_addr().unwrap().port(), ..SmtpServer::default() };
         let s = server.clone();
@@ -417,7 +417,7 @@ impl SmtpServer {
         }
     }
 
-    fn config(&self) -> NotifyConfig {
+    pub(crate) fn config(&self) -> NotifyConfig {
         NotifyConfig {
             smtp: Some(SmtpConfig {
                 host: "127.0.0.1".into(),
@@ -432,7 +432,7 @@ impl SmtpServer {
         }
     }
 
-    fn mails(&self) -> Vec<Mail> {
+    pub(crate) fn mails(&self) -> Vec<Mail> {
         self.mails.lock().unwrap().clone()
     }
 }

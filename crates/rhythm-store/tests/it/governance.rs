@@ -688,3 +688,137 @@ async fn concurrent_expiry_runs_expire_each_exception_once(f: Fixture) {
     assert_eq!(expire_rows, due.len());
 }
 both!(concurrent_expiry_runs_expire_each_exception_once, super::concurrent_expiry_runs_expire_each_exception_once);
+
+// ---------------------------------------------------------------------------------------------
+// Notifications of the expiry job.
+
+async fn add_target(f: &Fixture, on: &Actor) {
+    let t = rhythm_store::NewNotificationTarget {
+        channel: rhythm_store::Channel::Webhook,
+        target: "https://hooks.example/rhythm".into(),
+        secret: None,
+        format: rhythm_store::Format::Json,
+        events: vec![],
+    };
+    f.store().add_notification_target(on, t, f.now).await.unwrap();
+}
+
+async fn outbox_of(f: &Fixture, ws: Uuid, event: rhythm_store::Event) -> Vec<serde_json::Value> {
+    let all = f.store().outbox_entries(ws, None, 100).await.unwrap();
+    all.iter().filter(|e| e.event == event).map(|e| serde_json::from_str(&e.payload).unwrap()).collect()
+}
+
+async fn governance_expiry_enqueues_exception_expired_in_its_transaction(f: Fixture) {
+    use rhythm_store::Event;
+    let s = f.store();
+    let ws = f.actor.workspace_id;
+    add_target(&f, &f.actor).await;
+    let team = people(&f, &f.actor, "acme").await;
+    let last_day = f.now.date() + Duration::days(10);
+    let e = approve(&f, &team, &request(&f, &team, last_day).await).await;
+    // Not due: nothing is told.
+    s.expire_due_exceptions_linked(f.now + Duration::days(10), Some("https://rhythm.example/")).await.unwrap();
+    assert!(outbox_of(&f, ws, Event::ExceptionExpired).await.is_empty());
+
+    let run = f.now + Duration::days(11);
+    let expired = s.expire_due_exceptions_linked(run, Some("https://rhythm.example/")).await.unwrap();
+    assert_eq!(expired.len(), 1);
+    let told = outbox_of(&f, ws, Event::ExceptionExpired).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    let p = &told[0];
+    assert_eq!(p["exception"], "EXC-1");
+    assert_eq!(p["exception_id"], e.id.to_string());
+    assert_eq!(p["status"], "expired");
+    assert_eq!(p["expires_on"], last_day.to_string());
+    assert_eq!(p["risks"], serde_json::json!([team.risk.reference()]));
+    assert_eq!(p["url"], "https://rhythm.example/exceptions/EXC-1");
+    let summary = p["summary"].as_str().unwrap();
+    assert!(summary.starts_with("EXC-1 \"Legacy TLS") && summary.contains("open again: RISK-1"), "{summary}");
+    assert!(p["subject"].as_str().unwrap().starts_with("[Rhythm] EXC-1 expired"));
+    // A second run expires nothing and tells nothing.
+    s.expire_due_exceptions_linked(run, None).await.unwrap();
+    assert_eq!(outbox_of(&f, ws, Event::ExceptionExpired).await.len(), 1);
+}
+both!(
+    governance_expiry_enqueues_exception_expired_in_its_transaction,
+    super::governance_expiry_enqueues_exception_expired_in_its_transaction
+);
+
+async fn governance_expiring_exceptions_are_told_once_per_expiry_date(f: Fixture) {
+    use rhythm_store::Event;
+    let s = f.store();
+    let ws = f.actor.workspace_id;
+    add_target(&f, &f.actor).await;
+    let them = f.other_workspace().await;
+    let team = people(&f, &f.actor, "acme").await;
+    let theirs = people(&f, &them, "other").await;
+    // The default lead time is 14 days: 10 days out is within it, 30 days out is not.
+    let soon = approve(&f, &team, &request(&f, &team, f.now.date() + Duration::days(10)).await).await;
+    let _later = request(&f, &team, f.now.date() + Duration::days(30)).await;
+    let _other_ws = request(&f, &theirs, f.now.date() + Duration::days(5)).await;
+
+    let told = s.notify_expiring_exceptions(f.now, None).await.unwrap();
+    assert_eq!(told.iter().map(|e| e.id).collect::<Vec<_>>().len(), 2, "one per workspace");
+    let mine = outbox_of(&f, ws, Event::ExceptionExpiring).await;
+    assert_eq!(mine.len(), 1, "the other workspace has no target: {mine:?}");
+    assert_eq!(mine[0]["exception_id"], soon.id.to_string());
+    assert!(mine[0].get("url").is_none(), "no public URL, no url");
+    assert_eq!(mine[0]["path"], "/exceptions/EXC-1");
+
+    // Again, and again the next day: nothing new.
+    assert!(s.notify_expiring_exceptions(f.now, None).await.unwrap().is_empty());
+    assert!(s.notify_expiring_exceptions(f.now + Duration::days(1), None).await.unwrap().is_empty());
+    assert_eq!(outbox_of(&f, ws, Event::ExceptionExpiring).await.len(), 1);
+
+    // 17 days on, the 30-day one is within 14 days of its expiry: told once.
+    let told = s.notify_expiring_exceptions(f.now + Duration::days(17), None).await.unwrap();
+    assert_eq!(told.len(), 1);
+    assert_eq!(outbox_of(&f, ws, Event::ExceptionExpiring).await.len(), 2);
+
+    // Two runs at once (two instances) tell a new one once.
+    let new = request(&f, &team, f.now.date() + Duration::days(12)).await;
+    let (a, b) = (s.clone(), s.clone());
+    let at = f.now + Duration::days(1);
+    let (ra, rb) = tokio::join!(
+        tokio::spawn(async move { a.notify_expiring_exceptions(at, None).await }),
+        tokio::spawn(async move { b.notify_expiring_exceptions(at, None).await })
+    );
+    let ids: Vec<Uuid> = ra.unwrap().unwrap().iter().chain(&rb.unwrap().unwrap()).map(|e| e.id).collect();
+    assert_eq!(ids, [new.id]);
+    assert_eq!(outbox_of(&f, ws, Event::ExceptionExpiring).await.len(), 3);
+}
+both!(
+    governance_expiring_exceptions_are_told_once_per_expiry_date,
+    super::governance_expiring_exceptions_are_told_once_per_expiry_date
+);
+
+async fn governance_gate_stop_is_not_repeated_within_a_day(f: Fixture) {
+    use rhythm_store::Event;
+    let s = f.store();
+    let ws = f.actor.workspace_id;
+    add_target(&f, &f.actor).await;
+    let url = Some("https://rhythm.example/gate/REL-4");
+    let first = s.notify_gate_stop(ws, "REL-4", "2 critical findings open", url, f.now).await.unwrap();
+    assert_eq!(first.map(|ids| ids.len()), Some(1));
+    let p = &outbox_of(&f, ws, Event::LaunchGateStop).await[0];
+    assert_eq!((p["release"].as_str(), p["verdict"].as_str(), p["url"].as_str()), (Some("REL-4"), Some("STOP"), url));
+    // The same verdict within 24 h: not again. Another release, or another verdict: told.
+    assert_eq!(
+        s.notify_gate_stop(ws, "REL-4", "2 critical findings open", url, f.now + Duration::hours(23)).await.unwrap(),
+        None
+    );
+    assert!(s.notify_gate_stop(ws, "REL-5", "2 critical findings open", None, f.now).await.unwrap().is_some());
+    assert!(s.notify_gate_stop(ws, "REL-4", "3 critical findings open", None, f.now).await.unwrap().is_some());
+    let at = f.now + Duration::hours(25);
+    assert!(s.notify_gate_stop(ws, "REL-4", "3 critical findings open", None, at).await.unwrap().is_some());
+    assert_eq!(outbox_of(&f, ws, Event::LaunchGateStop).await.len(), 4);
+    // Bad input names the fields and changes nothing.
+    let err = s.notify_gate_stop(ws, " ", "", Some("ftp://x"), f.now).await.unwrap_err();
+    assert_eq!(fields(&err), ["release_ref", "summary", "url"]);
+    assert_eq!(outbox_of(&f, ws, Event::LaunchGateStop).await.len(), 4);
+    assert!(matches!(
+        s.notify_gate_stop(Uuid::now_v7(), "REL-4", "x", None, f.now).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+both!(governance_gate_stop_is_not_repeated_within_a_day, super::governance_gate_stop_is_not_repeated_within_a_day);

@@ -36,8 +36,13 @@ pub(crate) struct Served {
 
 impl Served {
     pub(crate) fn start(db: &str) -> Served {
+        Served::start_with(db, &[])
+    }
+
+    pub(crate) fn start_with(db: &str, extra: &[&str]) -> Served {
         let mut child = Command::new(BIN)
             .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "--log-json"])
+            .args(extra)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -288,4 +293,112 @@ fn the_gate_for_ci_on_the_demo() {
         None,
     );
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+}
+
+#[test]
+fn the_notify_cli_manages_targets_and_shows_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("rhythm.db").display());
+    for (email, role) in [("cto@acme.example", "cto"), ("eng@acme.example", "engineer")] {
+        let o = rhythm(
+            &["admin", "create-user", "--db", &db, "--email", email, "--role", role, "--password-stdin"],
+            &[],
+            Some("a long enough passphrase\n"),
+        );
+        assert!(o.status.success(), "{:?}", text(&o));
+    }
+    let cto = token(&db, "cto@acme.example", "write");
+    let eng = token(&db, "eng@acme.example", "write");
+
+    // An SMTP URL that cannot work is refused before serving, without showing the password.
+    let o = rhythm(
+        &[
+            "serve",
+            "--db",
+            &db,
+            "--listen",
+            "127.0.0.1:0",
+            "--smtp-url",
+            "smtp://ops:hunter2-pw@mail.example?tls=ssl",
+            "--mail-from",
+            "r@acme.example",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+    assert!(text(&o).1.contains("tls") && !text(&o).1.contains("hunter2"), "{:?}", text(&o));
+    let o = rhythm(&["serve", "--db", &db, "--smtp-url", "smtp://mail.example"], &[], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("--mail-from"), "{:?}", text(&o));
+
+    let server =
+        Served::start_with(&db, &["--public-url", "https://rhythm.acme.example/", "--jobs-interval-secs", "5"]);
+    let env = [("RHYTHM_SERVER", server.url.as_str()), ("RHYTHM_TOKEN", cto.as_str())];
+    let secret = "whsec-cli-0123456789abcdef";
+    let o = rhythm(
+        &[
+            "notify",
+            "targets",
+            "add",
+            "--webhook",
+            "http://127.0.0.1:9/hook",
+            "--secret-stdin",
+            "--event",
+            "exception.expired",
+            "--event",
+            "launch_gate.stop",
+            "--format",
+            "json",
+        ],
+        &env,
+        Some(&format!("{secret}\n")),
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!out.contains(secret) && !err.contains(secret));
+    let added: Value = serde_json::from_str(&out).unwrap();
+    let id = added[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(added[0]["has_secret"], true);
+
+    let o = rhythm(&["notify", "targets", "add", "--email", "ciso@acme.example"], &env, None);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = rhythm(&["notify", "targets", "list", "--format", "csv"], &env, None);
+    let (out, _) = text(&o);
+    assert!(out.starts_with("id,channel,target,events,format,signed,status\n"), "{out}");
+    assert!(
+        out.contains("webhook,http://127.0.0.1:9/hook,\"exception.expired, launch_gate.stop\",json,yes,enabled"),
+        "{out}"
+    );
+    assert!(out.contains("email,ciso@acme.example,every event,json,no,enabled"), "{out}");
+
+    // Refusals exit 1 and name the field; a non-admin is refused.
+    let o = rhythm(
+        &["notify", "targets", "add", "--webhook", "https://h.example/x", "--event", "exception.exploded"],
+        &env,
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("events[0]"), "{:?}", text(&o));
+    let o = rhythm(
+        &["notify", "targets", "add", "--email", "x@acme.example"],
+        &[env[0], ("RHYTHM_TOKEN", eng.as_str())],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("CISO or CTO"), "{:?}", text(&o));
+    let o = rhythm(&["notify", "targets", "disable", "not-an-id"], &env, None);
+    assert_eq!(o.status.code(), Some(2));
+
+    let o = rhythm(&["notify", "targets", "test", &id], &env, None);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = rhythm(&["notify", "outbox", "--format", "json"], &env, None);
+    let v: Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(v[0]["event"], "notification.test");
+    assert_eq!(v[0]["payload"]["url"], "https://rhythm.acme.example/settings/notifications");
+    let o = rhythm(&["notify", "targets", "disable", &id, "--format", "json"], &env, None);
+    let v: Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!(v[0]["disabled"], true);
+    let o = rhythm(&["notify", "outbox", "--status", "lost"], &env, None);
+    assert_eq!(o.status.code(), Some(1));
 }

@@ -1,0 +1,116 @@
+//! Background jobs of a server instance: the outbox delivery worker ([`crate::notify`]) and the
+//! governance loop, which expires due exceptions (each expiry enqueues `exception.expired` in
+//! its own transaction) and tells about exceptions that expire within the policy's review lead
+//! time (`exception.expiring`, once per exception and expiry date).
+//!
+//! Any number of instances may run them at once: every step is claimed in the database
+//! (workspace lock, `FOR UPDATE SKIP LOCKED` on PostgreSQL, durable marks), so nothing is done
+//! twice. A web-only instance runs none (`Config::jobs = None`, `rhythm serve --no-jobs`).
+//! Each loop sleeps its interval stretched by ±10 % jitter, so instances drift apart, and stops
+//! when the server shuts down, after the run in progress.
+
+use std::future::Future;
+use std::time::Duration as StdDuration;
+
+use rhythm_store::{Store, StoreError};
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+
+use crate::AppState;
+use crate::notify::{self, NotifyConfig, NotifyError};
+
+/// What the background jobs do and how often.
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// The outbox worker (SMTP relay, poll interval, timeouts).
+    pub notify: NotifyConfig,
+    /// How often the governance loop runs (expiry, expiring soon). Default 60 s.
+    pub governance_interval: StdDuration,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig { notify: NotifyConfig::default(), governance_interval: StdDuration::from_mins(1) }
+    }
+}
+
+/// What one governance run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GovernanceReport {
+    /// Exceptions expired (each with its `exception.expired` event).
+    pub expired: usize,
+    /// Exceptions told about as expiring soon.
+    pub expiring: usize,
+}
+
+/// One governance run at `now`: expire what is due, then tell about what expires soon.
+/// `public_url` makes the links in the notifications.
+pub async fn run_governance_once(
+    store: &Store,
+    now: OffsetDateTime,
+    public_url: Option<&str>,
+) -> Result<GovernanceReport, StoreError> {
+    let expired = store.expire_due_exceptions_linked(now, public_url).await?.len();
+    let expiring = store.notify_expiring_exceptions(now, public_url).await?.len();
+    Ok(GovernanceReport { expired, expiring })
+}
+
+/// `interval` stretched by a random factor in 0.9..=1.1.
+fn jittered(interval: StdDuration) -> StdDuration {
+    use rand::Rng;
+    interval.mul_f64(1.0 + rand::thread_rng().gen_range(-0.1..=0.1))
+}
+
+/// Runs [`run_governance_once`] with the state's clock now (after a short random delay) and
+/// then every `interval` (±10 %), until `shutdown` resolves.
+pub fn spawn_governance(
+    state: AppState,
+    interval: StdDuration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> JoinHandle<()> {
+    let interval = interval.max(StdDuration::from_millis(10));
+    tokio::spawn(async move {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut wait = jittered(interval / 10).min(StdDuration::from_secs(5));
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(wait) => {}
+            }
+            let public_url = state.config.public_url.as_deref();
+            match run_governance_once(&state.store, state.now(), public_url).await {
+                Ok(r) if r != GovernanceReport::default() => {
+                    tracing::info!(expired = r.expired, expiring = r.expiring, "governance jobs ran");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "governance jobs failed; trying again next time"),
+            }
+            wait = jittered(interval);
+        }
+        tracing::info!("governance jobs stopped");
+    })
+}
+
+/// Starts every background job of `config` on the state; each stops when `shutdown` says
+/// `true` (or its sender is dropped). The handles end after the run in progress.
+pub fn start(
+    state: &AppState,
+    config: &JobsConfig,
+    shutdown: &tokio::sync::watch::Receiver<bool>,
+) -> Result<Vec<JoinHandle<()>>, NotifyError> {
+    let stop = |rx: &tokio::sync::watch::Receiver<bool>| {
+        let mut rx = rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    };
+    let worker = notify::spawn_worker(state.clone(), config.notify.clone(), stop(shutdown))?;
+    let governance = spawn_governance(state.clone(), config.governance_interval, stop(shutdown));
+    tracing::info!(
+        governance_interval_secs = config.governance_interval.as_secs(),
+        smtp = config.notify.smtp.is_some(),
+        "background jobs started"
+    );
+    Ok(vec![worker, governance])
+}
