@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod error;
+pub mod governance;
 pub mod notify;
 pub mod service;
 pub mod web;

@@ -27,6 +27,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_outbox.sql"),
         include_str!("../migrations/postgres/0003_outbox.sql"),
     ),
+    (
+        4,
+        "exception_review",
+        include_str!("../migrations/sqlite/0004_exception_review.sql"),
+        include_str!("../migrations/postgres/0004_exception_review.sql"),
+    ),
 ];
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"
@@ -140,6 +146,12 @@ mod tests {
                     let t = line.trim();
                     if let Some(rest) = t.strip_prefix("CREATE TABLE ") {
                         table = rest.split_whitespace().next().unwrap_or("").to_owned();
+                    } else if let Some(rest) = t.strip_prefix("ALTER TABLE ") {
+                        // `ALTER TABLE t ADD COLUMN c …;` adds one column to an existing table.
+                        let words: Vec<&str> = rest.split_whitespace().collect();
+                        if let [t, "ADD", "COLUMN", c, ..] = words.as_slice() {
+                            v.push(format!("{t}.{c}"));
+                        }
                     } else if !table.is_empty() && !t.is_empty() && !t.starts_with("--") && !t.starts_with(')') {
                         let first = t.split_whitespace().next().unwrap_or("");
                         if first.chars().all(|c| c.is_ascii_lowercase() || c == '_') {

@@ -197,50 +197,7 @@ impl Store {
     ) -> Result<T, StoreError> {
         let now = micros(now);
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, actor.workspace_id).await?;
-        let current = fetch::<T>(&mut tx, actor.workspace_id, id).await?;
-        if let Some(v) = expected_version
-            && v != current.version()
-        {
-            return Err(StoreError::Conflict(format!(
-                "{} changed since version {v} (it is now at version {}): reload it and apply your change again",
-                T::KIND.reference(current.number()),
-                current.version()
-            )));
-        }
-        let next = change(&current)?;
-        if unchanged(&current, &next) {
-            // Nothing to record: no new version, no audit entry.
-            tx.commit().await?;
-            return Ok(current);
-        }
-        check_unique(&mut tx, actor.workspace_id, &next).await?;
-        check_refs(&mut tx, actor.workspace_id, &next).await?;
-        let cols = T::COLUMNS;
-        let sets: Vec<String> = cols.iter().enumerate().skip(2).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
-        let sql = format!(
-            "UPDATE {} SET {} WHERE id = $1 AND workspace_id = $2 AND version = ${}",
-            T::TABLE,
-            sets.join(", "),
-            cols.len() + 1
-        );
-        let mut args = next.values();
-        args.push(Val::from(current.version()));
-        let n = tx.exec(&sql, &args).await.map_err(unique_to_conflict)?;
-        if n != 1 {
-            return Err(StoreError::Conflict(format!(
-                "{} changed while saving: try again",
-                T::KIND.reference(current.number())
-            )));
-        }
-        for rel in T::LINKS {
-            let (old, new) = (current.link_ids(rel), next.link_ids(rel));
-            if old != new {
-                tx.exec("DELETE FROM links WHERE rel = $1 AND src_id = $2", &[Val::from(*rel), id.into()]).await?;
-                insert_links(&mut tx, actor.workspace_id, rel, id, &new).await?;
-            }
-        }
-        audit::append(&mut tx, actor, now, action, T::KIND.as_str(), Some(id), Some(&current), Some(&next)).await?;
+        let next = update_in::<T>(&mut tx, actor, id, now, action, expected_version, change).await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -277,6 +234,63 @@ pub(crate) async fn lock_workspace(tx: &mut Tx, workspace_id: Uuid) -> Result<()
     };
     tx.opt(sql, &[workspace_id.into()]).await?.ok_or_else(|| StoreError::not_found("workspace", workspace_id))?;
     Ok(())
+}
+
+/// Changes an entry inside the caller's transaction (see [`Store::update`]); the caller
+/// commits. Takes the workspace lock.
+pub(crate) async fn update_in<T: Table>(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: Uuid,
+    now: OffsetDateTime,
+    action: &str,
+    expected_version: Option<i64>,
+    change: impl FnOnce(&T) -> Result<T, Invalid>,
+) -> Result<T, StoreError> {
+    lock_workspace(tx, actor.workspace_id).await?;
+    let current = fetch::<T>(tx, actor.workspace_id, id).await?;
+    if let Some(v) = expected_version
+        && v != current.version()
+    {
+        return Err(StoreError::Conflict(format!(
+            "{} changed since version {v} (it is now at version {}): reload it and apply your change again",
+            T::KIND.reference(current.number()),
+            current.version()
+        )));
+    }
+    let next = change(&current)?;
+    if unchanged(&current, &next) {
+        // Nothing to record: no new version, no audit entry.
+        return Ok(current);
+    }
+    check_unique(tx, actor.workspace_id, &next).await?;
+    check_refs(tx, actor.workspace_id, &next).await?;
+    let cols = T::COLUMNS;
+    let sets: Vec<String> = cols.iter().enumerate().skip(2).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = $1 AND workspace_id = $2 AND version = ${}",
+        T::TABLE,
+        sets.join(", "),
+        cols.len() + 1
+    );
+    let mut args = next.values();
+    args.push(Val::from(current.version()));
+    let n = tx.exec(&sql, &args).await.map_err(unique_to_conflict)?;
+    if n != 1 {
+        return Err(StoreError::Conflict(format!(
+            "{} changed while saving: try again",
+            T::KIND.reference(current.number())
+        )));
+    }
+    for rel in T::LINKS {
+        let (old, new) = (current.link_ids(rel), next.link_ids(rel));
+        if old != new {
+            tx.exec("DELETE FROM links WHERE rel = $1 AND src_id = $2", &[Val::from(*rel), id.into()]).await?;
+            insert_links(tx, actor.workspace_id, rel, id, &new).await?;
+        }
+    }
+    audit::append(tx, actor, now, action, T::KIND.as_str(), Some(id), Some(&current), Some(&next)).await?;
+    Ok(next)
 }
 
 pub(crate) async fn create_in<T: Table>(

@@ -2,6 +2,7 @@
 //! annotations (utoipa-axum), so the document cannot drift from the code.
 
 pub mod account;
+mod exceptions;
 mod registers;
 
 use axum::body::Bytes;
@@ -110,6 +111,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let r = OpenApiRouter::with_openapi(ApiDoc::openapi());
     let r = registers::routes(r);
     let r = account::routes(r);
+    let r = exceptions::routes(r);
     let (router, mut doc) = r.split_for_parts();
     registers::document_filters(&mut doc);
     (router, doc)

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod exceptions;
 mod harness;
 mod notify;
 mod registers;
