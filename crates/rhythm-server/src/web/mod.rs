@@ -3,6 +3,7 @@
 
 pub mod api_docs;
 pub mod auth;
+mod exceptions;
 mod forms;
 mod home;
 pub mod layout;
@@ -122,7 +123,8 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tokens", get(tokens::tokens_page).post(tokens::create))
         .route("/settings/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(pages::audit_page))
-        .route("/risks/{id}/updates", post(registers::add_risk_update));
+        .route("/risks/{id}/updates", post(registers::add_risk_update))
+        .merge(exceptions::routes());
     for kind in Kind::ALL.iter().copied() {
         let base = format!("/{}", kind.plural());
         r = r

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod browser_exceptions;
 mod exceptions;
 mod harness;
 mod notify;
