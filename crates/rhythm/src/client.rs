@@ -26,14 +26,14 @@ fn columns(kind: Kind) -> &'static [&'static str] {
     }
 }
 
-struct Api {
+pub(crate) struct Api {
     base: String,
     token: String,
     http: reqwest::blocking::Client,
 }
 
 impl Api {
-    fn new(server: Option<String>, token: Option<String>) -> Result<Api, Failure> {
+    pub(crate) fn new(server: Option<String>, token: Option<String>) -> Result<Api, Failure> {
         let base = server
             .ok_or_else(|| Failure::error("no server: pass --server URL or set RHYTHM_SERVER"))?
             .trim_end_matches('/')
@@ -52,7 +52,7 @@ impl Api {
         Ok(Api { base, token, http })
     }
 
-    fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
+    pub(crate) fn send(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, Failure> {
         let url = format!("{}{path}", self.base);
         let mut req = self.http.request(method, &url).bearer_auth(&self.token);
         if let Some(b) = body {
@@ -102,7 +102,7 @@ fn parse_set(pairs: &[String]) -> Result<Map<String, Value>, Failure> {
     Ok(m)
 }
 
-fn read_json(arg: &str) -> Result<Map<String, Value>, Failure> {
+pub(crate) fn read_json(arg: &str) -> Result<Map<String, Value>, Failure> {
     let text = if arg == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -131,7 +131,7 @@ fn body_of(set: &[String], json: Option<&str>) -> Result<Value, Failure> {
     Ok(Value::Object(m))
 }
 
-fn cell(v: Option<&Value>) -> String {
+pub(crate) fn cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.lines().next().unwrap_or("").to_owned(),

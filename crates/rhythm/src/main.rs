@@ -5,6 +5,7 @@
 mod admin;
 mod args;
 mod client;
+mod exceptions;
 mod output;
 mod server;
 
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
             let (kind, a) = rc.split();
             client::run(kind, a)
         }
+        Command::Exception(a) => exceptions::run(*a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

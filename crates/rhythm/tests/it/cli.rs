@@ -8,7 +8,7 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_rhythm");
 
-fn rhythm(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+pub(crate) fn rhythm(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.args(args).env_remove("RHYTHM_SERVER").env_remove("RHYTHM_TOKEN").env_remove("RHYTHM_DB").env("NO_COLOR", "1");
     for (k, v) in env {
@@ -24,18 +24,18 @@ fn rhythm(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn text(o: &Output) -> (String, String) {
+pub(crate) fn text(o: &Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
 /// `rhythm serve` in the background, stopped on drop.
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Served {
-    fn start(db: &str) -> Served {
+    pub(crate) fn start(db: &str) -> Served {
         let mut child = Command::new(BIN)
             .args(["serve", "--db", db, "--listen", "127.0.0.1:0", "--log-json"])
             .env("NO_COLOR", "1")
@@ -66,7 +66,7 @@ impl Drop for Served {
     }
 }
 
-fn token(db: &str, email: &str, scope: &str) -> String {
+pub(crate) fn token(db: &str, email: &str, scope: &str) -> String {
     let o = rhythm(&["token", "create", "--db", db, "--user", email, "--scope", scope, "--format", "json"], &[], None);
     let (out, err) = text(&o);
     assert!(o.status.success(), "token create failed: {err}");
