@@ -135,6 +135,14 @@ async fn exception_signed_by_two_owners_in_the_browser() {
     // The security owner approves: approved, with a review item in the backlog.
     b.sign_in(&s.emails[&Role::Ciso]).await;
     b.goto("/exceptions/EXC-1").await;
+    // A rejection without a reason is refused on the page, and nothing is signed.
+    b.click("form.sign-form button[value=reject]").await;
+    b.wait_location("the refused signature", |l| l == "/exceptions/EXC-1/sign").await;
+    let alert = b.text("main .flash-error[role=alert]").await;
+    assert!(alert.contains("Say why you reject it"), "{alert}");
+    let (_, still) = s.get("/api/v1/exceptions/EXC-1", Role::Viewer).await;
+    assert!(still["signatures"]["security"].is_null(), "{still}");
+    axe.check(&b, "exception-detail-refused").await;
     b.click("form.sign-form button[value=approve]").await;
     b.wait_location("the exception after the second signature", |l| l.contains("flash=signed")).await;
     let status = b.text("main .badge").await;
