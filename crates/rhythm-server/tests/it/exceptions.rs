@@ -394,6 +394,60 @@ async fn a_split_vote_escalates_with_both_positions(s: TestServer) {
     );
     assert_eq!(snapshot(&s, "EXC-1").await, before);
 
+    // A decided escalation decision settles it: approved, with its review item.
+    let store = &s.db.store;
+    let ciso = store.user_by_email(s.workspace_id, &s.emails[&Role::Ciso]).await.unwrap();
+    let cto = store.user_by_email(s.workspace_id, &s.emails[&Role::Cto]).await.unwrap();
+    let as_ciso = Actor { workspace_id: s.workspace_id, user_id: Some(ciso.id), label: ciso.email.clone() };
+    let as_cto = Actor { workspace_id: s.workspace_id, user_id: Some(cto.id), label: cto.email.clone() };
+    let input: rhythm_domain::decision::DecisionInput = serde_json::from_value(json!({
+        "title": "Accept TLS 1.0 on the legacy host until January",
+        "category": "risks_over_threshold",
+        "context": "Engineering approves, security rejects EXC-1.",
+        "options": ["Accept until January", "Cut the legacy app off now"],
+        "exception_ids": [before.0["id"]],
+    }))
+    .unwrap();
+    let decision = store.create_decision(&as_ciso, input, now()).await.unwrap();
+    let decide = rhythm_domain::decision::DecideInput {
+        choice: "Accept until January".into(),
+        cost: "Two months of exposure on one host".into(),
+        escalated_to: Some("CEO".into()),
+    };
+    let mut decision = store.decide(&as_ciso, decision.id, Role::Ciso, decide, now()).await.unwrap();
+    if decision.status != rhythm_domain::decision::DecisionStatus::Decided {
+        decision = store.concur(&as_cto, decision.id, Role::Cto, now()).await.unwrap();
+    }
+    assert_eq!(decision.status, rhythm_domain::decision::DecisionStatus::Decided, "{decision:?}");
+    let (st, p) = s
+        .post(
+            "/api/v1/exceptions/EXC-1/resolve-escalation",
+            Role::Viewer,
+            json!({"approve": true, "decision_id": decision.id}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{p}");
+    let (st, settled) = s
+        .post(
+            "/api/v1/exceptions/EXC-1/resolve-escalation",
+            Role::Cto,
+            json!({"approve": true, "decision_id": decision.id}),
+        )
+        .await;
+    assert_eq!((st, settled["status"].as_str()), (StatusCode::OK, Some("approved")), "{settled}");
+    assert_eq!(settled["escalation_decision_id"].as_str(), Some(decision.id.to_string().as_str()));
+    assert!(settled["review_item_id"].is_string(), "{settled}");
+    // Both positions stay on the record.
+    assert_eq!(settled["signatures"]["security"]["decision"], "reject");
+    let (st, p) = s
+        .post(
+            "/api/v1/exceptions/EXC-1/resolve-escalation",
+            Role::Cto,
+            json!({"approve": false, "decision_id": decision.id}),
+        )
+        .await;
+    assert_eq!((st, p["rule"].as_str()), (StatusCode::CONFLICT, Some("not_escalated")), "{p}");
+
     // Both rejecting is a rejection, not an escalation.
     request(&s, request_body(&s, &system, &risk).await).await;
     let (_, r) = sign(&s, "EXC-2", Role::Ciso, "security", false, "Not without a fix date").await;
