@@ -202,6 +202,10 @@ pub struct Exception {
     pub escalation_decision_id: Option<Uuid>,
     /// The exception this one extends.
     pub supersedes: Option<Uuid>,
+    /// The backlog item that reminds the owners to review it before it expires; the store
+    /// creates it when the exception is approved.
+    #[serde(default)]
+    pub review_item_id: Option<Uuid>,
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -435,6 +439,7 @@ impl Exception {
             signatures: Signatures::default(),
             escalation_decision_id: None,
             supersedes: input.supersedes,
+            review_item_id: None,
             version: 1,
             created_at: new.now,
             updated_at: new.now,

@@ -196,6 +196,35 @@ impl Store {
         Ok(u)
     }
 
+    /// Gives a person of the actor's workspace another role (audited, action `set_role`). What
+    /// they signed stays signed; rules that depend on the role (who signs an exception's side)
+    /// check it again at the next step.
+    pub async fn set_user_role(
+        &self,
+        actor: &Actor,
+        user_id: Uuid,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> Result<User, StoreError> {
+        let now = micros(now);
+        let ws = actor.workspace_id;
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, ws).await?;
+        let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.workspace_id = $1 AND u.id = $2");
+        let row =
+            tx.opt(&sql, &[ws.into(), user_id.into()]).await?.ok_or_else(|| StoreError::not_found("user", user_id))?;
+        let before = user(&row)?;
+        let after = User { role, ..before.clone() };
+        tx.exec(
+            "UPDATE users SET role = $1 WHERE workspace_id = $2 AND id = $3",
+            &[role.as_str().into(), ws.into(), user_id.into()],
+        )
+        .await?;
+        audit::append(&mut tx, actor, now, "set_role", "user", Some(user_id), Some(&before), Some(&after)).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
     /// A user and their password hash, by e-mail, for sign-in.
     pub async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>, StoreError> {
         let Ok(email) = rhythm_domain::account::normalize_email(email) else { return Ok(None) };

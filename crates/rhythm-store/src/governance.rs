@@ -12,6 +12,7 @@
 use rhythm_domain::decision::{DecideInput, Decision, DecisionInput, DecisionRefusal, DecisionStatus};
 use rhythm_domain::exception::Side;
 use rhythm_domain::policy::{Decider, DecisionCategory, ExceptionRules, Policy};
+use rhythm_domain::{BacklogItem, BacklogItemInput, BacklogItemPatch, WorkKind};
 use rhythm_domain::{
     ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionRefusal, ExceptionSignature, ExceptionSignatures,
     ExceptionStatus, FieldError, Invalid, New, Ref, Role, SignatureDecision, Target,
@@ -23,7 +24,7 @@ use uuid::Uuid;
 use crate::audit::{self, micros};
 use crate::db::{Row, Tx, Val};
 use crate::outbox::{Event, enqueue_in, mark_of, set_mark};
-use crate::registers::{ListQuery, MAX_LIMIT, Page, SortDir, lock_workspace};
+use crate::registers::{ListQuery, MAX_LIMIT, Page, SortDir, create_in, lock_workspace, update_in};
 use crate::tables::table_of;
 use crate::{Actor, Store, StoreError, new_id};
 
@@ -489,6 +490,7 @@ impl Record for rhythm_domain::Exception {
         "updated_at",
         "decided_at",
         "expired_at",
+        "review_item_id",
     ];
     const LINKS: &'static [&'static str] = &["exception_system", "exception_risk", "exception_finding"];
     const SORTS: &'static [(&'static str, &'static str)] = &[
@@ -571,6 +573,7 @@ impl Record for rhythm_domain::Exception {
             self.updated_at.into(),
             self.decided_at.into(),
             self.expired_at.into(),
+            self.review_item_id.into(),
         ]);
         v
     }
@@ -600,6 +603,7 @@ impl Record for rhythm_domain::Exception {
             },
             escalation_decision_id: r.opt_uuid("escalation_decision_id")?,
             supersedes: r.opt_uuid("supersedes")?,
+            review_item_id: r.opt_uuid("review_item_id")?,
             version: r.int("version")?,
             created_at: r.ts("created_at")?,
             updated_at: r.ts("updated_at")?,
@@ -1118,6 +1122,107 @@ fn action_of(cmd: &ExceptionCommand) -> (&'static str, Option<Uuid>) {
     }
 }
 
+/// The title of an exception's review backlog item.
+fn review_title(e: &Exception) -> String {
+    let mut title = format!("Review {} before it expires on {}", e.reference(), e.expires_on);
+    let rest = 200 - title.chars().count().min(200);
+    if rest > 4 {
+        let short: String = e.title.chars().take(rest - 3).collect();
+        title.push_str(": ");
+        title.push_str(&short);
+    }
+    title
+}
+
+/// Creates (or, when it was approved before, moves) the backlog item that reminds the owners
+/// to review `e` on its review date, in the caller's transaction; returns the item's id. The
+/// item is security work, due on `review_on`, assigned to the security owner and linked to
+/// the exception's first system (a backlog item names one system).
+async fn review_item(tx: &mut Tx, actor: &Actor, e: &Exception, now: OffsetDateTime) -> Result<Uuid, StoreError> {
+    let title = review_title(e);
+    let description = format!(
+        "{} was approved and is valid from {} through {}. Before it expires, decide with both owners whether the \
+         risk is fixed, whether it should be extended (a new request that supersedes it), or whether it lapses.\n\nScope: {}",
+        e.reference(),
+        e.starts_on,
+        e.expires_on,
+        e.scope
+    );
+    if let Some(existing) = e.review_item_id {
+        let due = e.review_on;
+        let item = update_in::<BacklogItem>(tx, actor, existing, now, "update", None, |cur| {
+            cur.apply(
+                BacklogItemPatch {
+                    title: Some(title.clone()),
+                    description: Some(description.clone()),
+                    due_date: Some(Some(due)),
+                    ..BacklogItemPatch::default()
+                },
+                now,
+            )
+        })
+        .await?;
+        return Ok(item.id);
+    }
+    let input = BacklogItemInput {
+        title,
+        description,
+        kind: WorkKind::Security,
+        system_id: e.system_ids.first().copied(),
+        assignee_id: Some(e.security_owner_id),
+        due_date: Some(e.review_on),
+        ..BacklogItemInput::default()
+    };
+    let item = create_in::<BacklogItem>(tx, actor, now, |new| BacklogItem::create(input, new)).await?;
+    Ok(item.id)
+}
+
+/// Where an exception is shown in the web UI (relative: the store does not know the server's
+/// address).
+fn exception_path(e: &Exception) -> String {
+    format!("/exceptions/{}", e.reference())
+}
+
+/// Enqueues `signature.requested` for both owners of `e` (`why`: "requested", or why again).
+async fn signature_requested(tx: &mut Tx, e: &Exception, why: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    let payload = serde_json::json!({
+        "summary": format!("{} \"{}\" was {why}: it needs the signatures of its engineering and security owners before {}.",
+            e.reference(), e.title, e.expires_on),
+        "subject": format!("[Rhythm] Signature requested: {} {}", e.reference(), e.title),
+        "url": exception_path(e),
+        "exception_id": e.id,
+        "reference": e.reference(),
+        "title": e.title,
+        "engineering_owner_id": e.engineering_owner_id,
+        "security_owner_id": e.security_owner_id,
+        "starts_on": e.starts_on.to_string(),
+        "expires_on": e.expires_on.to_string(),
+    });
+    crate::outbox::enqueue_in(tx, e.workspace_id, Event::SignatureRequested, &payload, now).await?;
+    Ok(())
+}
+
+/// Enqueues `escalation.opened`: one side approved, the other rejected; both positions go
+/// with it.
+async fn escalation_opened(tx: &mut Tx, e: &Exception, now: OffsetDateTime) -> Result<(), StoreError> {
+    let position = |s: Option<&ExceptionSignature>| {
+        s.map(|s| serde_json::json!({ "user_id": s.user_id, "decision": s.decision.as_str(), "note": s.note }))
+    };
+    let payload = serde_json::json!({
+        "summary": format!("{} \"{}\": the engineering and security owners disagree; an escalation decision must settle it.",
+            e.reference(), e.title),
+        "subject": format!("[Rhythm] Escalation opened: {} {}", e.reference(), e.title),
+        "url": exception_path(e),
+        "exception_id": e.id,
+        "reference": e.reference(),
+        "title": e.title,
+        "engineering": position(e.signatures.engineering.as_ref()),
+        "security": position(e.signatures.security.as_ref()),
+    });
+    crate::outbox::enqueue_in(tx, e.workspace_id, Event::EscalationOpened, &payload, now).await?;
+    Ok(())
+}
+
 /// How one step of the expiry job ended.
 enum ExpiryStep {
     /// Nothing (more) is due in the workspace.
@@ -1149,6 +1254,7 @@ impl Store {
         insert(&mut tx, ws, &e).await?;
         audit::append(&mut tx, actor, now, "create", Exception::ENTITY, Some(e.id), None::<&Exception>, Some(&e))
             .await?;
+        signature_requested(&mut tx, &e, "requested", now).await?;
         tx.commit().await?;
         Ok(e)
     }
@@ -1207,11 +1313,21 @@ impl Store {
         let mut tx = self.pool.write().await?;
         lock_workspace(&mut tx, ws).await?;
         let current: Exception = fetch(&mut tx, ws, id).await?;
-        let next = current.transition(command, ctx)?;
+        let mut next = current.transition(command, ctx)?;
         same_identity(&current, &next)?;
         check_exception_refs(&mut tx, ws, Some(&current), &next).await?;
+        if next.status == ExceptionStatus::Approved && current.status != ExceptionStatus::Approved {
+            next.review_item_id = Some(review_item(&mut tx, actor, &next, now).await?);
+        }
         save(&mut tx, ws, &current, &next).await?;
         audit::append(&mut tx, actor, now, action, Exception::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        let had_signatures = current.signatures.engineering.is_some() || current.signatures.security.is_some();
+        if action == "update" && had_signatures && next.signatures == ExceptionSignatures::default() {
+            signature_requested(&mut tx, &next, "changed, so its signatures were voided", now).await?;
+        }
+        if next.status == ExceptionStatus::Escalated && current.status != ExceptionStatus::Escalated {
+            escalation_opened(&mut tx, &next, now).await?;
+        }
         tx.commit().await?;
         Ok(next)
     }

@@ -28,6 +28,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0003_outbox.sql"),
     ),
     (
+        4,
+        "exception_review",
+        include_str!("../migrations/sqlite/0004_exception_review.sql"),
+        include_str!("../migrations/postgres/0004_exception_review.sql"),
+    ),
+    (
         5,
         "policy_proposals",
         include_str!("../migrations/sqlite/0005_policy_proposals.sql"),
@@ -162,16 +168,14 @@ mod tests {
                 let mut table = String::new();
                 for line in sql.lines() {
                     let t = line.trim();
-                    if let Some(rest) = t.strip_prefix("ALTER TABLE ") {
-                        // ALTER TABLE t ADD COLUMN c …
-                        let words: Vec<&str> = rest.split_whitespace().collect();
-                        if let [table, "ADD", "COLUMN", column, ..] = words.as_slice() {
-                            v.push(format!("{table}.{column}"));
-                        }
-                        continue;
-                    }
                     if let Some(rest) = t.strip_prefix("CREATE TABLE ") {
                         table = rest.split_whitespace().next().unwrap_or("").to_owned();
+                    } else if let Some(rest) = t.strip_prefix("ALTER TABLE ") {
+                        // `ALTER TABLE t ADD COLUMN c …;` adds one column to an existing table.
+                        let words: Vec<&str> = rest.split_whitespace().collect();
+                        if let [t, "ADD", "COLUMN", c, ..] = words.as_slice() {
+                            v.push(format!("{t}.{c}"));
+                        }
                     } else if !table.is_empty() && !t.is_empty() && !t.starts_with("--") && !t.starts_with(')') {
                         let first = t.split_whitespace().next().unwrap_or("");
                         if first.chars().all(|c| c.is_ascii_lowercase() || c == '_') {

@@ -31,6 +31,8 @@ pub enum Command {
     Gate(GateArgs),
     /// Notification targets (webhooks, e-mail) and recent deliveries, on a server.
     Notify(NotifyArgs),
+    /// Exceptions: request, sign, withdraw, edit, and what waits for your signature.
+    Exception(Box<ExceptionArgs>),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -539,4 +541,108 @@ impl std::fmt::Debug for SecretUrl {
 #[allow(clippy::unnecessary_wraps)] // clap's value parsers return a Result
 fn secret_url(s: &str) -> Result<SecretUrl, String> {
     Ok(SecretUrl(s.to_owned()))
+}
+
+/// `rhythm exception …`: talks to a server like the register commands.
+#[derive(Debug, Args)]
+pub struct ExceptionArgs {
+    #[command(subcommand)]
+    pub action: ExceptionAction,
+    #[command(flatten)]
+    pub conn: Connection,
+}
+
+/// The terms of a request or an edit, as flags. Owners are e-mail addresses or user ids.
+#[derive(Debug, Args, Default)]
+pub struct ExceptionFields {
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The business reason (not that fixing it is inconvenient).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// What it covers and what it does not.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// A system id it covers (repeat for several).
+    #[arg(long = "system", value_name = "ID")]
+    pub systems: Vec<String>,
+    #[arg(long)]
+    pub users_impacted: Option<String>,
+    /// First valid day, YYYY-MM-DD.
+    #[arg(long)]
+    pub starts: Option<String>,
+    /// Last valid day, YYYY-MM-DD.
+    #[arg(long)]
+    pub expires: Option<String>,
+    /// A compensating control (repeat for several).
+    #[arg(long = "control", value_name = "TEXT")]
+    pub controls: Vec<String>,
+    /// A risk id it covers (repeat for several).
+    #[arg(long = "risk", value_name = "ID")]
+    pub risks: Vec<String>,
+    /// The engineering owner (a CTO or engineering lead): e-mail or user id.
+    #[arg(long, value_name = "EMAIL|ID")]
+    pub engineering_owner: Option<String>,
+    /// The security owner (a CISO or security lead): e-mail or user id.
+    #[arg(long, value_name = "EMAIL|ID")]
+    pub security_owner: Option<String>,
+    /// A JSON file of fields (`-` for standard input); flags override its fields.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExceptionAction {
+    /// List exceptions.
+    List {
+        /// requested, approved, rejected, escalated, withdrawn or expired.
+        #[arg(long)]
+        status: Option<String>,
+        /// Any other filter: system, risk, owner, requester, awaiting_signature, supersedes, expires_before.
+        #[arg(long = "filter", value_name = "NAME=VALUE")]
+        filters: Vec<String>,
+        #[arg(long)]
+        q: Option<String>,
+        /// expires_on (default), number, created_at, review_on, updated_at; -field for descending.
+        #[arg(long, allow_hyphen_values = true)]
+        sort: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+    },
+    /// Show one exception (EXC-7 or its id).
+    Show { id: String },
+    /// Request an exception; both named owners are asked to sign.
+    Request {
+        #[command(flatten)]
+        fields: ExceptionFields,
+        /// The exception this one extends (EXC-7 or its id).
+        #[arg(long, value_name = "EXC-N|ID")]
+        supersedes: Option<String>,
+    },
+    /// Sign your side (you must be its named owner).
+    Sign {
+        id: String,
+        /// engineering or security.
+        #[arg(long)]
+        side: String,
+        #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
+        approve: bool,
+        #[arg(long)]
+        reject: bool,
+        /// Why; required with --reject.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Withdraw your request.
+    Withdraw { id: String },
+    /// Change an exception; anything but the title voids its signatures.
+    Edit {
+        id: String,
+        #[command(flatten)]
+        fields: ExceptionFields,
+    },
+    /// What waits for your signature.
+    Inbox,
 }

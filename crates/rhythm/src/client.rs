@@ -108,7 +108,7 @@ fn parse_set(pairs: &[String]) -> Result<Map<String, Value>, Failure> {
     Ok(m)
 }
 
-fn read_json(arg: &str) -> Result<Map<String, Value>, Failure> {
+pub(crate) fn read_json(arg: &str) -> Result<Map<String, Value>, Failure> {
     let text = if arg == "-" {
         let mut s = String::new();
         std::io::stdin()
@@ -137,7 +137,7 @@ fn body_of(set: &[String], json: Option<&str>) -> Result<Value, Failure> {
     Ok(Value::Object(m))
 }
 
-fn cell(v: Option<&Value>) -> String {
+pub(crate) fn cell(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.lines().next().unwrap_or("").to_owned(),

@@ -5,6 +5,7 @@
 mod admin;
 mod args;
 mod client;
+mod exceptions;
 mod gate;
 mod governance;
 mod output;
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
             let (kind, a) = rc.split();
             client::run(kind, a)
         }
+        Command::Exception(a) => exceptions::run(*a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod decisions;
+mod exceptions;
 pub mod gate;
 pub mod notifications;
 pub mod policy;
@@ -120,6 +121,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let r = decisions::routes(r);
     let r = policy::routes(r);
     let r = notifications::routes(r);
+    let r = exceptions::routes(r);
     let (router, mut doc) = r.split_for_parts();
     registers::document_filters(&mut doc);
     (router, doc)

@@ -4,6 +4,7 @@
 pub mod api_docs;
 pub mod auth;
 mod decisions;
+mod exceptions;
 mod forms;
 mod gate;
 mod home;
@@ -145,7 +146,8 @@ pub fn routes() -> Router<AppState> {
         .route("/decisions/{id}/concur", post(decisions::concur))
         .route("/decisions/{id}/withdraw", post(decisions::withdraw))
         .route("/policy", get(policy::page_get).post(policy::propose))
-        .route("/policy/versions/{n}", get(policy::version_page));
+        .route("/policy/versions/{n}", get(policy::version_page))
+        .merge(exceptions::routes());
     for kind in Kind::ALL.iter().copied() {
         let base = format!("/{}", kind.plural());
         r = r

@@ -4,7 +4,9 @@
 mod api;
 mod browser;
 mod browser_decisions;
+mod browser_exceptions;
 mod decisions;
+mod exceptions;
 mod gate;
 mod harness;
 mod jobs;

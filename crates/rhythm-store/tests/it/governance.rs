@@ -822,3 +822,130 @@ async fn governance_gate_stop_is_not_repeated_within_a_day(f: Fixture) {
     ));
 }
 both!(governance_gate_stop_is_not_repeated_within_a_day, super::governance_gate_stop_is_not_repeated_within_a_day);
+
+async fn approval_adds_a_review_item_and_events_go_in_the_same_transaction(f: Fixture) {
+    use rhythm_domain::{BacklogItem, DataTier, System, SystemInput, WorkKind};
+    use rhythm_store::{Channel, Event, Format, NewNotificationTarget};
+    let s = f.store();
+    let ws = f.actor.workspace_id;
+    let team = people(&f, &f.actor, "acme").await;
+    let target = NewNotificationTarget {
+        channel: Channel::Email,
+        target: "security@acme.example".into(),
+        secret: None,
+        format: Format::default(),
+        events: vec![Event::SignatureRequested, Event::EscalationOpened],
+    };
+    s.add_notification_target(&f.actor, target, f.now).await.unwrap();
+    let events = |want: Event| async move {
+        s.outbox_entries(ws, None, 100).await.unwrap().into_iter().filter(|e| e.event == want).count()
+    };
+    let system = s
+        .create(&f.actor, f.now, |n| {
+            System::create(
+                SystemInput {
+                    name: "sftp-gateway".into(),
+                    description: String::new(),
+                    owner_team: "Platform".into(),
+                    tier: DataTier::Confidential,
+                    golden_paths: vec![],
+                },
+                n,
+            )
+        })
+        .await
+        .unwrap();
+    let mut input = exception_input(&f, team.eng.user_id.unwrap(), team.sec.user_id.unwrap(), team.risk.id);
+    input.system_ids = vec![system.id];
+    input.expires_on = f.now.date() + Duration::days(60);
+    let e = s.request_exception(&team.requester, input, &ExceptionRules::default(), f.now).await.unwrap();
+    assert_eq!(events(Event::SignatureRequested).await, 1, "the request asks both owners");
+    assert_eq!(e.review_item_id, None);
+
+    let approved = approve(&f, &team, &e).await;
+    assert_eq!(approved.status, ExceptionStatus::Approved);
+    let item_id = approved.review_item_id.expect("approval adds the review item");
+    assert_eq!(s.exception(ws, e.id).await.unwrap(), approved, "review_item_id round-trips");
+    let item: BacklogItem = s.get(ws, item_id).await.unwrap();
+    assert_eq!(item.kind, WorkKind::Security);
+    assert_eq!(item.due_date, Some(approved.review_on));
+    assert_eq!(approved.review_on, approved.expires_on - Duration::days(14));
+    assert_eq!(item.system_id, Some(system.id));
+    assert_eq!(item.assignee_id, team.sec.user_id);
+    assert!(
+        item.title.starts_with(&format!("Review EXC-1 before it expires on {}", approved.expires_on)),
+        "{}",
+        item.title
+    );
+    // The item's creation is audited, by the person whose signature approved it.
+    let rows = s.audit_log(ws, Some(item_id), 10, None).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].action.as_str(), rows[0].actor_id), ("create", team.sec.user_id));
+    assert_eq!(events(Event::SignatureRequested).await, 1, "approval asks nobody");
+
+    // An edit of the dates voids the signatures and asks again; approving again moves the
+    // same item instead of adding another.
+    let edit = ExceptionCommand::Edit {
+        patch: rhythm_domain::ExceptionPatch {
+            expires_on: Some(f.now.date() + Duration::days(30)),
+            ..Default::default()
+        },
+        user_id: team.requester.user_id.unwrap(),
+        now: f.now,
+    };
+    let edited = s.transition_exception(&team.requester, e.id, edit, &ctx()).await.unwrap();
+    assert_eq!((edited.status, edited.review_item_id), (ExceptionStatus::Requested, Some(item_id)));
+    assert_eq!(events(Event::SignatureRequested).await, 2);
+    let again = approve(&f, &team, &edited).await;
+    assert_eq!(again.review_item_id, Some(item_id));
+    let moved: BacklogItem = s.get(ws, item_id).await.unwrap();
+    assert_eq!(moved.due_date, Some(again.review_on));
+    assert_eq!(moved.version, 2);
+    let security_items = ListQuery { filters: vec![("kind".into(), "security".into())], ..Default::default() };
+    assert_eq!(s.list::<BacklogItem>(ws, &security_items).await.unwrap().total, 1);
+
+    // A split vote opens an escalation and adds no review item.
+    let split = request(&f, &team, f.now.date() + Duration::days(10)).await;
+    s.transition_exception(
+        &team.eng,
+        split.id,
+        sign(ExceptionSide::Engineering, &team.eng, Role::EngineeringLead, true, f.now),
+        &ctx(),
+    )
+    .await
+    .unwrap();
+    let esc = s
+        .transition_exception(
+            &team.sec,
+            split.id,
+            sign(ExceptionSide::Security, &team.sec, Role::SecurityLead, false, f.now),
+            &ctx(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((esc.status, esc.review_item_id), (ExceptionStatus::Escalated, None));
+    assert_eq!(events(Event::EscalationOpened).await, 1);
+
+    // A refused signature writes no item, no event, no audit row.
+    let (audit, outbox) = (audit_len(&f, ws).await, s.outbox_entries(ws, None, 100).await.unwrap().len());
+    let third = request(&f, &team, f.now.date() + Duration::days(10)).await;
+    let (audit, outbox) = (audit + 1, outbox + 1);
+    let refused = s
+        .transition_exception(
+            &team.eng,
+            third.id,
+            sign(ExceptionSide::Security, &team.eng, Role::EngineeringLead, true, f.now),
+            &ctx(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::Refused { forbidden: true, .. }), "{refused:?}");
+    assert_eq!(audit_len(&f, ws).await, audit);
+    assert_eq!(s.outbox_entries(ws, None, 100).await.unwrap().len(), outbox);
+    assert_eq!(s.list::<BacklogItem>(ws, &security_items).await.unwrap().total, 1);
+    assert!(s.verify_audit_chain(ws).await.unwrap().valid);
+}
+both!(
+    approval_adds_a_review_item_and_events_go_in_the_same_transaction,
+    super::approval_adds_a_review_item_and_events_go_in_the_same_transaction
+);

@@ -4,3 +4,4 @@
 mod cli;
 mod cli_decisions;
 mod demo;
+mod exceptions_cli;

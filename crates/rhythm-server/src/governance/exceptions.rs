@@ -1,0 +1,148 @@
+//! Exceptions as the API and the web UI see them: every operation checks the caller's
+//! permission here, takes the policy's exception rules from the store and lets the store (and
+//! through it the domain's state machine) decide the rest. Signing, withdrawing and editing
+//! always act as the caller: nobody signs for someone else.
+
+use rhythm_domain::exception::REFERENCE_PREFIX;
+use rhythm_domain::{
+    Exception, ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionPatch, ExceptionSide, Permission,
+};
+use rhythm_store::{ListQuery, Page};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::AppError;
+
+/// The largest page of the inbox.
+const INBOX_LIMIT: u32 = 500;
+
+/// `EXC-7` → 7 (case-insensitive prefix).
+pub fn parse_reference(s: &str) -> Option<i64> {
+    let (prefix, n) = s.trim().split_once('-')?;
+    if !prefix.eq_ignore_ascii_case(REFERENCE_PREFIX) {
+        return None;
+    }
+    n.parse().ok().filter(|n: &i64| *n > 0)
+}
+
+/// An exception by id (a UUID) or reference (`EXC-7`); another workspace's is "not found".
+pub async fn resolve(st: &AppState, p: &Principal, id: &str) -> Result<Exception, AppError> {
+    p.require(Permission::Read)?;
+    if let Ok(uuid) = id.trim().parse::<Uuid>() {
+        return Ok(st.store.exception(p.workspace_id(), uuid).await?);
+    }
+    match parse_reference(id) {
+        Some(n) => Ok(st.store.exception_by_number(p.workspace_id(), n).await?),
+        None => Err(AppError::NotFound(format!("'{id}' is neither an id nor a reference like {REFERENCE_PREFIX}-7"))),
+    }
+}
+
+/// One page of the workspace's exceptions (filters and sorts: see [`rhythm_store::Store::list_exceptions`]).
+pub async fn list(st: &AppState, p: &Principal, q: &ListQuery) -> Result<Page<Exception>, AppError> {
+    p.require(Permission::Read)?;
+    Ok(st.store.list_exceptions(p.workspace_id(), q).await?)
+}
+
+async fn ctx(st: &AppState, p: &Principal) -> Result<ExceptionCtx, AppError> {
+    Ok(ExceptionCtx { rules: st.store.policy(p.workspace_id()).await?.policy.exceptions })
+}
+
+/// Requests an exception as the caller, checked against the policy in force.
+pub async fn request(st: &AppState, p: &Principal, input: ExceptionInput) -> Result<Exception, AppError> {
+    p.require(Permission::Write)?;
+    let rules = ctx(st, p).await?.rules;
+    Ok(st.store.request_exception(&p.actor(), input, &rules, st.now()).await?)
+}
+
+async fn transition(
+    st: &AppState,
+    p: &Principal,
+    id: &str,
+    command: impl FnOnce(Uuid) -> ExceptionCommand,
+) -> Result<Exception, AppError> {
+    p.require(Permission::Write)?;
+    let current = resolve(st, p, id).await?;
+    let ctx = ctx(st, p).await?;
+    Ok(st.store.transition_exception(&p.actor(), current.id, command(p.user.id), &ctx).await?)
+}
+
+/// Changes an exception as the caller (the requester or an owner). Changing anything but the
+/// title voids its signatures and returns it to `requested`.
+pub async fn edit(st: &AppState, p: &Principal, id: &str, patch: ExceptionPatch) -> Result<Exception, AppError> {
+    let now = st.now();
+    transition(st, p, id, |user_id| ExceptionCommand::Edit { patch, user_id, now }).await
+}
+
+/// The caller signs `side` with their current role.
+pub async fn sign(
+    st: &AppState,
+    p: &Principal,
+    id: &str,
+    side: ExceptionSide,
+    approve: bool,
+    note: String,
+) -> Result<Exception, AppError> {
+    let now = st.now();
+    let user_role = p.user.role;
+    transition(st, p, id, |user_id| ExceptionCommand::Sign { side, user_id, user_role, approve, note, now }).await
+}
+
+/// The requester withdraws a requested or escalated exception.
+pub async fn withdraw(st: &AppState, p: &Principal, id: &str) -> Result<Exception, AppError> {
+    let now = st.now();
+    transition(st, p, id, |user_id| ExceptionCommand::Withdraw { user_id, now }).await
+}
+
+/// Settles an escalated exception with a decided escalation decision of the workspace.
+pub async fn resolve_escalation(
+    st: &AppState,
+    p: &Principal,
+    id: &str,
+    approve: bool,
+    decision_id: Uuid,
+) -> Result<Exception, AppError> {
+    let now = st.now();
+    transition(st, p, id, |_| ExceptionCommand::ResolveEscalation { approve, decision_id, now }).await
+}
+
+/// Which side of `e` waits for `user`'s signature, if any.
+pub fn awaiting_side(e: &Exception, user: Uuid) -> Option<ExceptionSide> {
+    if e.status != rhythm_domain::ExceptionStatus::Requested {
+        return None;
+    }
+    [ExceptionSide::Engineering, ExceptionSide::Security].into_iter().find(|side| {
+        let owner = match side {
+            ExceptionSide::Engineering => e.engineering_owner_id,
+            ExceptionSide::Security => e.security_owner_id,
+        };
+        owner == user && e.signatures.get(*side).is_none()
+    })
+}
+
+/// Requested exceptions waiting for the caller's signature, soonest expiry first, each with
+/// the side the caller signs.
+pub async fn inbox(st: &AppState, p: &Principal) -> Result<Vec<(Exception, ExceptionSide)>, AppError> {
+    p.require(Permission::Read)?;
+    let q = ListQuery {
+        filters: vec![("awaiting_signature".to_owned(), p.user.id.to_string())],
+        limit: INBOX_LIMIT,
+        ..ListQuery::default()
+    };
+    let page = st.store.list_exceptions(p.workspace_id(), &q).await?;
+    Ok(page.items.into_iter().filter_map(|e| awaiting_side(&e, p.user.id).map(|side| (e, side))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_reference;
+
+    #[test]
+    fn references_parse_case_insensitively_and_nothing_else_does() {
+        assert_eq!(parse_reference("EXC-7"), Some(7));
+        assert_eq!(parse_reference("exc-12"), Some(12));
+        for bad in ["RISK-7", "EXC-", "EXC-0", "EXC--1", "EXC7", "7", ""] {
+            assert_eq!(parse_reference(bad), None, "{bad}");
+        }
+    }
+}
