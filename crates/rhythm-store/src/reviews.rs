@@ -29,6 +29,11 @@ impl Store {
         let Some(due_date) = due_date else {
             return Err(Invalid::one("due_date", "a spike has a deadline: give its due date").into());
         };
+        if due_date < now.date() {
+            return Err(
+                Invalid::one("due_date", format!("a spike's deadline is ahead: {due_date} is in the past")).into()
+            );
+        }
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
         lock_workspace(&mut tx, ws).await?;

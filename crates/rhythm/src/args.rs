@@ -563,7 +563,7 @@ pub struct ExceptionFields {
     /// What it covers and what it does not.
     #[arg(long)]
     pub scope: Option<String>,
-    /// A system id it covers (repeat for several).
+    /// A system it covers, by id or reference like SYS-2 (repeat for several).
     #[arg(long = "system", value_name = "ID")]
     pub systems: Vec<String>,
     #[arg(long)]
@@ -577,9 +577,12 @@ pub struct ExceptionFields {
     /// A compensating control (repeat for several).
     #[arg(long = "control", value_name = "TEXT")]
     pub controls: Vec<String>,
-    /// A risk id it covers (repeat for several).
+    /// A risk it covers, by id or reference like RISK-4 (repeat for several).
     #[arg(long = "risk", value_name = "ID")]
     pub risks: Vec<String>,
+    /// A finding it covers, by id or reference like FND-12 (repeat for several).
+    #[arg(long = "finding", value_name = "ID")]
+    pub findings: Vec<String>,
     /// The engineering owner (a CTO or engineering lead): e-mail or user id.
     #[arg(long, value_name = "EMAIL|ID")]
     pub engineering_owner: Option<String>,

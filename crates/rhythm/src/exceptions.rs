@@ -39,6 +39,20 @@ fn user_id(api: &Api, users: &mut Option<Vec<Value>>, flag: &str, who: &str) -> 
         .ok_or_else(|| Failure::refused(format!("{flag}: nobody in this workspace has the e-mail address '{who}'")))
 }
 
+/// An entry given as an id, or as its reference (`RISK-4`, `FND-12`, `SYS-2`) looked up.
+fn entry_id(api: &Api, plural: &str, given: &str) -> Result<String, Failure> {
+    let given = given.trim();
+    if uuid::Uuid::parse_str(given).is_ok() {
+        return Ok(given.to_owned());
+    }
+    let clean: String = given.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    let v = api.send(Method::GET, &format!("/api/v1/{plural}/{clean}"), None)?;
+    v.get("id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| Failure::error(format!("{given}: the server sent no id")))
+}
+
 /// The JSON body from `--file` and the flags (flags win).
 fn body_of(api: &Api, f: ExceptionFields, supersedes: Option<String>) -> Result<Map<String, Value>, Failure> {
     let mut m = match &f.file {
@@ -59,9 +73,15 @@ fn body_of(api: &Api, f: ExceptionFields, supersedes: Option<String>) -> Result<
             m.insert(k.into(), Value::String(v));
         }
     }
-    for (k, v) in [("system_ids", f.systems), ("compensating_controls", f.controls), ("risk_ids", f.risks)] {
+    if !f.controls.is_empty() {
+        m.insert("compensating_controls".into(), json!(f.controls));
+    }
+    for (k, plural, v) in
+        [("system_ids", "systems", f.systems), ("risk_ids", "risks", f.risks), ("finding_ids", "findings", f.findings)]
+    {
         if !v.is_empty() {
-            m.insert(k.into(), json!(v));
+            let ids = v.iter().map(|r| entry_id(api, plural, r)).collect::<Result<Vec<_>, _>>()?;
+            m.insert(k.into(), json!(ids));
         }
     }
     if let Some(o) = f.engineering_owner {

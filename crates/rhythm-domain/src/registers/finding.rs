@@ -195,6 +195,11 @@ impl Finding {
         ref_of("system_id", Target::Register(Kind::System), self.system_id)
     }
 
+    /// `FND-12`.
+    pub fn reference(&self) -> String {
+        Kind::Finding.reference(self.number)
+    }
+
     /// Whether the finding is open at or above `min` severity in `environment`.
     pub fn blocks(&self, min: Severity, environment: &str) -> bool {
         self.status == FindingStatus::Open && self.severity <= min && self.environment.as_str() == environment

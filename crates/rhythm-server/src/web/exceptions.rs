@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rhythm_domain::{
-    Exception, ExceptionInput, ExceptionSide, ExceptionStatus, FieldError, Permission, Risk, System, User,
+    Exception, ExceptionInput, ExceptionSide, ExceptionStatus, FieldError, Finding, Permission, Risk, System, User,
 };
 use rhythm_store::ListQuery;
 use time::Date;
@@ -187,7 +187,7 @@ impl Values {
         ] {
             v.text.insert(k, f.get(k).unwrap_or("").to_owned());
         }
-        for k in ["system_ids", "risk_ids"] {
+        for k in ["system_ids", "risk_ids", "finding_ids"] {
             v.ids.insert(k, f.all(k).into_iter().map(str::to_owned).collect());
         }
         v
@@ -207,6 +207,7 @@ impl Values {
         v.text.insert("supersedes", old.id.to_string());
         v.ids.insert("system_ids", old.system_ids.iter().map(Uuid::to_string).collect());
         v.ids.insert("risk_ids", old.risk_ids.iter().map(Uuid::to_string).collect());
+        v.ids.insert("finding_ids", old.finding_ids.iter().map(Uuid::to_string).collect());
         v
     }
 
@@ -244,6 +245,7 @@ impl Values {
         };
         let system_ids = ids("system_ids");
         let risk_ids = ids("risk_ids");
+        let finding_ids = ids("finding_ids");
         let supersedes = self.text("supersedes").parse::<Uuid>().ok();
         match (starts_on, expires_on, engineering_owner_id, security_owner_id) {
             (Some(starts_on), Some(expires_on), Some(engineering_owner_id), Some(security_owner_id))
@@ -259,7 +261,7 @@ impl Values {
                     expires_on,
                     compensating_controls: self.text("compensating_controls").lines().map(str::to_owned).collect(),
                     risk_ids,
-                    finding_ids: Vec::new(),
+                    finding_ids,
                     engineering_owner_id,
                     security_owner_id,
                     supersedes,
@@ -274,6 +276,8 @@ impl Values {
 struct Choices {
     systems: Vec<(Uuid, String)>,
     risks: Vec<(Uuid, String)>,
+    /// Open findings (fixed ones need no exception).
+    findings: Vec<(Uuid, String)>,
     engineering: Vec<(Uuid, String)>,
     security: Vec<(Uuid, String)>,
     exceptions: Vec<(Uuid, String)>,
@@ -303,10 +307,30 @@ async fn load_choices(st: &AppState, p: &Principal) -> Result<Choices, AppError>
     Ok(Choices {
         systems: choices_of::<System>(st, p).await?,
         risks: choices_of::<Risk>(st, p).await?,
+        findings: open_findings(st, p).await?,
         engineering: signers(ExceptionSide::Engineering),
         security: signers(ExceptionSide::Security),
         exceptions,
     })
+}
+
+/// Open findings, most severe first, for the "findings covered" choice.
+async fn open_findings(st: &AppState, p: &Principal) -> Result<Vec<(Uuid, String)>, AppError> {
+    let q = ListQuery {
+        limit: 500,
+        sort: Some("severity".into()),
+        filters: vec![("status".into(), "open".into())],
+        ..ListQuery::default()
+    };
+    let page = crate::service::list::<Finding>(st, p, &q).await?;
+    Ok(page
+        .items
+        .iter()
+        .map(|f| {
+            let label = format!("{} — {} {}: {}", f.reference(), f.severity.label(), f.rule, truncate(&f.title, 50));
+            (f.id, label)
+        })
+        .collect())
 }
 
 /// A labelled field with its hint and errors wired up for screen readers.
@@ -415,7 +439,8 @@ fn request_form(p: &Principal, v: &Values, errors: &[FieldError], c: &Choices) -
                 (field("expires_on", "Expires on", "The last day it is valid; the policy limits how long an exception lasts.", true, errors, text("expires_on", "date", true)))
             }
             (field("compensating_controls", "Compensating controls", "One per line.", false, errors, area("compensating_controls", 4, false)))
-            (field("risk_ids", "Risks covered", "At least one risk. Hold Ctrl (or ⌘) to choose several.", false, errors, multi("risk_ids", &c.risks)))
+            (field("risk_ids", "Risks covered", "At least one risk or finding. Hold Ctrl (or ⌘) to choose several.", false, errors, multi("risk_ids", &c.risks)))
+            (field("finding_ids", "Findings covered", "Open findings this exception accepts for a while; the launch gate counts them as covered once both owners sign.", false, errors, multi("finding_ids", &c.findings)))
             div class="grid-2" {
                 (field("engineering_owner_id", "Engineering owner", "A CTO or engineering lead; signs the engineering side.", true, errors, single("engineering_owner_id", "Choose…", &c.engineering)))
                 (field("security_owner_id", "Security owner", "A CISO or security lead, not the engineering owner; signs the security side.", true, errors, single("security_owner_id", "Choose…", &c.security)))
@@ -578,6 +603,14 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) ->
             }
             (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => return app_error_page(&err),
         };
+    let mut findings = Vec::new();
+    for id in &e.finding_ids {
+        let label = match st.store.get::<Finding>(p.workspace_id(), *id).await {
+            Ok(f) => format!("{} — {} {}: {}", f.reference(), f.severity.label(), f.rule, truncate(&f.title, 50)),
+            Err(_) => id.to_string(),
+        };
+        findings.push((*id, label));
+    }
     let supersedes = match e.supersedes {
         Some(old) => st.store.exception(p.workspace_id(), old).await.ok(),
         None => None,
@@ -627,6 +660,10 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) ->
                     dt { "Risks covered" } dd {
                         @if e.risk_ids.is_empty() { span class="muted" { "none" } }
                         ul class="plain" { @for r in &e.risk_ids { li { a href={ "/risks/" (r) } { (risks.get(r).cloned().unwrap_or_else(|| r.to_string())) } } } }
+                    }
+                    dt { "Findings covered" } dd {
+                        @if findings.is_empty() { span class="muted" { "none" } }
+                        ul class="plain" { @for (id, label) in &findings { li { a href={ "/findings/" (id) } { (label) } } } }
                     }
                     dt { "Requested by" } dd { (name_of(&people, e.requester_id)) " on " (e.created_at.date()) }
                     @if let Some(old) = &supersedes {

@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod browser_decisions;
 mod browser_exceptions;
+mod browser_gate;
 mod decisions;
 mod exceptions;
 mod gate;

@@ -24,7 +24,7 @@ async fn design_reviews_end_in_a_spike_or_a_decision(s: TestServer) {
         .post(
             "/api/v1/design-reviews/DR-1/spike",
             Role::Engineer,
-            json!({"title": "Measure", "due_date": "2026-12-20"}),
+            json!({"title": "Measure", "due_date": "2036-12-20"}),
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
@@ -43,19 +43,28 @@ async fn design_reviews_end_in_a_spike_or_a_decision(s: TestServer) {
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a spike needs a deadline: {p}");
     assert_eq!(p["errors"][0]["field"], "due_date");
     let (st, p) = s
-        .post("/api/v1/design-reviews/DR-1/spike", Role::Viewer, json!({"title": "x", "due_date": "2026-12-20"}))
+        .post(
+            "/api/v1/design-reviews/DR-1/spike",
+            Role::Engineer,
+            json!({"title": "Measure", "due_date": "0120-02-03"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "a deadline in the past: {p}");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("past"), "{p}");
+    let (st, p) = s
+        .post("/api/v1/design-reviews/DR-1/spike", Role::Viewer, json!({"title": "x", "due_date": "2036-12-20"}))
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{p}");
     let (st, done) = s
         .post(
             "/api/v1/design-reviews/DR-1/spike",
             Role::Engineer,
-            json!({"title": "Measure edge latency", "due_date": "2026-12-20"}),
+            json!({"title": "Measure edge latency", "due_date": "2036-12-20"}),
         )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{done}");
     assert_eq!(done["review"]["status"], "spike");
-    assert_eq!(done["backlog_item"]["due_date"], "2026-12-20");
+    assert_eq!(done["backlog_item"]["due_date"], "2036-12-20");
     assert_eq!(done["backlog_item"]["system_id"], sys["id"]);
     assert_eq!(done["review"]["spike_item_id"], done["backlog_item"]["id"]);
     let (st, _) =

@@ -293,6 +293,25 @@ fn the_gate_for_ci_on_the_demo() {
         None,
     );
     assert_eq!(o.status.code(), Some(2), "{:?}", text(&o));
+
+    // The engineering lead and the security lead find the request in their inbox and sign it:
+    // the same gate now lets the release go, naming the exception.
+    for (email, side) in
+        [("lucas.brennan@northwind.example", "engineering"), ("mei.tanaka@northwind.example", "security")]
+    {
+        let t = token(&db, email, "write");
+        let env = [("RHYTHM_SERVER", server.url.as_str()), ("RHYTHM_TOKEN", t.as_str())];
+        let o = rhythm(&["exception", "inbox", "--format", "json"], &env, None);
+        let inbox: Value = serde_json::from_str(&text(&o).0).unwrap_or(Value::Null);
+        let exc = format!("EXC-{}", inbox[0]["number"]);
+        assert_eq!(exc, "EXC-1", "{email}'s inbox: {inbox}");
+        let o = rhythm(&["exception", "sign", &exc, "--side", side, "--approve"], &env, None);
+        assert!(o.status.success(), "{email} signs: {:?}", text(&o));
+    }
+    let o = rhythm(&["gate", "--release", &stopped], &env, None);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "GO WITH EXCEPTIONS exits 0: {out}{err}");
+    assert!(out.contains(": GO WITH EXCEPTIONS") && out.contains("[covered by EXC-1]"), "{out}");
 }
 
 #[test]
