@@ -54,6 +54,8 @@ fn flash_from(q: Option<&str>) -> Option<Flash> {
         "requested" => Flash::Ok("Requested. Both owners have been asked to sign.".into()),
         "signed" => Flash::Ok("Your signature is recorded.".into()),
         "withdrawn" => Flash::Ok("Withdrawn.".into()),
+        "edited" => Flash::Ok("Saved.".into()),
+        "resolved" => Flash::Ok("The escalation is settled.".into()),
         _ => Flash::Ok("Done.".into()),
     })
 }
@@ -190,6 +192,15 @@ impl Values {
         for k in ["system_ids", "risk_ids", "finding_ids"] {
             v.ids.insert(k, f.all(k).into_iter().map(str::to_owned).collect());
         }
+        v
+    }
+
+    /// The current terms of `e`, for its edit form.
+    fn editing(e: &Exception) -> Values {
+        let mut v = Values::extending(e);
+        v.text.insert("starts_on", e.starts_on.to_string());
+        v.text.insert("expires_on", e.expires_on.to_string());
+        v.text.remove("supersedes");
         v
     }
 
@@ -366,7 +377,17 @@ fn field(
     }
 }
 
+/// Where the form posts and what its button says: a new request, or an edit of `EXC-n`.
+enum FormMode<'a> {
+    Request,
+    Edit { reference: &'a str, version: i64 },
+}
+
 fn request_form(p: &Principal, v: &Values, errors: &[FieldError], c: &Choices) -> Markup {
+    exception_form(p, v, errors, c, &FormMode::Request)
+}
+
+fn exception_form(p: &Principal, v: &Values, errors: &[FieldError], c: &Choices, mode: &FormMode<'_>) -> Markup {
     const KNOWN: &[&str] = &[
         "title",
         "business_reason",
@@ -377,6 +398,7 @@ fn request_form(p: &Principal, v: &Values, errors: &[FieldError], c: &Choices) -
         "expires_on",
         "compensating_controls",
         "risk_ids",
+        "finding_ids",
         "engineering_owner_id",
         "security_owner_id",
         "supersedes",
@@ -427,8 +449,10 @@ fn request_form(p: &Principal, v: &Values, errors: &[FieldError], c: &Choices) -
                 @for e in &unmatched { br; (e.field) ": " (e.message) }
             }
         }
-        form class="form card" method="post" action="/exceptions" novalidate {
+        @let action = match mode { FormMode::Request => "/exceptions".to_owned(), FormMode::Edit { reference, .. } => format!("/exceptions/{reference}/edit") };
+        form class="form card" method="post" action=(action) novalidate {
             (csrf_field(p))
+            @if let FormMode::Edit { version, .. } = mode { input type="hidden" name="expected_version" value=(version); }
             (field("title", "Title", "", true, errors, text("title", "text", true)))
             (field("business_reason", "Business reason", "Why the business accepts this risk for a while — not that fixing it is inconvenient.", true, errors, area("business_reason", 4, true)))
             (field("scope", "Scope", "What the exception covers, and what it does not.", true, errors, area("scope", 3, true)))
@@ -445,10 +469,18 @@ fn request_form(p: &Principal, v: &Values, errors: &[FieldError], c: &Choices) -
                 (field("engineering_owner_id", "Engineering owner", "A CTO or engineering lead; signs the engineering side.", true, errors, single("engineering_owner_id", "Choose…", &c.engineering)))
                 (field("security_owner_id", "Security owner", "A CISO or security lead, not the engineering owner; signs the security side.", true, errors, single("security_owner_id", "Choose…", &c.security)))
             }
-            (field("supersedes", "Extends", "For an extension: the exception this one supersedes.", false, errors, single("supersedes", "None — a new exception", &c.exceptions)))
-            div class="form-actions" {
-                button class="btn primary" type="submit" { "Request signatures" }
-                a class="btn" href="/exceptions" { "Cancel" }
+            @if let FormMode::Edit { reference, .. } = mode {
+                p class="muted" { "Changing the scope, the dates, what it covers or the owners of an approved exception voids both signatures: it is asked for again." }
+                div class="form-actions" {
+                    button class="btn primary" type="submit" { "Save changes" }
+                    a class="btn" href={ "/exceptions/" (reference) } { "Cancel" }
+                }
+            } @else {
+                (field("supersedes", "Extends", "For an extension: the exception this one supersedes.", false, errors, single("supersedes", "None — a new exception", &c.exceptions)))
+                div class="form-actions" {
+                    button class="btn primary" type="submit" { "Request signatures" }
+                    a class="btn" href="/exceptions" { "Cancel" }
+                }
             }
         }
     }
@@ -603,6 +635,7 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) ->
             }
             (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => return app_error_page(&err),
         };
+    let decided = if e.status == ExceptionStatus::Escalated { decided_decisions(st, p).await } else { Vec::new() };
     let mut findings = Vec::new();
     for id in &e.finding_ids {
         let label = match st.store.get::<Finding>(p.workspace_id(), *id).await {
@@ -623,6 +656,9 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) ->
     let reference = e.reference();
     let body = html! {
         (page_head(&format!("Exception {reference}"), &truncate(&e.title, 140), None, html! {
+            @if can_write && matches!(e.status, ExceptionStatus::Requested | ExceptionStatus::Approved | ExceptionStatus::Escalated) {
+                a class="btn" href={ "/exceptions/" (reference) "/edit" } { "Edit" }
+            }
             @if can_write { a class="btn" href={ "/exceptions/new?supersedes=" (reference) } { "Extend" } }
             @if can_withdraw {
                 form method="post" action={ "/exceptions/" (reference) "/withdraw" } data-confirm={ "Withdraw " (reference) "?" } {
@@ -633,6 +669,28 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) ->
         }))
         p { "Status: " (status_badge(e.status))
             @if let Some(side) = mine { " — " strong { "waiting for your " (side.as_str()) " signature" } } }
+        @if e.status == ExceptionStatus::Escalated && can_write {
+            section class="card" aria-labelledby="resolve-title" {
+                h2 class="card-title" id="resolve-title" { "Settle the escalation" }
+                p { "The owners disagree. Record what the escalation decided, citing its decided decision." }
+                form class="form" method="post" action={ "/exceptions/" (reference) "/resolve" } {
+                    (csrf_field(p))
+                    div class="field" {
+                        label for="resolve-decision" { "Decision" }
+                        select id="resolve-decision" name="decision_id" required {
+                            option value="" { "Choose a decided decision…" }
+                            @for (id, label) in &decided { option value=(id) { (label) } }
+                        }
+                    }
+                    fieldset class="field" {
+                        legend { "Outcome" }
+                        label { input type="radio" name="outcome" value="approve" required; " Approved: the exception stands" }
+                        label { input type="radio" name="outcome" value="reject"; " Rejected" }
+                    }
+                    button class="btn primary" type="submit" { "Record the outcome" }
+                }
+            }
+        }
         div class="grid-2" {
             (signature_panel(p, &e, ExceptionSide::Engineering, &people, mine == Some(ExceptionSide::Engineering)))
             (signature_panel(p, &e, ExceptionSide::Security, &people, mine == Some(ExceptionSide::Security)))
@@ -795,6 +853,126 @@ pub async fn inbox_page(State(st): State<AppState>, WebUser(p): WebUser) -> Resp
     page(&p, Nav::Inbox, "Waiting for my signature", None, body)
 }
 
+async fn edit_form(st: &AppState, p: &Principal, e: &Exception, v: &Values, errors: &[FieldError]) -> Response {
+    let choices = match load_choices(st, p).await {
+        Ok(c) => c,
+        Err(err) => return app_error_page(&err),
+    };
+    let reference = e.reference();
+    let title = format!("Edit {reference}");
+    let body = html! {
+        (page_head("Exceptions", &title, Some("Only the requester or a named owner may edit, and only while it is requested, approved or escalated."), html! {}))
+        (exception_form(p, v, errors, &choices, &FormMode::Edit { reference: &reference, version: e.version }))
+    };
+    let mut r = page(p, Nav::Exceptions, &title, None, body);
+    if !errors.is_empty() {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+pub async fn edit_page(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>) -> Response {
+    if let Err(e) = p.require(Permission::Write) {
+        return app_error_page(&e);
+    }
+    match svc::resolve(&st, &p, &id).await {
+        Ok(e) => edit_form(&st, &p, &e, &Values::editing(&e), &[]).await,
+        Err(e) => app_error_page(&e),
+    }
+}
+
+pub async fn edit(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>, form: RawForm) -> Response {
+    let form = match check_csrf(&p, form) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let current = match svc::resolve(&st, &p, &id).await {
+        Ok(e) => e,
+        Err(e) => return app_error_page(&e),
+    };
+    let values = Values::from_form(&form);
+    let input = match values.to_input() {
+        Ok(input) => input,
+        Err(errors) => {
+            let errors = with_field_rules(&st, &p, &values, errors).await;
+            return edit_form(&st, &p, &current, &values, &errors).await;
+        }
+    };
+    let patch = rhythm_domain::ExceptionPatch {
+        title: Some(input.title),
+        business_reason: Some(input.business_reason),
+        scope: Some(input.scope),
+        system_ids: Some(input.system_ids),
+        users_impacted: Some(input.users_impacted),
+        starts_on: Some(input.starts_on),
+        expires_on: Some(input.expires_on),
+        compensating_controls: Some(input.compensating_controls),
+        risk_ids: Some(input.risk_ids),
+        finding_ids: Some(input.finding_ids),
+        engineering_owner_id: Some(input.engineering_owner_id),
+        security_owner_id: Some(input.security_owner_id),
+        expected_version: form.get("expected_version").and_then(|v| v.parse().ok()),
+    };
+    match svc::edit(&st, &p, &id, patch).await {
+        Ok(e) => Redirect::to(&format!("/exceptions/{}?flash=edited", e.reference())).into_response(),
+        Err(AppError::Invalid(inv)) => edit_form(&st, &p, &current, &values, &inv.0).await,
+        Err(e @ (AppError::Refused { .. } | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+            refused(&st, &p, &id, &e).await
+        }
+        Err(e) => app_error_page(&e),
+    }
+}
+
+/// The escalation's outcome, recorded from the decided decision that settled it.
+pub async fn resolve(
+    State(st): State<AppState>,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    form: RawForm,
+) -> Response {
+    let form = match check_csrf(&p, form) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let approve = match form.get("outcome") {
+        Some("approve") => true,
+        Some("reject") => false,
+        _ => {
+            return refused(&st, &p, &id, &AppError::BadRequest("choose whether the escalation approved it".into()))
+                .await;
+        }
+    };
+    let Some(decision_id) = form.get("decision_id").and_then(|d| d.parse::<Uuid>().ok()) else {
+        return refused(&st, &p, &id, &AppError::BadRequest("choose the decided decision that settled it".into()))
+            .await;
+    };
+    match svc::resolve_escalation(&st, &p, &id, approve, decision_id).await {
+        Ok(e) => Redirect::to(&format!("/exceptions/{}?flash=resolved", e.reference())).into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::Refused { .. } | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+            refused(&st, &p, &id, &e).await
+        }
+        Err(e) => app_error_page(&e),
+    }
+}
+
+/// Decided decisions, newest first, to settle an escalation with.
+async fn decided_decisions(st: &AppState, p: &Principal) -> Vec<(Uuid, String)> {
+    let q = ListQuery {
+        limit: 100,
+        filters: vec![("status".into(), "decided".into())],
+        sort: Some("decided_at".into()),
+        dir: Some(rhythm_store::SortDir::Desc),
+        ..ListQuery::default()
+    };
+    st.store
+        .list_decisions(p.workspace_id(), &q)
+        .await
+        .map(|page| {
+            page.items.iter().map(|d| (d.id, format!("{} — {}", d.reference(), truncate(&d.title, 60)))).collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
     axum::Router::new()
@@ -803,5 +981,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/exceptions/{id}", get(detail_page))
         .route("/exceptions/{id}/sign", post(sign))
         .route("/exceptions/{id}/withdraw", post(withdraw))
+        .route("/exceptions/{id}/edit", get(edit_page).post(edit))
+        .route("/exceptions/{id}/resolve", post(resolve))
         .route("/inbox", get(inbox_page))
 }

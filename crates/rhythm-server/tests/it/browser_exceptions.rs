@@ -162,6 +162,19 @@ async fn exception_signed_by_two_owners_in_the_browser() {
         json!(["WAF rule limits the legacy host", "Alert on non-mobile user agents"])
     );
 
+    // Editing the approved exception's dates through its edit page voids both signatures.
+    b.goto("/exceptions/EXC-1/edit").await;
+    expect_app_page(&b, "the edit page").await;
+    axe.check(&b, "exception-edit").await;
+    let expires = date_in(30);
+    b.js(&format!("document.getElementById('f-expires_on').value = '{expires}'")).await;
+    b.click("main form.form button[type=submit]").await;
+    b.wait_location("the exception after the edit", |l| l.contains("flash=edited")).await;
+    assert_eq!(b.text("main .badge").await, "Requested");
+    let (_, e) = s.get("/api/v1/exceptions/EXC-1", Role::Viewer).await;
+    assert_eq!((e["status"].as_str(), e["expires_on"].as_str()), (Some("requested"), Some(expires.as_str())), "{e}");
+    assert!(e["signatures"]["engineering"].is_null() && e["signatures"]["security"].is_null(), "{e}");
+
     let report = b.shots.join("axe-exceptions-report.json");
     b.close().await;
     std::fs::write(&report, serde_json::to_string_pretty(&Value::Array(axe.report.clone())).unwrap_or_default())
