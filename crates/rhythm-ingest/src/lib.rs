@@ -1,0 +1,12 @@
+//! Scanner output in, [`ScannedFinding`]s out. Each format has its own module with one entry
+//! point, `parse(bytes) -> Result<Scan, ParseError>`. Parsers are pure and bounded: they read
+//! the bytes they are given (the caller limits the size), `serde_json` refuses nesting deeper
+//! than 128 levels, and a malformed file is an error that names the JSON path and the reason —
+//! never a partial result.
+//!
+//! The fingerprint of a finding is stable across re-scans of the same code or image: it is
+//! what re-import matches on (per system, tool and environment).
+
+pub mod model;
+
+pub use model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
