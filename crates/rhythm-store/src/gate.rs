@@ -3,7 +3,8 @@
 //! [`rhythm_domain::gate::evaluate`].
 
 use rhythm_domain::gate::{GateInput, GateReport, evaluate};
-use rhythm_domain::{Finding, FindingStatus, Release, ReleaseStatus, Risk, RiskStatus, System};
+use rhythm_domain::policy::StopShipRule;
+use rhythm_domain::{Finding, FindingStatus, Release, ReleaseStatus, Risk, RiskStatus, Severity, System};
 use time::Date;
 use uuid::Uuid;
 
@@ -22,10 +23,55 @@ struct Shared {
     exceptions: Vec<rhythm_domain::Exception>,
 }
 
-async fn shared(tx: &mut Tx, ws: Uuid) -> Result<Shared, StoreError> {
+/// Reads the workspace-wide inputs for judging `releases`. Findings are the only set that can
+/// be large (scanner imports), so only the open ones that a criterion could count are read:
+/// of the releases' systems (all systems when one names none), at or above the lowest
+/// severity any `open_findings` criterion asks for.
+async fn shared(tx: &mut Tx, ws: Uuid, releases: &[Release]) -> Result<Shared, StoreError> {
     let policy = policy_for_gate(tx, ws).await?;
     let systems = select_in::<System>(tx, ws, "1 = 1", &[]).await?;
-    let findings = select_in::<Finding>(tx, ws, "status = $2", &[Val::from(FindingStatus::Open.as_str())]).await?;
+    let lowest = policy
+        .policy
+        .stop_ship
+        .iter()
+        .filter_map(|c| match &c.rule {
+            StopShipRule::OpenFindings { min_severity, .. } => Some(*min_severity),
+            _ => None,
+        })
+        .max();
+    let findings = match lowest {
+        None => Vec::new(),
+        Some(lowest) => {
+            let mut args = vec![Val::from(FindingStatus::Open.as_str())];
+            let severities: Vec<String> = Severity::ALL
+                .iter()
+                .filter(|s| **s <= lowest)
+                .map(|s| {
+                    args.push(Val::from(s.as_str()));
+                    format!("${}", args.len() + 1)
+                })
+                .collect();
+            let mut condition = format!("status = $2 AND severity IN ({})", severities.join(", "));
+            if releases.iter().all(|r| r.system_id.is_some()) {
+                let mut ids: Vec<Uuid> = releases.iter().filter_map(|r| r.system_id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                if ids.is_empty() {
+                    condition.push_str(" AND 1 = 0");
+                } else {
+                    let marks: Vec<String> = ids
+                        .iter()
+                        .map(|id| {
+                            args.push(Val::from(*id));
+                            format!("${}", args.len() + 1)
+                        })
+                        .collect();
+                    condition.push_str(&format!(" AND system_id IN ({})", marks.join(", ")));
+                }
+            }
+            select_in::<Finding>(tx, ws, &condition, &args).await?
+        }
+    };
     let risks = select_in::<Risk>(
         tx,
         ws,
@@ -60,7 +106,7 @@ impl Store {
             .await?
             .pop()
             .ok_or_else(|| StoreError::not_found("release", release_id))?;
-        let s = shared(&mut tx, workspace_id).await?;
+        let s = shared(&mut tx, workspace_id, std::slice::from_ref(&release)).await?;
         let report = judge(&mut tx, workspace_id, &s, &release, today).await?;
         tx.commit().await?;
         Ok(report)
@@ -78,7 +124,7 @@ impl Store {
         )
         .await?;
         releases.sort_by_key(|r| (r.planned_date, r.number));
-        let s = shared(&mut tx, workspace_id).await?;
+        let s = shared(&mut tx, workspace_id, &releases).await?;
         let mut out = Vec::with_capacity(releases.len());
         for r in &releases {
             out.push(judge(&mut tx, workspace_id, &s, r, today).await?);

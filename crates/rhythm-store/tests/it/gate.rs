@@ -56,6 +56,30 @@ async fn gate_reads_live_data(f: Fixture) {
     let release = s.create(&f.actor, f.now, |n| Release::create(release_input, n)).await.unwrap();
     assert_eq!(s.gate(ws, release.id, today).await.unwrap().verdict, Verdict::Go);
 
+    // Another system's critical finding stops that system's release, not this one.
+    let other_input = SystemInput {
+        name: "billing".into(),
+        owner_team: "Billing".into(),
+        tier: DataTier::Internal,
+        golden_paths: GoldenPath::ALL.to_vec(),
+        ..Default::default()
+    };
+    let other = s.create(&f.actor, f.now, |n| System::create(other_input, n)).await.unwrap();
+    s.create(&f.actor, f.now, |n| Finding::create(finding(&other, Severity::Critical, Environment::Production), n))
+        .await
+        .unwrap();
+    assert_eq!(s.gate(ws, release.id, today).await.unwrap().verdict, Verdict::Go, "another system's finding");
+    let billing_input = ReleaseInput {
+        name: "billing 7".into(),
+        system_id: Some(other.id),
+        planned_date: today + Duration::days(9),
+        ..Default::default()
+    };
+    let billing = s.create(&f.actor, f.now, |n| Release::create(billing_input, n)).await.unwrap();
+    let upcoming = s.gate_upcoming(ws, today).await.unwrap();
+    let verdicts: Vec<_> = upcoming.iter().map(|g| (g.release_id, g.verdict)).collect();
+    assert_eq!(verdicts, [(release.id, Verdict::Go), (billing.id, Verdict::Stop)]);
+
     // A critical finding in production stops it; one in staging does not.
     s.create(&f.actor, f.now, |n| Finding::create(finding(&system, Severity::Critical, Environment::Staging), n))
         .await
@@ -68,9 +92,9 @@ async fn gate_reads_live_data(f: Fixture) {
     assert_eq!(report.verdict, Verdict::Stop);
     let c = report.criteria.iter().find(|c| c.kind == "open_findings").unwrap();
     assert_eq!((c.status, c.evidence.len()), (CriterionStatus::Fail, 1));
-    assert_eq!(c.evidence[0].reference, "FND-2");
-    assert!(c.to_turn_green.contains("FND-2"));
-    assert_eq!(s.gate_upcoming(ws, today).await.unwrap().len(), 1);
+    assert_eq!(c.evidence[0].reference, "FND-3");
+    assert!(c.to_turn_green.contains("FND-3"));
+    assert_eq!(s.gate_upcoming(ws, today).await.unwrap().len(), 2);
 
     // The exception that covers it: requested, then signed by both owners.
     let eng = person(&f, "eng@acme.example", Role::EngineeringLead).await;
