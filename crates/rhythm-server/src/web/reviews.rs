@@ -90,14 +90,14 @@ pub fn extra_card(kind: Kind, p: &Principal, reference: &str, entity: &Value, ca
     }
 }
 
-fn failed(plural: &str, id: &str, e: &AppError) -> Response {
+/// A refused step, as a page that says which field and why.
+fn failed(e: &AppError) -> Response {
     let detail = match e {
         AppError::Invalid(i) => {
             i.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
         }
         other => other.public_detail(),
     };
-    let _ = (plural, id);
     error_page(e.status(), &detail)
 }
 
@@ -121,7 +121,7 @@ pub async fn spike(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Pa
     let body = SpikeRequest { title: form.get("title").unwrap_or("").to_owned(), due_date };
     match crate::api::reviews::spike(&st, &p, &id, body).await {
         Ok(_) => Redirect::to(&format!("/design-reviews/{}", urlencode(&id))).into_response(),
-        Err(e) => failed("design-reviews", &id, &e),
+        Err(e) => failed(&e),
     }
 }
 
@@ -150,7 +150,7 @@ pub async fn decision(
     };
     match crate::api::reviews::decision(&st, &p, &id, body).await {
         Ok(done) => Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response(),
-        Err(e) => failed("design-reviews", &id, &e),
+        Err(e) => failed(&e),
     }
 }
 
@@ -165,6 +165,6 @@ pub async fn onboarding(
     }
     match crate::api::reviews::onboarding(&st, &p, &id).await {
         Ok(done) => Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response(),
-        Err(e) => failed("vendors", &id, &e),
+        Err(e) => failed(&e),
     }
 }
