@@ -2,10 +2,16 @@
 //! except results whose `kind` says they are not a problem.
 //!
 //! The file is read with typed structs that borrow strings from the input where they can (only
-//! the fields used here; everything else is skipped), through `serde_path_to_error`, so a
-//! malformed file is refused with the JSON path of the offending value, e.g.
-//! `at runs[0].results[3].level: unknown variant ...`. A UTF-8 BOM is accepted; `version` must be
-//! `2.1.0`. `runs: []`, `results: []` and `results: null` give zero findings.
+//! the fields used here; everything else is skipped). A malformed file is refused with the JSON
+//! path of the offending value, e.g. `at runs[0].results[3].level: unknown variant ...`: the first
+//! read is plain serde_json (fast), and only when it fails is the file read again through
+//! `serde_path_to_error` to locate the error. A UTF-8 BOM is accepted; the document must be an
+//! object and `version` must be `2.1.0` (else an error at `version`). `runs: []`, `results: []`
+//! and `results: null` give zero findings. `level` must be one of the four SARIF values (a
+//! located error otherwise); `kind` is free text. Nesting: typed values are at most a few levels
+//! deep (an array where a string is expected is an error at that path), and members not read
+//! here are skipped by serde_json without recursion, so deep input is an error or skipped, never
+//! a stack overflow.
 //!
 //! Decisions:
 //!
@@ -29,7 +35,8 @@
 //!      `issue_severity` (critical; high/error; medium/moderate/warning; low/note/recommendation;
 //!      info/informational/none);
 //!   5. SARIF's default level `warning` → medium.
-//! * **location**: the first `physicalLocation.artifactLocation.uri`, its `uriBaseId` resolved
+//! * **location**: the first `physicalLocation.artifactLocation.uri` (or, when it has only an
+//!   `index`, the uri of that entry of `run.artifacts`), its `uriBaseId` resolved
 //!   through `run.originalUriBaseIds` (nested bases followed, at most 8 deep), `file://` removed,
 //!   percent-decoded, plus `:startLine`; else the first logical location's
 //!   `fullyQualifiedName` / `name`; else none.
@@ -37,7 +44,11 @@
 //!   `key=value` pairs together with tool, rule and location path (a line hash alone such as
 //!   CodeQL's `primaryLocationLineHash` repeats across files); else `fingerprints` (string values,
 //!   or `{"value": …}` objects as the non-conformant Black Duck export writes) with tool and rule;
-//!   else tool, rule, location path, start line and message text.
+//!   else tool, rule, location path, start line and message text. A fingerprint repeated within
+//!   the file (flawfinder's `contextHash` for the same line content on two lines, a converter
+//!   emitting one result twice, ESLint reporting the same message twice on one line) gets its
+//!   occurrence number mixed in for the second and later ones, so fingerprints are unique per
+//!   file; this depends on the tool's result order being stable between scans.
 //! * **suppression**: a suppression entry counts when its `status` (or the pre-release name
 //!   `state`, as in the spec's Appendix K) is absent or `accepted`. `rejected` and `underReview`
 //!   do not suppress: a suppression still under review has not been granted, so the finding stays
@@ -68,13 +79,7 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
         None => return Err(ParseError::new("$", "empty file, expected a SARIF log object")),
         Some(_) => return Err(ParseError::new("$", "expected a SARIF log object ({...})")),
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let log: Log<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path.is_empty() || path == "." { "$".to_owned() } else { path };
-        ParseError::new(path, e.into_inner().to_string())
-    })?;
-    de.end().map_err(|e| ParseError::new("$", e.to_string()))?;
+    let log = read_log(bytes)?;
     match log.version.as_deref() {
         Some("2.1.0") => {}
         Some(v) => {
@@ -88,6 +93,27 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
     }
     disambiguate(&mut findings);
     Ok(Scan { format: "sarif", findings })
+}
+
+/// Reads the log with plain serde_json (fast: `serde_path_to_error` records every map key it
+/// passes); only when that fails is the file read again with path tracking, to say where.
+fn read_log(bytes: &[u8]) -> Result<Log<'_>, ParseError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let fast = Log::deserialize(&mut de).and_then(|log| de.end().map(|()| log));
+    let first_error = match fast {
+        Ok(log) => return Ok(log),
+        Err(e) => e,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, Log<'_>>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let path = if path.is_empty() || path == "." { "$".to_owned() } else { path };
+            Err(ParseError::new(path, e.into_inner().to_string()))
+        }
+        // The document itself was fine: what follows it is not.
+        Ok(_) => Err(ParseError::new("$", first_error.to_string())),
+    }
 }
 
 /// Repeated fingerprints within one file (the same line content on two lines for a line-hash
@@ -238,6 +264,14 @@ struct Run<'a> {
     results: Option<Vec<SResult<'a>>>,
     #[serde(borrow)]
     original_uri_base_ids: Option<HashMap<S<'a>, ArtifactLocation<'a>>>,
+    #[serde(borrow)]
+    artifacts: Option<Vec<Artifact<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct Artifact<'a> {
+    #[serde(borrow)]
+    location: Option<ArtifactLocation<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -384,6 +418,8 @@ struct ArtifactLocation<'a> {
     uri: Option<S<'a>>,
     #[serde(borrow)]
     uri_base_id: Option<S<'a>>,
+    /// Index into `run.artifacts`, whose location gives the uri when this one has none.
+    index: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -422,6 +458,7 @@ struct RunCtx<'r, 'a> {
     components: Vec<&'r [Rule<'a>]>,
     by_id: HashMap<&'r str, &'r Rule<'a>>,
     base_ids: Option<&'r HashMap<S<'a>, ArtifactLocation<'a>>>,
+    artifacts: &'r [Artifact<'a>],
 }
 
 fn parse_run(run: &Run<'_>, out: &mut Vec<ScannedFinding>) {
@@ -443,6 +480,7 @@ fn parse_run(run: &Run<'_>, out: &mut Vec<ScannedFinding>) {
         components,
         by_id,
         base_ids: run.original_uri_base_ids.as_ref(),
+        artifacts: run.artifacts.as_deref().unwrap_or(&[]),
     };
     out.reserve(results.len());
     for result in results {
@@ -495,7 +533,19 @@ fn finding(ctx: &RunCtx<'_, '_>, r: &SResult<'_>) -> ScannedFinding {
     // location
     let loc = r.locations.as_deref().and_then(|l| l.first());
     let phys = loc.and_then(|l| l.physical_location.as_ref());
-    let path = phys.and_then(|p| p.artifact_location.as_ref()).and_then(|a| resolve_uri(a, ctx.base_ids));
+    let path = phys.and_then(|p| p.artifact_location.as_ref()).and_then(|a| {
+        // An artifactLocation may carry only an index into run.artifacts.
+        let a = if a.uri.is_none() {
+            a.index
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| ctx.artifacts.get(i))
+                .and_then(|art| art.location.as_ref())
+                .unwrap_or(a)
+        } else {
+            a
+        };
+        resolve_uri(a, ctx.base_ids)
+    });
     let line = phys.and_then(|p| p.region.as_ref()).and_then(|r| r.start_line);
     let location = match (&path, line) {
         (Some(p), Some(l)) => Some(format!("{p}:{l}")),

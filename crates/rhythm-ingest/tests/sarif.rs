@@ -1,8 +1,9 @@
 //! The SARIF parser against the real files in the shared fixtures folder and their facts
 //! (`facts.json`, computed from each file independently of this parser).
 //!
-//! The folder is `$RHYTHM_FIXTURES` when set, else `../../../shared/fixtures/real` from this
-//! crate (the worktree layout), else `/work/shared/fixtures/real`. A missing folder fails.
+//! The folder is `$RHYTHM_FIXTURES` when set (and then only that), else
+//! `../../../shared/fixtures/real` from this crate (the worktree layout), else
+//! `/work/shared/fixtures/real`. A missing folder fails the tests, it does not skip them.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -13,18 +14,19 @@ use rhythm_ingest::{Scan, ScannedFinding};
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
-    let candidates: Vec<PathBuf> = std::env::var_os("RHYTHM_FIXTURES")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([
+    // When RHYTHM_FIXTURES is set it is the only place looked at: a wrong setting fails rather
+    // than silently testing other files.
+    let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => vec![
             PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
             PathBuf::from("/work/shared/fixtures/real"),
-        ])
-        .collect();
+        ],
+    };
     candidates.iter().find(|p| p.join("facts.json").is_file()).cloned().unwrap_or_else(|| {
         panic!(
-            "real fixtures not found (need facts.json) in any of {candidates:?}; \
-             set RHYTHM_FIXTURES to the fixtures/real folder"
+            "real fixtures not found (a folder with facts.json and sarif/) at {candidates:?}; \
+             set RHYTHM_FIXTURES to the shared fixtures/real folder"
         )
     })
 }
@@ -226,6 +228,22 @@ fn fingerprints_come_from_the_scanner_when_it_gives_them() {
 }
 
 #[test]
+fn a_location_given_only_by_artifact_index_uses_run_artifacts() {
+    let s = parse(
+        br#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t"}},
+        "originalUriBaseIds":{"SRC":{"uri":"file:///repo/"}},
+        "artifacts":[{"location":{"uri":"a%20b.c","uriBaseId":"SRC"}}],
+        "results":[{"ruleId":"R","message":{"text":"m"},
+          "locations":[{"physicalLocation":{"artifactLocation":{"index":0},"region":{"startLine":3}}}]},
+          {"ruleId":"R","message":{"text":"m"},
+          "locations":[{"logicalLocations":[{"fullyQualifiedName":"ns::f"}]}]}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(s.findings[0].location.as_deref(), Some("/repo/a b.c:3"));
+    assert_eq!(s.findings[1].location.as_deref(), Some("ns::f"));
+}
+
+#[test]
 fn codeql_spot_check() {
     let s = scan("sarif/codeql_python_defectdojo.sarif");
     let f = &s.findings[0];
@@ -351,9 +369,11 @@ fn malformed_files_give_located_errors() {
     let gosec = read("sarif/gosec_smithy.sarif");
     let e = err(&gosec[..gosec.len() / 2]);
     assert!(e.message.contains("EOF"), "{e}");
+    assert!(e.path.starts_with("runs[0]."), "{e}");
 
     let e = err(br#"{"version":"2.1.0","runs":{"tool":1}}"#);
     assert_eq!(e.path, "runs", "{e}");
+    assert!(e.message.contains("invalid type: map, expected a sequence"), "{e}");
 
     let e = err(
         br#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t"}},"results":[{"ruleId":"R","level":"bogus"}]}]}"#,
