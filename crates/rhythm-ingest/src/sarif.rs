@@ -26,8 +26,8 @@
 //!   message (`message.text`, or the rule's `messageStrings[message.id]` with `{n}` replaced by
 //!   `arguments[n]`), else the rule id; at most 300 characters.
 //! * **severity**, first that applies:
-//!   1. rule `properties["security-severity"]`: a number (or numeric string) is a CVSS score —
-//!      ≥ 9 critical, ≥ 7 high, ≥ 4 medium, > 0 low, 0 info (and it becomes `cvss_score`); a
+//!   1. rule `properties["security-severity"]` (or the result's, when the rule has none): a
+//!      number (or numeric string) is a CVSS score — ≥ 9 critical, ≥ 7 high, ≥ 4 medium, > 0 low, 0 info (and it becomes `cvss_score`); a
 //!      word (`CRITICAL`, `HIGH`, …) maps as below;
 //!   2. result `level`: `error` → high, `warning` → medium, `note` → low, `none` → info;
 //!   3. rule `defaultConfiguration.level`, mapped the same way;
@@ -691,7 +691,10 @@ fn cvss_severity(score: f64) -> Severity {
 
 fn severity(rule: Option<&Rule<'_>>, r: &SResult<'_>) -> (Severity, Option<f64>) {
     let rule_props = rule.and_then(|d| d.properties.as_ref());
-    if let Some(ss) = rule_props.and_then(|p| p.security_severity.as_ref()) {
+    let security_severity = rule_props
+        .and_then(|p| p.security_severity.as_ref())
+        .or_else(|| r.properties.as_ref().and_then(|p| p.security_severity.as_ref()));
+    if let Some(ss) = security_severity {
         let score = match ss {
             Scalar::Num(n) => Some(*n),
             Scalar::Str(s) => s.trim().parse::<f64>().ok(),
@@ -722,12 +725,13 @@ fn severity(rule: Option<&Rule<'_>>, r: &SResult<'_>) -> (Severity, Option<f64>)
 }
 
 fn suppression(entries: Option<&[SuppressionEntry<'_>]>) -> Option<Suppression> {
-    entries?.iter().find(|e| matches!(e.status.as_deref().or(e.state.as_deref()), None | Some("accepted"))).map(|e| {
-        Suppression {
+    entries?
+        .iter()
+        .find(|e| e.status.as_deref().or(e.state.as_deref()).is_none_or(|st| st.eq_ignore_ascii_case("accepted")))
+        .map(|e| Suppression {
             kind: e.kind.as_deref().filter(|k| !k.is_empty()).unwrap_or("unspecified").to_owned(),
             justification: e.justification.as_deref().map(str::trim).filter(|j| !j.is_empty()).map(str::to_owned),
-        }
-    })
+        })
 }
 
 fn resolve_uri(a: &ArtifactLocation<'_>, bases: Option<&HashMap<S<'_>, ArtifactLocation<'_>>>) -> Option<String> {
