@@ -27,8 +27,8 @@
 //!   `arguments[n]`), else the rule id; at most 300 characters.
 //! * **severity**, first that applies:
 //!   1. rule `properties["security-severity"]` (or the result's, when the rule has none): a
-//!      number (or numeric string) is a CVSS score — ≥ 9 critical, ≥ 7 high, ≥ 4 medium,
-//!      > 0 low, 0 info (and it becomes `cvss_score`); a word (`CRITICAL`, `HIGH`, …) maps as
+//!      number (or numeric string) is a CVSS score — ≥ 9 critical, ≥ 7 high, ≥ 4 medium, above
+//!      0 low, 0 info (and it becomes `cvss_score`); a word (`CRITICAL`, `HIGH`, …) maps as
 //!      below;
 //!   2. result `level`: `error` → high, `warning` → medium, `note` → low, `none` → info;
 //!   3. rule `defaultConfiguration.level`, mapped the same way;
