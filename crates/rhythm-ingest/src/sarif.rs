@@ -1,0 +1,867 @@
+//! SARIF 2.1.0 (`format = "sarif"`): every result of every run becomes a [`ScannedFinding`],
+//! except results whose `kind` says they are not a problem.
+//!
+//! The file is read with typed structs that borrow strings from the input where they can (only
+//! the fields used here; everything else is skipped). A malformed file is refused with the JSON
+//! path of the offending value, e.g. `at runs[0].results[3].level: unknown variant ...`: the first
+//! read is plain serde_json (fast), and only when it fails is the file read again through
+//! `serde_path_to_error` to locate the error. A UTF-8 BOM is accepted; the document must be an
+//! object and `version` must be `2.1.0` (else an error at `version`). `runs: []`, `results: []`
+//! and `results: null` give zero findings. `level` must be one of the four SARIF values (a
+//! located error otherwise); `kind` is free text. Nesting: typed values are at most a few levels
+//! deep (an array where a string is expected is an error at that path), and members not read
+//! here are skipped by serde_json without recursion, so deep input is an error or skipped, never
+//! a stack overflow.
+//!
+//! Decisions:
+//!
+//! * **kind**: results with `kind` `pass`, `notApplicable` or `informational` are *not*
+//!   findings (SARIF §3.27.9: they do not represent a problem — e.g. flawfinder's `pass` result
+//!   without a location). `fail` (the default), `open`, `review` and unknown kinds are findings.
+//! * **rule**: `ruleId`, else `rule.id`, else the id of the rule at `ruleIndex` / `rule.index`;
+//!   else (gitleaks 7 has no rule reference) the id of the driver rule whose id the message text
+//!   starts with (longest match), else the first line of the message (≤ 100 chars), else
+//!   `"(no rule)"`. Never empty.
+//! * **title**: rule `shortDescription.text`, else rule `name`, else the first line of the
+//!   message (`message.text`, or the rule's `messageStrings[message.id]` with `{n}` replaced by
+//!   `arguments[n]`), else the rule id; at most 300 characters.
+//! * **severity**, first that applies:
+//!   1. rule `properties["security-severity"]` (or the result's, when the rule has none): a
+//!      number (or numeric string) is a CVSS score — ≥ 9 critical, ≥ 7 high, ≥ 4 medium, above
+//!      0 low, 0 info (and it becomes `cvss_score`); a word (`CRITICAL`, `HIGH`, …) maps as
+//!      below;
+//!   2. result `level`: `error` → high, `warning` → medium, `note` → low, `none` → info;
+//!   3. rule `defaultConfiguration.level`, mapped the same way;
+//!   4. a severity word in rule then result properties `problem.severity`, `severity`,
+//!      `issue_severity` (critical; high/error; medium/moderate/warning; low/note/recommendation;
+//!      info/informational/none);
+//!   5. SARIF's default level `warning` → medium.
+//! * **location**: the first `physicalLocation.artifactLocation.uri` (or, when it has only an
+//!   `index`, the uri of that entry of `run.artifacts`), its `uriBaseId` resolved
+//!   through `run.originalUriBaseIds` (nested bases followed, at most 8 deep), `file://` removed,
+//!   percent-decoded, plus `:startLine`; else the first logical location's
+//!   `fullyQualifiedName` / `name`; else none.
+//! * **fingerprint** (always through [`fingerprint`]): `partialFingerprints` as sorted
+//!   `key=value` pairs together with tool, rule and location path (a line hash alone such as
+//!   CodeQL's `primaryLocationLineHash` repeats across files); else `fingerprints` (string values,
+//!   or `{"value": …}` objects as the non-conformant Black Duck export writes) with tool and rule;
+//!   else tool, rule, location path, start line and message text. A fingerprint repeated within
+//!   the file (flawfinder's `contextHash` for the same line content on two lines, a converter
+//!   emitting one result twice, ESLint reporting the same message twice on one line) gets its
+//!   occurrence number mixed in for the second and later ones, so fingerprints are unique per
+//!   file; this depends on the tool's result order being stable between scans.
+//! * **suppression**: a suppression entry counts when its `status` (or the pre-release name
+//!   `state`, as in the spec's Appendix K) is absent or `accepted`. `rejected` and `underReview`
+//!   do not suppress: a suppression still under review has not been granted, so the finding stays
+//!   open. An empty `suppressions` array means not suppressed. `kind` is the entry's `kind`
+//!   (`inSource` / `external`, or `unspecified`), the justification its non-blank `justification`.
+//! * **aliases**: `CVE-…` / `GHSA-…` ids found in the rule id, rule name and rule tags, other than
+//!   the rule itself.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use rhythm_domain::Severity;
+use serde::Deserialize;
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
+
+const TITLE_MAX: usize = 300;
+const RULE_FROM_MESSAGE_MAX: usize = 100;
+
+/// Parse a SARIF 2.1.0 log.
+pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // serde's derived structs also accept arrays; a SARIF log is an object.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        None => return Err(ParseError::new("$", "empty file, expected a SARIF log object")),
+        Some(_) => return Err(ParseError::new("$", "expected a SARIF log object ({...})")),
+    }
+    let log = read_log(bytes)?;
+    match log.version.as_deref() {
+        Some("2.1.0") => {}
+        Some(v) => {
+            return Err(ParseError::new("version", format!("unsupported SARIF version {v:?}, expected \"2.1.0\"")));
+        }
+        None => return Err(ParseError::new("version", "missing SARIF version, expected \"2.1.0\"")),
+    }
+    let mut findings = Vec::new();
+    for run in log.runs.iter().flatten() {
+        parse_run(run, &mut findings);
+    }
+    disambiguate(&mut findings);
+    Ok(Scan { format: "sarif", findings })
+}
+
+/// Reads the log with plain serde_json (fast: `serde_path_to_error` records every map key it
+/// passes); only when that fails is the file read again with path tracking, to say where.
+fn read_log(bytes: &[u8]) -> Result<Log<'_>, ParseError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let fast = Log::deserialize(&mut de).and_then(|log| de.end().map(|()| log));
+    let first_error = match fast {
+        Ok(log) => return Ok(log),
+        Err(e) => e,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, Log<'_>>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let path = if path.is_empty() || path == "." { "$".to_owned() } else { path };
+            Err(ParseError::new(path, e.into_inner().to_string()))
+        }
+        // The document itself was fine: what follows it is not.
+        Ok(_) => Err(ParseError::new("$", first_error.to_string())),
+    }
+}
+
+/// Repeated fingerprints within one file (the same line content on two lines for a line-hash
+/// fingerprint, or a tool emitting one result twice) get the occurrence number mixed in, as
+/// CodeQL's `primaryLocationLineHash` does with its `:n` suffix: the first keeps its fingerprint,
+/// the n-th (n ≥ 2) becomes `fingerprint([fp, "occurrence", n])`.
+fn disambiguate(findings: &mut [ScannedFinding]) {
+    let mut seen: HashMap<String, u32> = HashMap::with_capacity(findings.len());
+    for f in findings.iter_mut() {
+        let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let mut fp = fingerprint(&[&f.fingerprint, "occurrence", &n.to_string()]);
+            // A derived fingerprint could, in theory, equal a later original one: keep going.
+            while seen.contains_key(&fp) {
+                fp = fingerprint(&[&fp, "occurrence"]);
+            }
+            seen.insert(fp.clone(), 1);
+            f.fingerprint = fp;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Borrowing helpers
+
+/// A string borrowed from the input when it has no escapes, owned otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct S<'a>(Cow<'a, str>);
+
+impl std::ops::Deref for S<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for S<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = S<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(S(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(S(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(S(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Any JSON value, kept only when it is a string or a number; an object's `"value"` member is
+/// taken (non-conformant `{"value": "…"}` fingerprints). Used where tools disagree on types.
+#[derive(Debug, Clone, PartialEq)]
+enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Num(f64),
+    Other,
+}
+
+impl Scalar<'_> {
+    fn as_str(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Scalar::Str(s) => Some(Cow::Borrowed(s)),
+            Scalar::Num(n) => Some(Cow::Owned(n.to_string())),
+            Scalar::Other => None,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Scalar::Str(Cow::Owned(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Scalar::Num(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar::Num(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Scalar::Num(v as f64))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Scalar::Other;
+                while let Some(key) = map.next_key::<S<'de>>()? {
+                    if &*key == "value" {
+                        out = map.next_value::<Scalar<'de>>()?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The SARIF subset read
+
+#[derive(Deserialize)]
+struct Log<'a> {
+    #[serde(borrow)]
+    version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    runs: Option<Vec<Run<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    #[serde(borrow)]
+    tool: Tool<'a>,
+    #[serde(borrow)]
+    results: Option<Vec<SResult<'a>>>,
+    #[serde(borrow)]
+    original_uri_base_ids: Option<HashMap<S<'a>, ArtifactLocation<'a>>>,
+    #[serde(borrow)]
+    artifacts: Option<Vec<Artifact<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct Artifact<'a> {
+    #[serde(borrow)]
+    location: Option<ArtifactLocation<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Tool<'a> {
+    #[serde(borrow)]
+    driver: ToolComponent<'a>,
+    #[serde(borrow)]
+    extensions: Option<Vec<ToolComponent<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct ToolComponent<'a> {
+    #[serde(borrow)]
+    name: Option<S<'a>>,
+    #[serde(borrow)]
+    rules: Option<Vec<Rule<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    #[serde(borrow)]
+    id: Option<S<'a>>,
+    #[serde(borrow)]
+    name: Option<S<'a>>,
+    #[serde(borrow)]
+    short_description: Option<Text<'a>>,
+    #[serde(borrow)]
+    message_strings: Option<HashMap<S<'a>, Text<'a>>>,
+    default_configuration: Option<Configuration>,
+    #[serde(borrow)]
+    properties: Option<Properties<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Text<'a> {
+    #[serde(borrow)]
+    text: Option<S<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Configuration {
+    level: Option<Level>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+enum Level {
+    None,
+    Note,
+    Warning,
+    Error,
+}
+
+/// Rule or result properties: only the severity-bearing ones and tags.
+#[derive(Deserialize)]
+struct Properties<'a> {
+    #[serde(borrow, rename = "security-severity")]
+    security_severity: Option<Scalar<'a>>,
+    #[serde(borrow, rename = "problem.severity")]
+    problem_severity: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    severity: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    issue_severity: Option<Scalar<'a>>,
+    #[serde(borrow)]
+    tags: Option<Vec<Scalar<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SResult<'a> {
+    #[serde(borrow)]
+    rule_id: Option<S<'a>>,
+    rule_index: Option<i64>,
+    #[serde(borrow)]
+    rule: Option<RuleRef<'a>>,
+    #[serde(borrow)]
+    kind: Option<S<'a>>,
+    level: Option<Level>,
+    #[serde(borrow)]
+    message: Option<Message<'a>>,
+    #[serde(borrow)]
+    locations: Option<Vec<Location<'a>>>,
+    #[serde(borrow)]
+    partial_fingerprints: Option<BTreeMap<S<'a>, Scalar<'a>>>,
+    #[serde(borrow)]
+    fingerprints: Option<BTreeMap<S<'a>, Scalar<'a>>>,
+    #[serde(borrow)]
+    suppressions: Option<Vec<SuppressionEntry<'a>>>,
+    #[serde(borrow)]
+    baseline_state: Option<S<'a>>,
+    #[serde(borrow)]
+    properties: Option<Properties<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleRef<'a> {
+    #[serde(borrow)]
+    id: Option<S<'a>>,
+    index: Option<i64>,
+    tool_component: Option<ComponentRef>,
+}
+
+#[derive(Deserialize)]
+struct ComponentRef {
+    index: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(borrow)]
+    text: Option<S<'a>>,
+    #[serde(borrow)]
+    markdown: Option<S<'a>>,
+    #[serde(borrow)]
+    id: Option<S<'a>>,
+    #[serde(borrow)]
+    arguments: Option<Vec<Scalar<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    #[serde(borrow)]
+    physical_location: Option<PhysicalLocation<'a>>,
+    #[serde(borrow)]
+    logical_locations: Option<Vec<LogicalLocation<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    #[serde(borrow)]
+    artifact_location: Option<ArtifactLocation<'a>>,
+    region: Option<Region>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation<'a> {
+    #[serde(borrow)]
+    uri: Option<S<'a>>,
+    #[serde(borrow)]
+    uri_base_id: Option<S<'a>>,
+    /// Index into `run.artifacts`, whose location gives the uri when this one has none.
+    index: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    #[serde(borrow)]
+    fully_qualified_name: Option<S<'a>>,
+    #[serde(borrow)]
+    name: Option<S<'a>>,
+}
+
+#[derive(Deserialize)]
+struct SuppressionEntry<'a> {
+    #[serde(borrow)]
+    kind: Option<S<'a>>,
+    #[serde(borrow)]
+    status: Option<S<'a>>,
+    /// The pre-release (2.1.0 draft) name of `status`.
+    #[serde(borrow)]
+    state: Option<S<'a>>,
+    #[serde(borrow)]
+    justification: Option<S<'a>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalizing
+
+struct RunCtx<'r, 'a> {
+    tool: &'r str,
+    components: Vec<&'r [Rule<'a>]>,
+    by_id: HashMap<&'r str, &'r Rule<'a>>,
+    base_ids: Option<&'r HashMap<S<'a>, ArtifactLocation<'a>>>,
+    artifacts: &'r [Artifact<'a>],
+}
+
+fn parse_run(run: &Run<'_>, out: &mut Vec<ScannedFinding>) {
+    let Some(results) = run.results.as_deref() else { return };
+    let mut components: Vec<&[Rule<'_>]> = vec![run.tool.driver.rules.as_deref().unwrap_or(&[])];
+    for ext in run.tool.extensions.iter().flatten() {
+        components.push(ext.rules.as_deref().unwrap_or(&[]));
+    }
+    let mut by_id = HashMap::new();
+    for rules in components.iter().rev() {
+        for r in *rules {
+            if let Some(id) = r.id.as_deref() {
+                by_id.insert(id, r);
+            }
+        }
+    }
+    let ctx = RunCtx {
+        tool: run.tool.driver.name.as_deref().unwrap_or("(unknown tool)"),
+        components,
+        by_id,
+        base_ids: run.original_uri_base_ids.as_ref(),
+        artifacts: run.artifacts.as_deref().unwrap_or(&[]),
+    };
+    out.reserve(results.len());
+    for result in results {
+        if let Some(kind) = result.kind.as_deref()
+            && matches!(kind, "pass" | "notApplicable" | "informational")
+        {
+            continue;
+        }
+        out.push(finding(&ctx, result));
+    }
+}
+
+fn finding(ctx: &RunCtx<'_, '_>, r: &SResult<'_>) -> ScannedFinding {
+    let rule_def = find_rule(ctx, r);
+    let message = message_text(r.message.as_ref(), rule_def);
+    let first_line = message.as_deref().map(|m| m.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or(""));
+
+    // rule
+    let mut rule_def = rule_def;
+    let named = r
+        .rule_id
+        .as_deref()
+        .or_else(|| r.rule.as_ref().and_then(|x| x.id.as_deref()))
+        .or_else(|| rule_def.and_then(|d| d.id.as_deref()))
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let rule: String = if let Some(id) = named {
+        id.to_owned()
+    } else if let Some(d) = message.as_deref().and_then(|msg| rule_prefixing(ctx, msg)) {
+        rule_def = Some(d);
+        d.id.as_deref().unwrap_or_default().to_owned()
+    } else {
+        let from_message = truncate(first_line.unwrap_or(""), RULE_FROM_MESSAGE_MAX);
+        if from_message.is_empty() { "(no rule)".to_owned() } else { from_message }
+    };
+
+    // title
+    let title_src = rule_def
+        .and_then(|d| d.short_description.as_ref().and_then(|t| t.text.as_deref()))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .or_else(|| rule_def.and_then(|d| d.name.as_deref()).map(str::trim).filter(|t| !t.is_empty()))
+        .or(first_line.filter(|t| !t.is_empty()))
+        .unwrap_or(&rule);
+    let title = truncate(title_src.lines().next().unwrap_or(title_src).trim(), TITLE_MAX);
+
+    // severity
+    let (severity, cvss_score) = severity(rule_def, r);
+
+    // location
+    let loc = r.locations.as_deref().and_then(|l| l.first());
+    let phys = loc.and_then(|l| l.physical_location.as_ref());
+    let path = phys.and_then(|p| p.artifact_location.as_ref()).and_then(|a| {
+        // An artifactLocation may carry only an index into run.artifacts.
+        let a = if a.uri.is_none() {
+            a.index
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| ctx.artifacts.get(i))
+                .and_then(|art| art.location.as_ref())
+                .unwrap_or(a)
+        } else {
+            a
+        };
+        resolve_uri(a, ctx.base_ids)
+    });
+    let line = phys.and_then(|p| p.region.as_ref()).and_then(|r| r.start_line);
+    let location = match (&path, line) {
+        (Some(p), Some(l)) => Some(format!("{p}:{l}")),
+        (Some(p), None) => Some(p.clone()),
+        (None, _) => loc
+            .and_then(|l| l.logical_locations.as_deref())
+            .and_then(|ls| ls.iter().find_map(|x| x.fully_qualified_name.as_deref().or(x.name.as_deref())))
+            .map(str::to_owned),
+    };
+
+    // fingerprint
+    let loc_key = path.as_deref().or(location.as_deref()).unwrap_or("");
+    let fp = if let Some(pf) = r.partial_fingerprints.as_ref().filter(|m| !m.is_empty()) {
+        let pairs = pairs(pf);
+        let mut parts: Vec<&str> = vec!["sarif:partial", ctx.tool, &rule, loc_key];
+        parts.extend(pairs.iter().map(String::as_str));
+        fingerprint(&parts)
+    } else if let Some(f) = r.fingerprints.as_ref().filter(|m| !m.is_empty()) {
+        let pairs = pairs(f);
+        let mut parts: Vec<&str> = vec!["sarif:full", ctx.tool, &rule];
+        parts.extend(pairs.iter().map(String::as_str));
+        fingerprint(&parts)
+    } else {
+        let line = line.map(|l| l.to_string()).unwrap_or_default();
+        fingerprint(&["sarif:derived", ctx.tool, &rule, loc_key, &line, message.as_deref().unwrap_or("")])
+    };
+
+    ScannedFinding {
+        tool: ctx.tool.to_owned(),
+        aliases: aliases(&rule, rule_def),
+        rule,
+        title,
+        severity,
+        component: None,
+        version: None,
+        fixed_version: None,
+        location,
+        cvss_score,
+        cvss_vector: None,
+        suppression: suppression(r.suppressions.as_deref()),
+        baseline_state: r.baseline_state.as_deref().map(str::to_owned),
+        fingerprint: fp,
+    }
+}
+
+fn find_rule<'r, 'a>(ctx: &RunCtx<'r, 'a>, r: &SResult<'_>) -> Option<&'r Rule<'a>> {
+    let comp = r
+        .rule
+        .as_ref()
+        .and_then(|x| x.tool_component.as_ref())
+        .and_then(|c| c.index)
+        .and_then(|i| usize::try_from(i).ok())
+        // toolComponent index counts extensions from 0; the driver is components[0].
+        .map_or(0, |i| i + 1);
+    let index = r.rule_index.or_else(|| r.rule.as_ref().and_then(|x| x.index));
+    if let Some(i) = index.and_then(|i| usize::try_from(i).ok())
+        && let Some(rule) = ctx.components.get(comp).and_then(|rules| rules.get(i))
+    {
+        return Some(rule);
+    }
+    let id = r.rule_id.as_deref().or_else(|| r.rule.as_ref().and_then(|x| x.id.as_deref()))?;
+    ctx.by_id.get(id).or_else(|| id.split_once('/').and_then(|(parent, _)| ctx.by_id.get(parent))).copied()
+}
+
+/// Gitleaks 7 has no rule reference; its message reads "<rule id> secret detected".
+fn rule_prefixing<'r, 'a>(ctx: &RunCtx<'r, 'a>, msg: &str) -> Option<&'r Rule<'a>> {
+    ctx.by_id
+        .iter()
+        .filter(|(id, _)| !id.is_empty() && msg.starts_with(**id))
+        .max_by_key(|(id, _)| (id.len(), **id))
+        .map(|(_, r)| *r)
+}
+
+fn message_text<'m>(m: Option<&'m Message<'_>>, rule: Option<&'m Rule<'_>>) -> Option<Cow<'m, str>> {
+    let m = m?;
+    let template: &str = match m.text.as_deref().or(m.markdown.as_deref()) {
+        Some(t) => t,
+        None => {
+            let id = m.id.as_deref()?;
+            rule.and_then(|r| r.message_strings.as_ref())
+                .and_then(|ms| ms.get(&S(Cow::Borrowed(id))))
+                .and_then(|t| t.text.as_deref())
+                .unwrap_or(id)
+        }
+    };
+    let args = m.arguments.as_deref().unwrap_or(&[]);
+    if args.is_empty() || !template.contains('{') {
+        return Some(Cow::Borrowed(template));
+    }
+    let mut out = template.to_owned();
+    for (i, a) in args.iter().enumerate() {
+        if let Some(a) = a.as_str() {
+            out = out.replace(&format!("{{{i}}}"), &a);
+        }
+    }
+    Some(Cow::Owned(out))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+fn pairs(m: &BTreeMap<S<'_>, Scalar<'_>>) -> Vec<String> {
+    m.iter().map(|(k, v)| format!("{}={}", &**k, v.as_str().unwrap_or_default())).collect()
+}
+
+fn level_severity(l: Level) -> Severity {
+    match l {
+        Level::Error => Severity::High,
+        Level::Warning => Severity::Medium,
+        Level::Note => Severity::Low,
+        Level::None => Severity::Info,
+    }
+}
+
+fn word_severity(w: &str) -> Option<Severity> {
+    Some(match w.trim().to_ascii_lowercase().as_str() {
+        "critical" => Severity::Critical,
+        "high" | "error" => Severity::High,
+        "medium" | "moderate" | "warning" => Severity::Medium,
+        "low" | "note" | "recommendation" => Severity::Low,
+        "info" | "informational" | "none" => Severity::Info,
+        _ => return None,
+    })
+}
+
+fn cvss_severity(score: f64) -> Severity {
+    if score >= 9.0 {
+        Severity::Critical
+    } else if score >= 7.0 {
+        Severity::High
+    } else if score >= 4.0 {
+        Severity::Medium
+    } else if score > 0.0 {
+        Severity::Low
+    } else {
+        Severity::Info
+    }
+}
+
+fn severity(rule: Option<&Rule<'_>>, r: &SResult<'_>) -> (Severity, Option<f64>) {
+    let rule_props = rule.and_then(|d| d.properties.as_ref());
+    let security_severity = rule_props
+        .and_then(|p| p.security_severity.as_ref())
+        .or_else(|| r.properties.as_ref().and_then(|p| p.security_severity.as_ref()));
+    if let Some(ss) = security_severity {
+        let score = match ss {
+            Scalar::Num(n) => Some(*n),
+            Scalar::Str(s) => s.trim().parse::<f64>().ok(),
+            Scalar::Other => None,
+        }
+        .filter(|n| n.is_finite() && (0.0..=10.0).contains(n));
+        if let Some(n) = score {
+            return (cvss_severity(n), Some(n));
+        }
+        if let Some(sev) = ss.as_str().and_then(|w| word_severity(&w)) {
+            return (sev, None);
+        }
+    }
+    if let Some(l) = r.level {
+        return (level_severity(l), None);
+    }
+    if let Some(l) = rule.and_then(|d| d.default_configuration.as_ref()).and_then(|c| c.level) {
+        return (level_severity(l), None);
+    }
+    for props in [rule_props, r.properties.as_ref()].into_iter().flatten() {
+        for s in [&props.problem_severity, &props.severity, &props.issue_severity].into_iter().flatten() {
+            if let Some(sev) = s.as_str().and_then(|w| word_severity(&w)) {
+                return (sev, None);
+            }
+        }
+    }
+    (Severity::Medium, None)
+}
+
+fn suppression(entries: Option<&[SuppressionEntry<'_>]>) -> Option<Suppression> {
+    entries?
+        .iter()
+        .find(|e| e.status.as_deref().or(e.state.as_deref()).is_none_or(|st| st.eq_ignore_ascii_case("accepted")))
+        .map(|e| Suppression {
+            kind: e.kind.as_deref().filter(|k| !k.is_empty()).unwrap_or("unspecified").to_owned(),
+            justification: e.justification.as_deref().map(str::trim).filter(|j| !j.is_empty()).map(str::to_owned),
+        })
+}
+
+fn resolve_uri(a: &ArtifactLocation<'_>, bases: Option<&HashMap<S<'_>, ArtifactLocation<'_>>>) -> Option<String> {
+    let uri = a.uri.as_deref()?.trim();
+    let mut full = uri.to_owned();
+    let has_scheme = |s: &str| {
+        s.split_once(':').is_some_and(|(sch, _)| {
+            sch.len() > 1 && sch.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        })
+    };
+    if !has_scheme(uri) {
+        let mut base_id = a.uri_base_id.as_deref();
+        for _ in 0..8 {
+            let Some(id) = base_id else { break };
+            let Some(base) = bases.and_then(|b| b.get(&S(Cow::Borrowed(id)))) else { break };
+            let Some(b) = base.uri.as_deref().map(str::trim) else { break };
+            full = if b.is_empty() || b.ends_with('/') || full.starts_with('/') {
+                format!("{b}{full}")
+            } else {
+                format!("{b}/{full}")
+            };
+            if has_scheme(b) {
+                break;
+            }
+            base_id = base.uri_base_id.as_deref();
+        }
+    }
+    let mut path: &str = &full;
+    if let Some(rest) = path.strip_prefix("file:") {
+        path = rest.strip_prefix("//").unwrap_or(rest);
+        // file:////src/x (an empty authority and an absolute path) → /src/x
+        while path.starts_with("//") {
+            path = &path[1..];
+        }
+    }
+    // file:///C:/x → /C:/x → C:/x
+    let b = path.as_bytes();
+    if b.len() >= 3 && b[0] == b'/' && b[1].is_ascii_alphabetic() && b[2] == b':' {
+        path = &path[1..];
+    }
+    let decoded = percent_decode(path);
+    (!decoded.is_empty()).then_some(decoded)
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_owned();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+fn aliases(rule: &str, def: Option<&Rule<'_>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut scan = |s: &str| {
+        for id in vuln_ids(s) {
+            if !id.eq_ignore_ascii_case(rule) && !out.iter().any(|o| o.eq_ignore_ascii_case(&id)) {
+                out.push(id);
+            }
+        }
+    };
+    scan(rule);
+    if let Some(d) = def {
+        if let Some(id) = d.id.as_deref() {
+            scan(id);
+        }
+        if let Some(n) = d.name.as_deref() {
+            scan(n);
+        }
+        for t in d.properties.iter().flat_map(|p| p.tags.iter().flatten()) {
+            if let Scalar::Str(t) = t {
+                scan(t);
+            }
+        }
+    }
+    out
+}
+
+/// `CVE-YYYY-NNNN…` and `GHSA-xxxx-xxxx-xxxx` ids in `s` (also when followed by more text, as
+/// in Grype's `CVE-2008-0732-geronimo-…` rule ids).
+fn vuln_ids(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let upper = s.to_ascii_uppercase();
+    let b = upper.as_bytes();
+    let digits = |from: usize| b[from.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    for (start, _) in upper.match_indices("CVE-") {
+        if start > 0 && b[start - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let y = start + 4;
+        if digits(y) == 4 && b.get(y + 4) == Some(&b'-') {
+            let n = digits(y + 5);
+            if n >= 4 {
+                out.push(upper[start..y + 5 + n].to_owned());
+            }
+        }
+    }
+    for (start, _) in upper.match_indices("GHSA-") {
+        if start > 0 && b[start - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let body = start + 5;
+        let ok = (0..3).all(|g| {
+            let at = body + g * 5;
+            at + 4 <= b.len()
+                && b[at..at + 4].iter().all(u8::is_ascii_alphanumeric)
+                && (g == 2 || b.get(at + 4) == Some(&b'-'))
+        }) && b.get(body + 14).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if ok {
+            out.push(format!("GHSA-{}", s[body..body + 14].to_ascii_lowercase()));
+        }
+    }
+    out
+}
