@@ -8,5 +8,6 @@
 //! what re-import matches on (per system, tool and environment).
 
 pub mod model;
+pub mod trivy;
 
 pub use model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
