@@ -45,8 +45,11 @@ use serde_json::Value;
 
 use crate::model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
 
+// Shared by the dependency-scanner parsers; declared here (not in lib.rs) only to keep this
+// branch's lib.rs change to the four `pub mod` lines. Hoist to `mod json_input;` in lib.rs
+// after the merge with the SARIF parser.
 #[path = "json_input.rs"]
-mod json_input;
+pub(crate) mod json_input;
 use json_input::{first_line, non_empty, null_default, push_alias, severity_from_score};
 
 const TOOL: &str = "trivy";
