@@ -10,6 +10,7 @@
 pub mod cyclonedx;
 pub mod grype;
 pub mod model;
+pub mod osv;
 pub mod trivy;
 
 pub use model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
