@@ -12,6 +12,10 @@
 //! - every `Misconfigurations[]` entry with `Status` `FAIL`; `EXCEPTION` (a Trivy policy
 //!   exception) is a finding suppressed as `ignored`; `PASS` is not a finding;
 //! - every `Secrets[]` entry;
+//! - every `ExperimentalModifiedFindings[]` entry (`--show-suppressed`: hidden by
+//!   `.trivyignore`, a VEX document or a policy) of type vulnerability, misconfiguration or
+//!   secret, as a suppressed finding: kind = its `Status` (`ignored`, `not_affected`),
+//!   justification = its `Statement`, else its `Source`;
 //! - NOT `Licenses[]` (license compliance is not a security finding in Rhythm) and not
 //!   `CustomResources[]`.
 //!
@@ -62,22 +66,29 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
         Value::Null => {}
         Value::Array(_) => {
             let results: Vec<TrivyResult> = json_input::typed(value, "")?;
-            for r in &results {
-                add_result(&mut findings, None, r);
+            for (i, r) in results.iter().enumerate() {
+                add_result(&mut findings, None, r, &format!("[{i}]"))?;
             }
         }
         Value::Object(o) if o.contains_key("SchemaVersion") || o.contains_key("Results") => {
             let report: Report = json_input::typed(value, "")?;
-            for r in &report.results {
-                add_result(&mut findings, None, r);
+            for (i, r) in report.results.iter().enumerate() {
+                add_result(&mut findings, None, r, &format!("Results[{i}]"))?;
             }
         }
         Value::Object(o) if o.contains_key("ClusterName") || o.contains_key("Resources") => {
             let report: K8sReport = json_input::typed(value, "")?;
-            for res in report.resources.iter().chain(&report.vulnerabilities).chain(&report.misconfigurations) {
-                let id = format!("{}/{}/{}", res.namespace.as_deref().unwrap_or(""), res.kind, res.name);
-                for r in &res.results {
-                    add_result(&mut findings, Some(&id), r);
+            let lists = [
+                ("Resources", &report.resources),
+                ("Vulnerabilities", &report.vulnerabilities),
+                ("Misconfigurations", &report.misconfigurations),
+            ];
+            for (list, resources) in lists {
+                for (j, res) in resources.iter().enumerate() {
+                    let id = format!("{}/{}/{}", res.namespace.as_deref().unwrap_or(""), res.kind, res.name);
+                    for (i, r) in res.results.iter().enumerate() {
+                        add_result(&mut findings, Some(&id), r, &format!("{list}[{j}].Results[{i}]"))?;
+                    }
                 }
             }
         }
@@ -94,7 +105,13 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
     Ok(Scan { format: "trivy", findings })
 }
 
-fn add_result(out: &mut Vec<ScannedFinding>, resource: Option<&str>, r: &TrivyResult) {
+/// The findings of one result; `at` is its JSON path, for errors in modified findings.
+fn add_result(
+    out: &mut Vec<ScannedFinding>,
+    resource: Option<&str>,
+    r: &TrivyResult,
+    at: &str,
+) -> Result<(), ParseError> {
     let res = resource.unwrap_or("");
     let target_key = match (r.class.as_deref(), r.kind.as_deref()) {
         (Some("os-pkgs"), Some(t)) if !t.is_empty() => format!("os:{t}"),
@@ -200,6 +217,39 @@ fn add_result(out: &mut Vec<ScannedFinding>, resource: Option<&str>, r: &TrivyRe
             baseline_state: None,
         });
     }
+    for (k, m) in r.modified_findings.iter().enumerate() {
+        let at = format!("{at}.ExperimentalModifiedFindings[{k}].Finding");
+        let mut one = TrivyResult {
+            target: r.target.clone(),
+            class: r.class.clone(),
+            kind: r.kind.clone(),
+            vulnerabilities: Vec::new(),
+            misconfigurations: Vec::new(),
+            secrets: Vec::new(),
+            modified_findings: Vec::new(),
+        };
+        match m.kind.as_str() {
+            "vulnerability" => one.vulnerabilities.push(json_input::typed(m.finding.clone(), &at)?),
+            "misconfiguration" => {
+                let mut mc: Misconfiguration = json_input::typed(m.finding.clone(), &at)?;
+                mc.status = None;
+                one.misconfigurations.push(mc);
+            }
+            "secret" => one.secrets.push(json_input::typed(m.finding.clone(), &at)?),
+            _ => continue, // licenses are not findings
+        }
+        let mut found = Vec::new();
+        add_result(&mut found, resource, &one, &at)?;
+        for mut f in found {
+            f.suppression = Some(Suppression {
+                kind: non_empty(Some(&m.status)).unwrap_or_else(|| "ignored".into()),
+                justification: non_empty(m.statement.as_deref())
+                    .or_else(|| non_empty(m.source.as_deref()).map(|s| format!("ignored by {s}"))),
+            });
+            out.push(f);
+        }
+    }
+    Ok(())
 }
 
 /// NVD v3, then the severity source's v3, then any v3; then v4.0 and v2 in the same order.
@@ -267,6 +317,21 @@ struct TrivyResult {
     misconfigurations: Vec<Misconfiguration>,
     #[serde(default, deserialize_with = "null_default")]
     secrets: Vec<Secret>,
+    /// `--show-suppressed`: findings hidden by `.trivyignore`, VEX or policy.
+    #[serde(rename = "ExperimentalModifiedFindings", default, deserialize_with = "null_default")]
+    modified_findings: Vec<ModifiedFinding>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ModifiedFinding {
+    #[serde(rename = "Type")]
+    kind: String,
+    #[serde(default)]
+    status: String,
+    statement: Option<String>,
+    source: Option<String>,
+    finding: Value,
 }
 
 #[derive(Deserialize)]

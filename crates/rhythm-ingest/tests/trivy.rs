@@ -161,3 +161,41 @@ fn malformed_input_errors_name_the_path() {
     let e = parse(br#"{"ClusterName":"c","Resources":[{"Kind":"Pod","Name":"p","Results":7}]}"#).unwrap_err();
     assert_eq!(e.path, "Resources[0].Results", "{e}");
 }
+
+#[test]
+fn show_suppressed_modified_findings_are_suppressed_findings() {
+    // The real report with one vulnerability and the Dockerfile secret moved to
+    // ExperimentalModifiedFindings, as `trivy --show-suppressed` writes what .trivyignore hid.
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&read("trivy/dd_misconfigurations_and_secrets.json")).unwrap();
+    let before = parse(&serde_json::to_vec(&doc).unwrap()).unwrap();
+    let vuln = doc["Results"][0]["Vulnerabilities"].as_array_mut().unwrap().remove(0);
+    let secret = doc["Results"][2]["Secrets"].as_array_mut().unwrap().remove(0);
+    doc["Results"][0]["ExperimentalModifiedFindings"] = serde_json::json!([
+        {"Type": "vulnerability", "Status": "ignored", "Statement": "accepted until 2027-01", "Source": ".trivyignore.yaml", "Finding": vuln},
+    ]);
+    doc["Results"][2]["ExperimentalModifiedFindings"] = serde_json::json!([
+        {"Type": "secret", "Status": "ignored", "Source": ".trivyignore", "Finding": secret},
+        {"Type": "license", "Status": "ignored", "Finding": {"Name": "GPL-2.0"}},
+    ]);
+    let after = parse(&serde_json::to_vec(&doc).unwrap()).unwrap();
+    assert_eq!(after.findings.len(), before.findings.len());
+    let suppressed: Vec<_> = after.findings.iter().filter(|f| f.suppression.is_some()).collect();
+    assert_eq!(suppressed.len(), 2);
+    let v = suppressed.iter().find(|f| f.rule == "CVE-2021-33503").unwrap();
+    let s = v.suppression.as_ref().unwrap();
+    assert_eq!((s.kind.as_str(), s.justification.as_deref()), ("ignored", Some("accepted until 2027-01")));
+    assert_eq!(v.component.as_deref(), Some("urllib3"));
+    let sec = suppressed.iter().find(|f| f.rule == "github-pat").unwrap();
+    assert_eq!(sec.suppression.as_ref().unwrap().justification.as_deref(), Some("ignored by .trivyignore"));
+    // Same identity as when the finding was active: suppressing it updates, not duplicates.
+    let mut fp_before: Vec<_> = before.findings.iter().map(|f| f.fingerprint.clone()).collect();
+    let mut fp_after: Vec<_> = after.findings.iter().map(|f| f.fingerprint.clone()).collect();
+    fp_before.sort();
+    fp_after.sort();
+    assert_eq!(fp_before, fp_after);
+    // A malformed modified finding is located inside it.
+    doc["Results"][0]["ExperimentalModifiedFindings"][0]["Finding"]["PkgName"] = serde_json::json!(false);
+    let e = parse(&serde_json::to_vec(&doc).unwrap()).unwrap_err();
+    assert_eq!(e.path, "Results[0].ExperimentalModifiedFindings[0].Finding.PkgName", "{e}");
+}
