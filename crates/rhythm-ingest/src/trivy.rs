@@ -22,6 +22,12 @@
 //! Severity: `CRITICAL`/`HIGH`/`MEDIUM`/`LOW` map one to one. `UNKNOWN` (not yet scored) maps
 //! from the CVSS score when the entry carries one, else to `info`.
 //!
+//! Vulnerability fields: rule = `VulnerabilityID`; aliases = `VendorIDs` and `GHSA-`/`CVE-`
+//! ids at the end of `References` URLs; title = `Title`, else the first line of
+//! `Description`; component/version = `PkgName`/`InstalledVersion`; fixed_version =
+//! `FixedVersion` as written (it may list several release lines: `1.5.13, 1.3.15`);
+//! location = `Target` (`:PkgPath` when set), prefixed with the k8s resource.
+//!
 //! Suppression: vulnerability `Status` `not_affected` is suppressed (kind `not_affected`).
 //! `will_not_fix`, `fix_deferred`, `end_of_life`, `affected`, `under_investigation` and
 //! `unknown` are NOT suppressed: the package is (or may be) still vulnerable and there is no
@@ -36,7 +42,9 @@
 //!   target key, `PkgName`, `PkgPath`, `VulnerabilityID`. The target key of an OS-package
 //!   result (`Class` `os-pkgs`) is `os:<Type>` (`os:debian`), because its `Target` embeds the
 //!   image tag and the OS point release, which change on every rebuild; other targets (lock
-//!   files, jars) are the `Target` path itself.
+//!   files, jars) are the `Target` path itself. `PkgPath` has the installed version replaced by
+//!   `*` (jar file names embed it). Legacy (pre-SchemaVersion 2) results have no `Class`, so
+//!   their `Target` (which names the OS release) is used as is.
 //! - misconfiguration: `trivy`, `misconfiguration`, resource, target, `ID`, `Message` (the
 //!   message names the container/resource the check failed on; line numbers are left out).
 //! - secret: `trivy`, `secret`, resource, target, `RuleID`, `Match` (the redacted line).
@@ -149,10 +157,14 @@ fn add_result(
             .unwrap_or_else(|| rule.clone());
         let suppression = (v.status.as_deref() == Some("not_affected"))
             .then(|| Suppression { kind: "not_affected".into(), justification: None });
-        let pkg_path = v.pkg_path.as_deref().unwrap_or("");
+        // Jar paths embed the version (`spring-beans-5.3.15.jar`): keep it out of the identity.
+        let pkg_path = match (v.pkg_path.as_deref(), non_empty(v.installed_version.as_deref())) {
+            (Some(p), Some(ver)) => p.replace(&ver, "*"),
+            (p, _) => p.unwrap_or("").to_owned(),
+        };
         out.push(ScannedFinding {
             tool: TOOL.into(),
-            fingerprint: fingerprint(&[TOOL, "vulnerability", res, &target_key, &v.pkg_name, pkg_path, &rule]),
+            fingerprint: fingerprint(&[TOOL, "vulnerability", res, &target_key, &v.pkg_name, &pkg_path, &rule]),
             rule,
             aliases,
             title,

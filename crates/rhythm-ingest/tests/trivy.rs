@@ -139,6 +139,17 @@ fn fingerprint_ignores_installed_version_and_image_tag() {
 }
 
 #[test]
+fn fingerprint_ignores_the_version_in_a_jar_path() {
+    let raw = String::from_utf8(read("trivy/spring4shell-jre11.json")).unwrap();
+    let bumped = raw.replace("5.3.15", "5.3.16");
+    assert_ne!(raw, bumped);
+    let a = parse(raw.as_bytes()).unwrap();
+    let b = parse(bumped.as_bytes()).unwrap();
+    assert_eq!(b.findings[0].version.as_deref(), Some("5.3.16"));
+    assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
+}
+
+#[test]
 fn malformed_input_errors_name_the_path() {
     assert_rejects_garbage(parse);
     let e = parse(&read("sarif/trivy_alpine_310.sarif")).unwrap_err();
