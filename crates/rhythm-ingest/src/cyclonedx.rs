@@ -17,6 +17,9 @@
 //! in the BOM but is a purl gives name and version from the purl; any other ref (a `urn:cdx`
 //! link to another BOM's product) is kept as the location only.
 //!
+//! Rule: the vulnerability `id` when it is a CVE, else the first `CVE-` among its
+//! `references[].id` (jake/OSS Index ids are UUIDs), else the `id`; aliases = the other ids.
+//!
 //! Severity from `ratings`: the first CVSS v3/v3.1 rating (NVD source first), else CVSS v4;
 //! its `severity` when given, else from its score. Without a v3/v4 rating: the highest
 //! `severity` among ratings whose method is not `other` (EPSS/KEV "scores" are not CVSS),
@@ -92,8 +95,15 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
                 }
             }),
         });
-        let rule = v.id.trim().to_owned();
+        // A scanner-private id (OSS Index UUID, Snyk id) gives way to the CVE it references.
+        let id = v.id.trim();
+        let rule = if id.starts_with("CVE-") {
+            id.to_owned()
+        } else {
+            v.references.iter().map(|r| r.id.trim()).find(|r| r.starts_with("CVE-")).unwrap_or(id).to_owned()
+        };
         let mut aliases = Vec::new();
+        push_alias(&mut aliases, &rule, id);
         for r in &v.references {
             push_alias(&mut aliases, &rule, &r.id);
         }

@@ -147,9 +147,8 @@ fn add_result(
             push_alias(&mut aliases, &rule, id);
         }
         for url in &v.references {
-            let last = url.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-            if last.starts_with("GHSA-") || last.starts_with("CVE-") {
-                push_alias(&mut aliases, &rule, last);
+            if let Some(id) = advisory_id_at_end(url) {
+                push_alias(&mut aliases, &rule, id);
             }
         }
         let title = non_empty(v.title.as_deref())
@@ -262,6 +261,22 @@ fn add_result(
         }
     }
     Ok(())
+}
+
+/// `CVE-2021-44228` / `GHSA-xxxx-xxxx-xxxx` when a reference URL ends with one
+/// (`…/advisories/GHSA-…`, `…/CVE-2011-3374.html`).
+fn advisory_id_at_end(url: &str) -> Option<&str> {
+    let last = url.trim_end_matches('/').rsplit('/').next()?;
+    let id = &last[..last.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).unwrap_or(last.len())];
+    let parts: Vec<&str> = id.split('-').collect();
+    let ok = match parts.as_slice() {
+        ["CVE", year, num] => {
+            year.len() == 4 && num.len() >= 4 && [year, num].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        }
+        ["GHSA", a, b, c] => [a, b, c].iter().all(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_alphanumeric())),
+        _ => false,
+    };
+    ok.then_some(id)
 }
 
 /// NVD v3, then the severity source's v3, then any v3; then v4.0 and v2 in the same order.

@@ -112,7 +112,9 @@ fn ratings_without_v3_severity_and_explicit_severity() {
     assert_eq!(f.component.as_deref(), Some("package-1"));
     let f = &parse(&read("cyclonedx/dd_jake2.json")).unwrap().findings[0];
     assert_eq!(f.component.as_deref(), Some("Django"));
-    assert_eq!(f.aliases, ["CVE-2021-33203"]);
+    assert_eq!(f.version.as_deref(), Some("2.0"));
+    assert_eq!(f.rule, "CVE-2021-33203", "the CVE, not the OSS Index UUID");
+    assert_eq!(f.aliases, ["c7129ff8-08bc-4afe-82ec-7d97b9491741"]);
 }
 
 #[test]

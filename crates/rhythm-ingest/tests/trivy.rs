@@ -61,6 +61,18 @@ fn pip_values_and_nvd_v3_cvss() {
     assert_eq!(f.cvss_score, Some(7.5));
     assert_eq!(f.cvss_vector.as_deref(), Some("CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"));
     assert_eq!(f.location.as_deref(), Some("requirements.txt"));
+    // Aliases are advisory ids only (GHSA from the references), never URL fragments.
+    for f in &scan.findings {
+        assert!(
+            f.aliases.iter().all(|a| a.starts_with("GHSA-") || a.starts_with("CVE-") || a.starts_with("DSA-")),
+            "{:?}",
+            f.aliases
+        );
+        assert!(f.aliases.iter().all(|a| !a.contains('.')), "{:?}", f.aliases);
+    }
+    let legacy = parse(&read("trivy/dd_legacy_many_vulns.json")).unwrap();
+    let apt = legacy.findings.iter().find(|f| f.rule == "CVE-2011-3374").unwrap();
+    assert!(apt.aliases.is_empty(), "{:?}", apt.aliases);
 }
 
 #[test]
