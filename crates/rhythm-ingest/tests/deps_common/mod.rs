@@ -109,3 +109,13 @@ pub fn assert_bom_ok(parse: fn(&[u8]) -> Result<Scan, ParseError>, bytes: &[u8])
     with_bom.extend_from_slice(bytes);
     assert_eq!(parse(&with_bom).unwrap(), parse(bytes).unwrap());
 }
+
+/// Severity buckets where some scanner labels (UNKNOWN, null) are resolved from CVSS: every
+/// known bucket has at least the facts' count and the totals agree.
+pub fn assert_severities_at_least(name: &str, scan: &Scan, want: &BTreeMap<String, usize>) {
+    let got = severities(scan);
+    for (k, n) in want {
+        assert!(got.get(k).copied().unwrap_or(0) >= *n, "{name}: {k}: got {got:?}, want at least {want:?}");
+    }
+    assert_eq!(got.values().sum::<usize>(), scan.findings.len());
+}
