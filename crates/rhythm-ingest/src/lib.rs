@@ -7,7 +7,12 @@
 //! The fingerprint of a finding is stable across re-scans of the same code or image: it is
 //! what re-import matches on (per system, tool and environment).
 
+pub mod cyclonedx;
+pub mod grype;
+mod json_input;
 pub mod model;
+pub mod osv;
 pub mod sarif;
+pub mod trivy;
 
 pub use model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
