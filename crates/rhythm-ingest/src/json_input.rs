@@ -1,9 +1,6 @@
 //! Shared input handling of the dependency-scanner parsers (Trivy, Grype, CycloneDX,
 //! osv-scanner): BOM, syntax, nesting depth, format sniffing and typed deserialization that
 //! reports the JSON path of the first problem.
-//!
-//! Declared in `trivy.rs` with `#[path]` so that `lib.rs` only gains the four `pub mod` lines
-//! on this branch; hoist it into `lib.rs` after the merge.
 
 use rhythm_domain::Severity;
 use serde::de::DeserializeOwned;
