@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::db::{Tx, Val};
 use crate::governance::{approved_exceptions, gate_overrides, policy_for_gate};
-use crate::registers::select_in;
+use crate::registers::{fetch, select_in};
 use crate::{Store, StoreError};
 
 /// The workspace-wide part of the gate's inputs.
@@ -102,10 +102,7 @@ impl Store {
     /// The launch gate's verdict for one release on `today`, with each criterion's evidence.
     pub async fn gate(&self, workspace_id: Uuid, release_id: Uuid, today: Date) -> Result<GateReport, StoreError> {
         let mut tx = self.pool.read().await?;
-        let release = select_in::<Release>(&mut tx, workspace_id, "id = $2", &[Val::from(release_id)])
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::not_found("release", release_id))?;
+        let release = fetch::<Release>(&mut tx, workspace_id, release_id).await?;
         let s = shared(&mut tx, workspace_id, std::slice::from_ref(&release)).await?;
         let report = judge(&mut tx, workspace_id, &s, &release, today).await?;
         tx.commit().await?;

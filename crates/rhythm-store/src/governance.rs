@@ -15,7 +15,7 @@ use rhythm_domain::policy::{Decider, DecisionCategory, ExceptionRules, Policy};
 use rhythm_domain::{BacklogItem, BacklogItemInput, BacklogItemPatch, WorkKind};
 use rhythm_domain::{
     ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionRefusal, ExceptionSignature, ExceptionSignatures,
-    ExceptionStatus, FieldError, Invalid, New, Ref, Role, SignatureDecision, Target,
+    ExceptionStatus, FieldError, Invalid, New, Ref, Role, SignatureDecision,
 };
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -24,8 +24,11 @@ use uuid::Uuid;
 use crate::audit::{self, micros};
 use crate::db::{Row, Tx, Val};
 use crate::outbox::{Event, enqueue_in, mark_of, set_mark};
-use crate::registers::{ListQuery, MAX_LIMIT, Page, SortDir, create_in, lock_workspace, update_in};
-use crate::tables::table_of;
+use crate::registers::{
+    ListQuery, MAX_LIMIT, Page, SortDir, create_in, insert_links, like_pattern, link_map, lock_workspace, missing_refs,
+    placeholders, update_in,
+};
+use crate::tables::{json_text, p_date, p_enum, p_uuid};
 use crate::{Actor, Store, StoreError, new_id};
 
 mod proposals;
@@ -252,17 +255,6 @@ struct Filter {
     parse: fn(&str) -> Result<Val, String>,
 }
 
-fn p_uuid(s: &str) -> Result<Val, String> {
-    s.trim().parse::<Uuid>().map(Val::from).map_err(|_| format!("'{s}' is not an id (a UUID)"))
-}
-fn p_enum<T: std::str::FromStr<Err = String> + std::fmt::Display>(s: &str) -> Result<Val, String> {
-    s.parse::<T>().map(|v| Val::from(v.to_string()))
-}
-fn p_date(s: &str) -> Result<Val, String> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s.trim(), fmt).map(Val::from).map_err(|_| format!("'{s}' is not a date like 2026-03-31"))
-}
-
 /// A governance table. Its columns start with `id`, `workspace_id`, `number`.
 trait Record: Serialize + Clone + Send + Sync + Sized {
     /// The entity name in audit rows and messages.
@@ -283,10 +275,6 @@ trait Record: Serialize + Clone + Send + Sync + Sized {
     fn from_row(row: &Row) -> Result<Self, StoreError>;
     fn link_ids(&self, rel: &str) -> Vec<Uuid>;
     fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>);
-}
-
-fn json_text<T: Serialize>(v: &T) -> Val {
-    Val::from(serde_json::to_string(v).expect("lists serialize"))
 }
 
 impl Record for Decision {
@@ -633,15 +621,6 @@ impl Record for rhythm_domain::Exception {
 // Generic reads and writes over a Record
 // ---------------------------------------------------------------------------------------------
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
-fn like_pattern(s: &str) -> String {
-    let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 async fn fetch<R: Record>(tx: &mut Tx, ws: Uuid, id: Uuid) -> Result<R, StoreError> {
     let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND id = $2", R::TABLE);
     let row = tx.opt(&sql, &[ws.into(), id.into()]).await?.ok_or_else(|| StoreError::not_found(R::ENTITY, id))?;
@@ -656,32 +635,10 @@ async fn load_links<R: Record>(tx: &mut Tx, ws: Uuid, items: &mut [R]) -> Result
     }
     let ids: Vec<Uuid> = items.iter().map(Record::id).collect();
     for rel in R::LINKS {
-        let mut found: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
-        for chunk in ids.chunks(200) {
-            let mut args = vec![Val::from(ws), Val::from(*rel)];
-            args.extend(chunk.iter().map(|i| Val::from(*i)));
-            let sql = format!(
-                "SELECT src_id, dst_id FROM links WHERE workspace_id = $1 AND rel = $2 AND src_id IN ({}) ORDER BY position",
-                placeholders(3, chunk.len())
-            );
-            for row in tx.all(&sql, &args).await? {
-                found.entry(row.uuid("src_id")?).or_default().push(row.uuid("dst_id")?);
-            }
-        }
+        let mut found = link_map(tx, ws, rel, &ids).await?;
         for item in items.iter_mut() {
             item.set_link_ids(rel, found.remove(&item.id()).unwrap_or_default());
         }
-    }
-    Ok(())
-}
-
-async fn insert_links(tx: &mut Tx, ws: Uuid, rel: &str, src: Uuid, ids: &[Uuid]) -> Result<(), StoreError> {
-    for (pos, dst) in ids.iter().enumerate() {
-        tx.exec(
-            "INSERT INTO links (workspace_id, rel, src_id, dst_id, position) VALUES ($1, $2, $3, $4, $5)",
-            &[ws.into(), rel.into(), src.into(), (*dst).into(), (pos as i64).into()],
-        )
-        .await?;
     }
     Ok(())
 }
@@ -822,17 +779,7 @@ async fn exists_in(tx: &mut Tx, ws: Uuid, table: &str, id: Uuid) -> Result<bool,
 /// Every reference must point at an entry of the same workspace: an id from another workspace
 /// is refused exactly like one that does not exist.
 async fn check_refs(tx: &mut Tx, ws: Uuid, refs: Vec<Ref>, errors: &mut Vec<FieldError>) -> Result<(), StoreError> {
-    for r in refs {
-        let (table, what) = match r.target {
-            Target::Register(k) => (table_of(k), k.label().to_lowercase()),
-            Target::User => ("users", "user".to_owned()),
-            Target::Decision => ("decisions", "decision".to_owned()),
-        };
-        if !exists_in(tx, ws, table, r.id).await? {
-            errors
-                .push(FieldError { field: r.field, message: format!("no {what} with id {} in this workspace", r.id) });
-        }
-    }
+    errors.extend(missing_refs(tx, ws, refs).await?);
     Ok(())
 }
 

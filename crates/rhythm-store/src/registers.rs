@@ -1,6 +1,6 @@
 //! The register operations, written once for every [`Table`] and both backends.
 
-use rhythm_domain::{Invalid, Kind, New, Target};
+use rhythm_domain::{FieldError, Invalid, Kind, New, Ref, Target};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -55,12 +55,12 @@ pub struct Page<T> {
     pub offset: u64,
 }
 
-fn like_pattern(s: &str) -> String {
+pub(crate) fn like_pattern(s: &str) -> String {
     let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
 
-fn placeholders(from: usize, n: usize) -> String {
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
@@ -328,7 +328,7 @@ fn unchanged<T: Table>(a: &T, b: &T) -> bool {
     same_cols && T::LINKS.iter().all(|rel| a.link_ids(rel) == b.link_ids(rel))
 }
 
-async fn insert_links(tx: &mut Tx, ws: Uuid, rel: &str, src: Uuid, ids: &[Uuid]) -> Result<(), StoreError> {
+pub(crate) async fn insert_links(tx: &mut Tx, ws: Uuid, rel: &str, src: Uuid, ids: &[Uuid]) -> Result<(), StoreError> {
     for (pos, dst) in ids.iter().enumerate() {
         tx.exec(
             "INSERT INTO links (workspace_id, rel, src_id, dst_id, position) VALUES ($1, $2, $3, $4, $5)",
@@ -339,7 +339,8 @@ async fn insert_links(tx: &mut Tx, ws: Uuid, rel: &str, src: Uuid, ids: &[Uuid])
     Ok(())
 }
 
-async fn fetch<T: Table>(tx: &mut Tx, ws: Uuid, id: Uuid) -> Result<T, StoreError> {
+/// One entry by id, links loaded; another workspace's is "not found".
+pub(crate) async fn fetch<T: Table>(tx: &mut Tx, ws: Uuid, id: Uuid) -> Result<T, StoreError> {
     let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND id = $2", T::TABLE);
     let row = tx.opt(&sql, &[ws.into(), id.into()]).await?.ok_or_else(|| StoreError::not_found(T::KIND.label(), id))?;
     let mut items = vec![T::from_row(&row)?];
@@ -371,18 +372,7 @@ async fn load_links<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<
     }
     let ids: Vec<Uuid> = items.iter().map(Table::id).collect();
     for rel in T::LINKS {
-        let mut found: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
-        for chunk in ids.chunks(200) {
-            let mut args = vec![Val::from(ws), Val::from(*rel)];
-            args.extend(chunk.iter().map(|i| Val::from(*i)));
-            let sql = format!(
-                "SELECT src_id, dst_id FROM links WHERE workspace_id = $1 AND rel = $2 AND src_id IN ({}) ORDER BY position",
-                placeholders(3, chunk.len())
-            );
-            for row in tx.all(&sql, &args).await? {
-                found.entry(row.uuid("src_id")?).or_default().push(row.uuid("dst_id")?);
-            }
-        }
+        let mut found = link_map(tx, ws, rel, &ids).await?;
         for item in items.iter_mut() {
             let v = found.remove(&item.id()).unwrap_or_default();
             item.set_link_ids(rel, v);
@@ -407,11 +397,33 @@ async fn check_unique<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Result<(), S
     Ok(())
 }
 
-/// Every reference must point at an entry of the same workspace: an id from another
-/// workspace is refused exactly like one that does not exist.
-async fn check_refs<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Result<(), StoreError> {
+/// The targets of `rel` links from each of `ids`, in link order.
+pub(crate) async fn link_map(
+    tx: &mut Tx,
+    ws: Uuid,
+    rel: &str,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<Uuid>>, StoreError> {
+    let mut found: std::collections::HashMap<Uuid, Vec<Uuid>> = std::collections::HashMap::new();
+    for chunk in ids.chunks(200) {
+        let mut args = vec![Val::from(ws), Val::from(rel)];
+        args.extend(chunk.iter().map(|i| Val::from(*i)));
+        let sql = format!(
+            "SELECT src_id, dst_id FROM links WHERE workspace_id = $1 AND rel = $2 AND src_id IN ({}) ORDER BY position",
+            placeholders(3, chunk.len())
+        );
+        for row in tx.all(&sql, &args).await? {
+            found.entry(row.uuid("src_id")?).or_default().push(row.uuid("dst_id")?);
+        }
+    }
+    Ok(found)
+}
+
+/// The field errors of references that do not point at an entry of the workspace: an id from
+/// another workspace is refused exactly like one that does not exist.
+pub(crate) async fn missing_refs(tx: &mut Tx, ws: Uuid, refs: Vec<Ref>) -> Result<Vec<FieldError>, StoreError> {
     let mut errors = Vec::new();
-    for r in item.refs() {
+    for r in refs {
         let (table, what) = match r.target {
             Target::Register(k) => (table_of(k), k.label().to_lowercase()),
             Target::User => ("users", "user".to_owned()),
@@ -419,12 +431,15 @@ async fn check_refs<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Result<(), Sto
         };
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE workspace_id = $1 AND id = $2");
         if tx.int(&sql, &[ws.into(), r.id.into()]).await? == 0 {
-            errors.push(rhythm_domain::FieldError {
-                field: r.field,
-                message: format!("no {what} with id {} in this workspace", r.id),
-            });
+            errors
+                .push(FieldError { field: r.field, message: format!("no {what} with id {} in this workspace", r.id) });
         }
     }
+    Ok(errors)
+}
+
+async fn check_refs<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Result<(), StoreError> {
+    let errors = missing_refs(tx, ws, item.refs()).await?;
     if errors.is_empty() { Ok(()) } else { Err(Invalid(errors).into()) }
 }
 

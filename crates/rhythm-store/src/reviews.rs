@@ -9,9 +9,8 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::audit::micros;
-use crate::db::Val;
 use crate::governance::create_decision_in;
-use crate::registers::{create_in, lock_workspace, select_in, update_in};
+use crate::registers::{create_in, fetch, lock_workspace, update_in};
 use crate::{Actor, Store, StoreError};
 
 impl Store {
@@ -37,7 +36,7 @@ impl Store {
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
         lock_workspace(&mut tx, ws).await?;
-        let review = one::<DesignReview>(&mut tx, ws, id).await?;
+        let review = fetch::<DesignReview>(&mut tx, ws, id).await?;
         // Check the review can end before writing the spike.
         review.conclude(None, Some(Uuid::nil()), now)?;
         let input = BacklogItemInput {
@@ -80,7 +79,7 @@ impl Store {
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
         lock_workspace(&mut tx, ws).await?;
-        let review = one::<DesignReview>(&mut tx, ws, id).await?;
+        let review = fetch::<DesignReview>(&mut tx, ws, id).await?;
         review.conclude(Some(Uuid::nil()), None, now)?;
         input.category = input.category.or(Some(DecisionCategory::NewCorePatterns));
         if input.context.trim().is_empty() {
@@ -108,7 +107,7 @@ impl Store {
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
         lock_workspace(&mut tx, ws).await?;
-        let vendor = one::<Vendor>(&mut tx, ws, vendor_id).await?;
+        let vendor = fetch::<Vendor>(&mut tx, ws, vendor_id).await?;
         if let Some(d) = vendor.onboarding_decision_id {
             let status = tx
                 .opt("SELECT number, status FROM decisions WHERE workspace_id = $1 AND id = $2", &[ws.into(), d.into()])
@@ -174,11 +173,4 @@ impl Store {
         tx.commit().await?;
         Ok((vendor, d))
     }
-}
-
-async fn one<T: crate::Table>(tx: &mut crate::db::Tx, ws: Uuid, id: Uuid) -> Result<T, StoreError> {
-    select_in::<T>(tx, ws, "id = $2", &[Val::from(id)])
-        .await?
-        .pop()
-        .ok_or_else(|| StoreError::not_found(T::KIND.label(), id))
 }

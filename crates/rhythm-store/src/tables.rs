@@ -68,7 +68,7 @@ pub enum FilterSql {
     Flag(&'static str),
 }
 
-fn p_uuid(s: &str) -> Result<Val, String> {
+pub(crate) fn p_uuid(s: &str) -> Result<Val, String> {
     s.trim().parse::<Uuid>().map(Val::from).map_err(|_| format!("'{s}' is not an id (a UUID)"))
 }
 fn p_int(s: &str) -> Result<Val, String> {
@@ -85,11 +85,11 @@ fn p_bool(s: &str) -> Result<Val, String> {
         _ => Err(format!("'{s}' is not true or false")),
     }
 }
-fn p_date(s: &str) -> Result<Val, String> {
+pub(crate) fn p_date(s: &str) -> Result<Val, String> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(s.trim(), fmt).map(Val::from).map_err(|_| format!("'{s}' is not a date like 2026-03-31"))
 }
-fn p_enum<T: std::str::FromStr<Err = String> + std::fmt::Display>(s: &str) -> Result<Val, String> {
+pub(crate) fn p_enum<T: std::str::FromStr<Err = String> + std::fmt::Display>(s: &str) -> Result<Val, String> {
     s.parse::<T>().map(|v| Val::from(v.to_string()))
 }
 /// A JSON-quoted needle, so `tag=legal` does not match `legal-hold`.
@@ -98,7 +98,7 @@ fn p_json_str(s: &str) -> Result<Val, String> {
     Ok(Val::from(serde_json::to_string(s.trim()).unwrap_or_default()))
 }
 
-fn json_text<T: Serialize>(v: &T) -> Val {
+pub(crate) fn json_text<T: Serialize>(v: &T) -> Val {
     Val::from(serde_json::to_string(v).unwrap_or_else(|_| "[]".into()))
 }
 
