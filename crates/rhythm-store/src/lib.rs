@@ -9,6 +9,7 @@ mod audit;
 mod db;
 mod gate;
 mod governance;
+pub mod imports;
 mod migrate;
 mod outbox;
 mod registers;
