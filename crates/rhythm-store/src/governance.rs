@@ -1268,6 +1268,10 @@ impl Store {
         }
         save(&mut tx, ws, &current, &next).await?;
         audit::append(&mut tx, actor, now, action, Exception::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        if next.status == ExceptionStatus::Approved && current.status != ExceptionStatus::Approved {
+            // The findings it covers are accepted from now: their history says so.
+            crate::scan_import::record_events(&mut tx, &next.finding_ids, "accepted", now).await?;
+        }
         let had_signatures = current.signatures.engineering.is_some() || current.signatures.security.is_some();
         if action == "update" && had_signatures && next.signatures == ExceptionSignatures::default() {
             signature_requested(&mut tx, &next, "changed, so its signatures were voided", now).await?;
@@ -1362,6 +1366,9 @@ impl Store {
         save(&mut tx, ws, &current, &next).await?;
         let actor = Actor::system(ws);
         audit::append(&mut tx, &actor, now, "expire", Exception::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        if current.status == ExceptionStatus::Approved {
+            crate::scan_import::record_events(&mut tx, &current.finding_ids, "expired", now).await?;
+        }
         // Told in the same transaction: the event exists exactly when the expiry does.
         let payload = exception_payload(&mut tx, ws, &next, Event::ExceptionExpired, public_url).await?;
         enqueue_in(&mut tx, ws, Event::ExceptionExpired, &payload, now).await?;

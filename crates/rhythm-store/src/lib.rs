@@ -14,6 +14,7 @@ mod migrate;
 mod outbox;
 mod registers;
 mod reviews;
+mod scan_import;
 mod tables;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -35,6 +36,7 @@ pub use outbox::{
     backoff_with_jitter,
 };
 pub use registers::{ListQuery, Page, SortDir};
+pub use scan_import::{AsOfCount, FindingEvent, FindingsAsOf, ImportFile, ImportRecord, ScanTarget};
 pub use tables::Table;
 
 use db::Pool;

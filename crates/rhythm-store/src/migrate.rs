@@ -57,6 +57,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_design_reviews.sql"),
         include_str!("../migrations/postgres/0008_design_reviews.sql"),
     ),
+    (
+        9,
+        "ingest",
+        include_str!("../migrations/sqlite/0009_ingest.sql"),
+        include_str!("../migrations/postgres/0009_ingest.sql"),
+    ),
 ];
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"

@@ -289,6 +289,7 @@ pub(crate) async fn update_in<T: Table>(
         }
     }
     audit::append(tx, actor, now, action, T::KIND.as_str(), Some(id), Some(&current), Some(&next)).await?;
+    crate::scan_import::write_history(tx, id, T::history(Some(&current), &next)).await?;
     Ok(next)
 }
 
@@ -315,6 +316,7 @@ pub(crate) async fn create_in<T: Table>(
         insert_links(tx, actor.workspace_id, rel, item.id(), &item.link_ids(rel)).await?;
     }
     audit::append(tx, actor, now, "create", T::KIND.as_str(), Some(item.id()), None::<&T>, Some(&item)).await?;
+    crate::scan_import::write_history(tx, item.id(), T::history(None, &item)).await?;
     Ok(item)
 }
 

@@ -41,6 +41,11 @@ pub trait Table: Sized + Serialize + Clone + Send + Sync + 'static {
         Vec::new()
     }
     fn set_link_ids(&mut self, _rel: &str, _ids: Vec<Uuid>) {}
+    /// State changes a write records in the entry's event history (findings only:
+    /// `finding_events`), from the entry before (`None` when created) and after.
+    fn history(_before: Option<&Self>, _after: &Self) -> Vec<(&'static str, time::OffsetDateTime)> {
+        Vec::new()
+    }
 }
 
 /// A filter a list accepts: `?status=open`, `?system=<uuid>`, `?tag=legal`.
@@ -944,12 +949,19 @@ impl Table for Finding {
         "first_seen",
         "fixed_at",
         "external_id",
+        "last_seen",
+        "location",
+        "installed_version",
+        "fixed_version",
+        "suppression",
+        "scan_key",
         "version",
         "created_at",
         "updated_at",
     ];
     const SORTS: &'static [(&'static str, &'static str)] = &[
         ("first_seen", "first_seen"),
+        ("last_seen", "last_seen"),
         ("fixed_at", "fixed_at"),
         // Critical first when ascending.
         (
@@ -970,6 +982,8 @@ impl Table for Finding {
         f!("rule", Eq("rule"), p_text),
         f!("kev", Eq("kev"), p_bool),
         f!("external_id", Eq("external_id"), p_text),
+        f!("suppressed", Flag("suppression IS NOT NULL"), p_bool),
+        f!("silent", Flag(crate::scan_import::SILENT_SQL), p_bool),
     ];
     const SEARCH: &'static [&'static str] = &["title", "rule", "component"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
@@ -1000,6 +1014,12 @@ impl Table for Finding {
             self.first_seen.into(),
             self.fixed_at.into(),
             self.external_id.clone().into(),
+            self.last_seen.into(),
+            self.location.clone().into(),
+            self.installed_version.clone().into(),
+            self.fixed_version.clone().into(),
+            self.suppression.clone().into(),
+            self.scan_key.into(),
             self.version.into(),
             self.created_at.into(),
             self.updated_at.into(),
@@ -1022,6 +1042,12 @@ impl Table for Finding {
             first_seen: r.ts("first_seen")?,
             fixed_at: r.opt_ts("fixed_at")?,
             external_id: r.opt_text("external_id")?,
+            last_seen: r.opt_ts("last_seen")?,
+            location: r.opt_text("location")?,
+            installed_version: r.opt_text("installed_version")?,
+            fixed_version: r.opt_text("fixed_version")?,
+            suppression: r.opt_text("suppression")?,
+            scan_key: r.opt_uuid("scan_key")?,
             version: r.int("version")?,
             created_at: r.ts("created_at")?,
             updated_at: r.ts("updated_at")?,
@@ -1029,6 +1055,9 @@ impl Table for Finding {
     }
     fn refs(&self) -> Vec<Ref> {
         Finding::refs(self)
+    }
+    fn history(before: Option<&Self>, after: &Self) -> Vec<(&'static str, time::OffsetDateTime)> {
+        crate::scan_import::status_events(before, after)
     }
 }
 

@@ -36,6 +36,23 @@ pub struct Finding {
     #[serde(with = "time::serde::rfc3339::option")]
     pub fixed_at: Option<OffsetDateTime>,
     pub external_id: Option<String>,
+    /// When the last scanner import of its scope still reported it (scanner findings only).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_seen: Option<OffsetDateTime>,
+    /// Where: a file and line, a URL, the scanned image or lock file (scanner findings).
+    pub location: Option<String>,
+    /// The installed version of the component, when a dependency scanner said.
+    pub installed_version: Option<String>,
+    /// The version that fixes it, when the scanner knows one.
+    pub fixed_version: Option<String>,
+    /// The scanner reported it suppressed / not affected / ignored: the kind, then
+    /// `: justification` when one was given. Without an approved exception that covers it,
+    /// such a finding is a **silent exception**.
+    pub suppression: Option<String>,
+    /// Identity within its scanner re-import scope (system, tool, environment); internal.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub scan_key: Option<Uuid>,
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -119,6 +136,12 @@ impl Finding {
             first_seen: i.first_seen.map_or(new.now, |t| t.to_offset(time::UtcOffset::UTC)),
             fixed_at: None,
             external_id: trimmed(i.external_id),
+            last_seen: None,
+            location: None,
+            installed_version: None,
+            fixed_version: None,
+            suppression: None,
+            scan_key: None,
             version: 1,
             created_at: new.now,
             updated_at: new.now,
@@ -177,6 +200,16 @@ impl Finding {
         c.text("component", &self.component, 300);
         if let Some(e) = &self.external_id {
             c.name("external_id", e, 200);
+        }
+        for (field, v) in [
+            ("location", &self.location),
+            ("installed_version", &self.installed_version),
+            ("fixed_version", &self.fixed_version),
+            ("suppression", &self.suppression),
+        ] {
+            if let Some(v) = v {
+                c.text(field, v, 2000);
+            }
         }
         if let Some(fixed) = self.fixed_at
             && fixed < self.first_seen

@@ -358,7 +358,7 @@ async fn decision_links_must_exist_in_the_workspace(f: Fixture) {
 }
 both!(decision_links_must_exist_in_the_workspace, super::decision_links_must_exist_in_the_workspace);
 
-fn exception_input(f: &Fixture, eng: Uuid, sec: Uuid, risk: Uuid) -> ExceptionInput {
+pub(crate) fn exception_input(f: &Fixture, eng: Uuid, sec: Uuid, risk: Uuid) -> ExceptionInput {
     let today = f.now.date();
     ExceptionInput {
         title: "Legacy TLS on the partner SFTP endpoint".into(),
@@ -386,14 +386,14 @@ fn ctx() -> ExceptionCtx {
     ExceptionCtx { rules: ExceptionRules::default() }
 }
 
-struct People {
-    eng: Actor,
-    sec: Actor,
-    requester: Actor,
-    risk: Risk,
+pub(crate) struct People {
+    pub eng: Actor,
+    pub sec: Actor,
+    pub requester: Actor,
+    pub risk: Risk,
 }
 
-async fn people(f: &Fixture, on: &Actor, tag: &str) -> People {
+pub(crate) async fn people(f: &Fixture, on: &Actor, tag: &str) -> People {
     let eng = person(f, on, &format!("eng-lead@{tag}.example"), Role::EngineeringLead).await;
     let sec = person(f, on, &format!("sec-lead@{tag}.example"), Role::SecurityLead).await;
     let requester = person(f, on, &format!("dev@{tag}.example"), Role::Engineer).await;
@@ -401,13 +401,13 @@ async fn people(f: &Fixture, on: &Actor, tag: &str) -> People {
     People { eng, sec, requester, risk }
 }
 
-async fn request(f: &Fixture, team: &People, expires_on: Date) -> Exception {
+pub(crate) async fn request(f: &Fixture, team: &People, expires_on: Date) -> Exception {
     let mut input = exception_input(f, team.eng.user_id.unwrap(), team.sec.user_id.unwrap(), team.risk.id);
     input.expires_on = expires_on;
     f.store().request_exception(&team.requester, input, &ExceptionRules::default(), f.now).await.unwrap()
 }
 
-async fn approve(f: &Fixture, team: &People, e: &Exception) -> Exception {
+pub(crate) async fn approve(f: &Fixture, team: &People, e: &Exception) -> Exception {
     let s = f.store();
     s.transition_exception(
         &team.eng,

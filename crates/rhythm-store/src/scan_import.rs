@@ -1,0 +1,759 @@
+//! Scanner imports into the findings register, with re-import semantics per scope.
+//!
+//! A scope is (system, tool, environment). Within it a finding is known by its `scan_key`:
+//! the first 16 bytes of SHA-256 over the workspace, the scope and the scanner's fingerprint,
+//! under one unique index. An import of a scope, in one transaction:
+//!
+//! * a fingerprint not seen before **opens** a finding (event `opened`);
+//! * one that is open already is **unchanged** (only `last_seen` moves) — or **updated** when
+//!   the scanner now reports another severity or suppression;
+//! * one that was fixed **reopens** (event `reopened`);
+//! * an open finding of the scope the file no longer holds is **closed as fixed** at the
+//!   import's time (event `fixed`) — the basis of MTTR.
+//!
+//! Findings are written in multi-row statements, not one register `create` per finding; the
+//! import's own audit row (file hash, counts) stands for them, and `finding_events` keeps each
+//! finding's history. Peak memory is the parsed file plus the scope's open findings (id, key,
+//! severity, suppression): it does not grow with the rest of the database.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rhythm_domain::{Environment, Finding, FindingInput, FindingStatus, Invalid, New, Severity};
+use rhythm_ingest::{Scan, ScannedFinding};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::{self, micros};
+use crate::db::{Tx, Val};
+use crate::imports::ImportCounts;
+use crate::registers::{lock_workspace, placeholders};
+use crate::tables::Table;
+use crate::{Actor, Store, StoreError, new_id};
+
+/// The SQL condition (over `findings`) of a **silent exception**: an open finding the scanner
+/// reports as suppressed that no approved exception covers. An exception covers it when it
+/// names the finding, or when it names the finding's system and its title or scope mentions
+/// the rule (`CVE-2024-3094 in payments until March`).
+pub(crate) const SILENT_SQL: &str = "suppression IS NOT NULL AND status = 'open' AND NOT EXISTS (\
+     SELECT 1 FROM exceptions e WHERE e.workspace_id = findings.workspace_id AND e.status = 'approved' AND (\
+     EXISTS (SELECT 1 FROM links l WHERE l.rel = 'exception_finding' AND l.src_id = e.id AND l.dst_id = findings.id) \
+     OR (findings.system_id IS NOT NULL \
+     AND EXISTS (SELECT 1 FROM links l WHERE l.rel = 'exception_system' AND l.src_id = e.id AND l.dst_id = findings.system_id) \
+     AND (LOWER(e.scope) LIKE '%' || LOWER(findings.rule) || '%' OR LOWER(e.title) LIKE '%' || LOWER(findings.rule) || '%'))))";
+
+/// Rows per multi-row INSERT: 500 × 24 finding columns stays under SQLite's 32,766 bound
+/// parameters (and PostgreSQL's 65,535).
+const ROWS_PER_INSERT: usize = 500;
+/// Ids per `IN (…)` list.
+const IDS_PER_STATEMENT: usize = 1000;
+
+/// Where a scanner file's findings belong: its re-import scope, with the tool of each run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanTarget {
+    pub system_id: Option<Uuid>,
+    pub environment: Environment,
+}
+
+/// The file an import read.
+#[derive(Debug, Clone)]
+pub struct ImportFile {
+    /// The importer: `sarif`, `trivy`, `findings-csv`, `github-issues`, …
+    pub format: String,
+    pub file_name: String,
+    /// Lower-case hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+impl ImportFile {
+    /// Describes `bytes` read from `file_name` by the `format` importer.
+    pub fn of(format: &str, file_name: &str, bytes: &[u8]) -> ImportFile {
+        ImportFile {
+            format: format.to_owned(),
+            file_name: file_name.to_owned(),
+            sha256: hex::encode(Sha256::digest(bytes)),
+            bytes: bytes.len() as u64,
+        }
+    }
+}
+
+/// One recorded import (`IMP-n`): who, when, which file, what it did.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ImportRecord {
+    pub id: Uuid,
+    pub number: i64,
+    /// `IMP-12`.
+    pub reference: String,
+    pub format: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub system_id: Option<Uuid>,
+    pub environment: Option<String>,
+    /// Who imported it, as the audit log names them.
+    pub actor: String,
+    pub user_id: Option<Uuid>,
+    pub counts: ImportCounts,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// One state change of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FindingEvent {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `opened`, `fixed`, `reopened`, `accepted`, `expired`.
+    pub event: String,
+}
+
+/// The findings as they stood at a moment, from the event history.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FindingsAsOf {
+    /// Open findings per severity (`critical`, …) and environment, accepted ones included.
+    pub open: Vec<AsOfCount>,
+    /// Of the open ones, those an approved exception had accepted.
+    pub accepted: u64,
+    /// Findings fixed by then (and not reopened since).
+    pub fixed: u64,
+}
+
+/// A count of open findings of one severity in one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AsOfCount {
+    pub severity: Severity,
+    pub environment: Environment,
+    pub open: u64,
+}
+
+/// The scope key of a scanner fingerprint.
+fn scan_key(ws: Uuid, target: &ScanTarget, tool: &str, fingerprint: &str) -> Uuid {
+    let mut h = Sha256::new();
+    for part in [
+        ws.as_bytes().as_slice(),
+        target.system_id.unwrap_or(Uuid::nil()).as_bytes(),
+        target.environment.as_str().as_bytes(),
+        tool.as_bytes(),
+        fingerprint.as_bytes(),
+    ] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part);
+    }
+    let digest = h.finalize();
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest[..16]);
+    Uuid::from_bytes(key)
+}
+
+/// One line of at most `max` characters without control characters (scanner text is
+/// untrusted and the register keeps titles to one line).
+fn one_line(s: &str, max: usize) -> String {
+    let cleaned: String =
+        s.split_whitespace().collect::<Vec<_>>().join(" ").chars().filter(|c| !c.is_control()).collect();
+    truncate(cleaned, max)
+}
+
+fn truncate(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn opt_text(s: Option<&String>, max: usize) -> Option<String> {
+    s.map(|s| one_line(s, max)).filter(|s| !s.is_empty())
+}
+
+fn suppression_text(f: &ScannedFinding) -> Option<String> {
+    f.suppression.as_ref().map(|s| match &s.justification {
+        Some(j) if !j.trim().is_empty() => one_line(&format!("{}: {}", s.kind, j), 2000),
+        _ => one_line(&s.kind, 2000),
+    })
+}
+
+/// The scope's tool name, as the register keeps it.
+fn tool_name(tool: &str) -> String {
+    let t = one_line(tool, 60).to_ascii_lowercase();
+    if t.is_empty() { "unknown".to_owned() } else { t }
+}
+
+/// Where the finding is: the location, else the component for dependency findings.
+fn new_finding(
+    ws: Uuid,
+    number: i64,
+    now: OffsetDateTime,
+    target: &ScanTarget,
+    tool: &str,
+    key: Uuid,
+    f: &ScannedFinding,
+) -> Result<Finding, Invalid> {
+    let rule = one_line(&f.rule, 300);
+    let title = match one_line(&f.title, 300) {
+        t if t.is_empty() => rule.clone(),
+        t => t,
+    };
+    let mut finding = Finding::create(
+        FindingInput {
+            system_id: target.system_id,
+            tool: tool.to_owned(),
+            rule,
+            title,
+            severity: f.severity,
+            environment: target.environment,
+            component: f.component.as_deref().map(|c| one_line(c, 300)).unwrap_or_default(),
+            kev: false,
+            first_seen: Some(now),
+            external_id: None,
+        },
+        New { id: new_id(), workspace_id: ws, number, now },
+    )?;
+    finding.last_seen = Some(now);
+    finding.location = opt_text(f.location.as_ref(), 2000);
+    finding.installed_version = opt_text(f.version.as_ref(), 2000);
+    finding.fixed_version = opt_text(f.fixed_version.as_ref(), 2000);
+    finding.suppression = suppression_text(f);
+    finding.scan_key = Some(key);
+    finding.check()?;
+    Ok(finding)
+}
+
+/// What the database holds of an open finding of the scope.
+struct Known {
+    id: Uuid,
+    severity: String,
+    suppression: Option<String>,
+}
+
+/// The scope's arguments: `$1` workspace, `$2` tool, `$3` environment, `$4` system if any.
+fn scope_args(ws: Uuid, target: &ScanTarget, tool: &str) -> Vec<Val> {
+    let mut args = vec![Val::from(ws), Val::from(tool), Val::from(target.environment.as_str())];
+    if let Some(s) = target.system_id {
+        args.push(Val::from(s));
+    }
+    args
+}
+
+/// The condition over `findings` for the scope of [`scope_args`].
+fn scope_sql(target: &ScanTarget) -> &'static str {
+    if target.system_id.is_some() {
+        "workspace_id = $1 AND tool = $2 AND environment = $3 AND system_id = $4"
+    } else {
+        "workspace_id = $1 AND tool = $2 AND environment = $3 AND system_id IS NULL"
+    }
+}
+
+async fn insert_events(tx: &mut Tx, events: &[(Uuid, &str)], at: OffsetDateTime) -> Result<(), StoreError> {
+    for chunk in events.chunks(ROWS_PER_INSERT * 4) {
+        let mut sql = String::from("INSERT INTO finding_events (finding_id, at, event) VALUES ");
+        let mut args = Vec::with_capacity(chunk.len() * 3);
+        for (i, (id, event)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(i * 3 + 1, 3));
+            sql.push(')');
+            args.extend([Val::from(*id), Val::from(at), Val::from(*event)]);
+        }
+        tx.exec(&sql, &args).await?;
+    }
+    Ok(())
+}
+
+/// Records `event` at `at` for each finding (the governance steps: `accepted`, `expired`).
+pub(crate) async fn record_events(
+    tx: &mut Tx,
+    ids: &[Uuid],
+    event: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let events: Vec<(Uuid, &str)> = ids.iter().map(|id| (*id, event)).collect();
+    insert_events(tx, &events, at).await
+}
+
+async fn insert_findings(tx: &mut Tx, rows: &[Finding]) -> Result<(), StoreError> {
+    let cols = Finding::COLUMNS;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = format!("INSERT INTO findings ({}) VALUES ", cols.join(", "));
+        let mut args = Vec::with_capacity(chunk.len() * cols.len());
+        for (i, f) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(i * cols.len() + 1, cols.len()));
+            sql.push(')');
+            args.extend(f.values());
+        }
+        tx.exec(&sql, &args).await?;
+    }
+    Ok(())
+}
+
+/// Runs `sql_head` + ` IN (…)` over `ids` in chunks; `$1` is `now`.
+async fn update_ids(tx: &mut Tx, sql_head: &str, now: OffsetDateTime, ids: &[Uuid]) -> Result<(), StoreError> {
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let sql = format!("{sql_head} IN ({})", placeholders(2, chunk.len()));
+        let mut args = vec![Val::from(now)];
+        args.extend(chunk.iter().map(|id| Val::from(*id)));
+        tx.exec(&sql, &args).await?;
+    }
+    Ok(())
+}
+
+/// Keeps each (tool, rule)'s advisory text once: title, aliases, CVSS, fixed version.
+async fn upsert_advisories(tx: &mut Tx, ws: Uuid, scan: &Scan, now: OffsetDateTime) -> Result<(), StoreError> {
+    let mut by_rule: BTreeMap<(String, String), &ScannedFinding> = BTreeMap::new();
+    for f in &scan.findings {
+        by_rule.entry((tool_name(&f.tool), one_line(&f.rule, 300))).or_insert(f);
+    }
+    let rows: Vec<Vec<Val>> = by_rule
+        .into_iter()
+        .map(|((tool, rule), f)| {
+            let mut aliases: Vec<String> = f.aliases.iter().map(|a| one_line(a, 300)).collect();
+            aliases.truncate(50);
+            vec![
+                Val::from(ws),
+                Val::from(tool),
+                Val::from(rule),
+                Val::from(one_line(&f.title, 2000)),
+                Val::from(serde_json::to_string(&aliases).unwrap_or_else(|_| "[]".into())),
+                Val::from(opt_text(f.cvss_vector.as_ref(), 300)),
+                Val::Int(f.cvss_score.filter(|s| s.is_finite()).map(|s| (s * 10.0).round().clamp(0.0, 100.0) as i64)),
+                Val::from(opt_text(f.fixed_version.as_ref(), 2000)),
+                Val::from(now),
+            ]
+        })
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO advisories (workspace_id, tool, rule, title, aliases, cvss_vector, cvss_score_tenths, \
+             fixed_version, updated_at) VALUES ",
+        );
+        let mut args = Vec::with_capacity(chunk.len() * 9);
+        for (i, row) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(i * 9 + 1, 9));
+            sql.push(')');
+            args.extend(row.iter().cloned());
+        }
+        sql.push_str(
+            " ON CONFLICT (workspace_id, tool, rule) DO UPDATE SET title = excluded.title, aliases = excluded.aliases, \
+             cvss_vector = excluded.cvss_vector, cvss_score_tenths = excluded.cvss_score_tenths, \
+             fixed_version = excluded.fixed_version, updated_at = excluded.updated_at \
+             WHERE advisories.title <> excluded.title OR advisories.aliases <> excluded.aliases \
+             OR advisories.cvss_vector IS DISTINCT FROM excluded.cvss_vector \
+             OR advisories.cvss_score_tenths IS DISTINCT FROM excluded.cvss_score_tenths \
+             OR advisories.fixed_version IS DISTINCT FROM excluded.fixed_version",
+        );
+        tx.exec(&sql, &args).await?;
+    }
+    Ok(())
+}
+
+/// Imports one scanner file's findings into `target`, in the caller's transaction.
+pub(crate) async fn import_scan_in(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: OffsetDateTime,
+    target: &ScanTarget,
+    scan: &Scan,
+) -> Result<ImportCounts, StoreError> {
+    let ws = actor.workspace_id;
+    lock_workspace(tx, ws).await?;
+    if let Some(system) = target.system_id
+        && tx
+            .opt("SELECT id FROM systems WHERE id = $1 AND workspace_id = $2", &[system.into(), ws.into()])
+            .await?
+            .is_none()
+    {
+        return Err(Invalid::one("system", "no such system in this workspace").into());
+    }
+    upsert_advisories(tx, ws, scan, now).await?;
+    let mut by_tool: BTreeMap<String, Vec<&ScannedFinding>> = BTreeMap::new();
+    for f in &scan.findings {
+        by_tool.entry(tool_name(&f.tool)).or_default().push(f);
+    }
+    let mut next_number =
+        tx.int("SELECT COALESCE(MAX(number), 0) + 1 FROM findings WHERE workspace_id = $1", &[ws.into()]).await?;
+    let mut counts = ImportCounts::default();
+    for (tool, findings) in by_tool {
+        counts.add(import_scope(tx, ws, now, target, &tool, &findings, &mut next_number).await?);
+    }
+    Ok(counts)
+}
+
+async fn import_scope(
+    tx: &mut Tx,
+    ws: Uuid,
+    now: OffsetDateTime,
+    target: &ScanTarget,
+    tool: &str,
+    findings: &[&ScannedFinding],
+    next_number: &mut i64,
+) -> Result<ImportCounts, StoreError> {
+    let mut counts = ImportCounts::default();
+    // The file, de-duplicated by key (a scanner may report the same thing twice).
+    let mut keys = HashSet::with_capacity(findings.len());
+    let items: Vec<(Uuid, &ScannedFinding)> = findings
+        .iter()
+        .map(|f| (scan_key(ws, target, tool, &f.fingerprint), *f))
+        .filter(|(k, _)| keys.insert(*k))
+        .collect();
+    counts.total = items.len() as u64;
+
+    let mut args = scope_args(ws, target, tool);
+    let rows = tx
+        .all(
+            &format!(
+                "SELECT id, scan_key, severity, suppression FROM findings WHERE {} AND status = 'open' AND scan_key IS NOT NULL",
+                scope_sql(target)
+            ),
+            &args,
+        )
+        .await?;
+    let mut open: HashMap<Uuid, Known> = HashMap::with_capacity(rows.len());
+    for r in rows {
+        open.insert(
+            r.uuid("scan_key")?,
+            Known { id: r.uuid("id")?, severity: r.text("severity")?, suppression: r.opt_text("suppression")? },
+        );
+    }
+    let any_fixed = tx
+        .opt(
+            &format!(
+                "SELECT id FROM findings WHERE {} AND status = 'fixed' AND scan_key IS NOT NULL LIMIT 1",
+                scope_sql(target)
+            ),
+            &args,
+        )
+        .await?
+        .is_some();
+
+    let mut changed: Vec<(Uuid, &ScannedFinding)> = Vec::new();
+    let mut candidates: Vec<(Uuid, &ScannedFinding)> = Vec::new();
+    for (key, f) in items {
+        match open.remove(&key) {
+            Some(known) => {
+                if known.severity != f.severity.as_str() || known.suppression != suppression_text(f) {
+                    changed.push((known.id, f));
+                } else {
+                    counts.unchanged += 1;
+                }
+            }
+            None => candidates.push((key, f)),
+        }
+    }
+
+    // Returning fingerprints: fixed findings of the scope with the same key.
+    let mut returning: HashMap<Uuid, Uuid> = HashMap::new();
+    if any_fixed {
+        for chunk in candidates.chunks(IDS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT id, scan_key FROM findings WHERE workspace_id = $1 AND scan_key IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut a = vec![Val::from(ws)];
+            a.extend(chunk.iter().map(|(k, _)| Val::from(*k)));
+            for r in tx.all(&sql, &a).await? {
+                returning.insert(r.uuid("scan_key")?, r.uuid("id")?);
+            }
+        }
+    }
+
+    // Gone from the file: fixed now.
+    let missing: Vec<Uuid> = open.into_values().map(|k| k.id).collect();
+    update_ids(
+        tx,
+        "UPDATE findings SET status = 'fixed', fixed_at = $1, updated_at = $1, version = version + 1 WHERE id",
+        now,
+        &missing,
+    )
+    .await?;
+    counts.closed = missing.len() as u64;
+    let mut events: Vec<(Uuid, &str)> = missing.iter().map(|id| (*id, "fixed")).collect();
+
+    // Changed severity or suppression; returning ones reopen with what the scanner says now.
+    let reopen_sql = "UPDATE findings SET status = 'open', fixed_at = NULL, severity = $1, suppression = $2, \
+                      last_seen = $3, updated_at = $3, version = version + 1 WHERE id = $4";
+    let change_sql = "UPDATE findings SET severity = $1, suppression = $2, last_seen = $3, updated_at = $3, \
+                      version = version + 1 WHERE id = $4";
+    for (id, f) in &changed {
+        tx.exec(change_sql, &[f.severity.as_str().into(), suppression_text(f).into(), now.into(), (*id).into()])
+            .await?;
+    }
+    counts.updated = changed.len() as u64;
+
+    let mut new_rows = Vec::new();
+    for (key, f) in candidates {
+        if let Some(id) = returning.get(&key) {
+            tx.exec(reopen_sql, &[f.severity.as_str().into(), suppression_text(f).into(), now.into(), (*id).into()])
+                .await?;
+            events.push((*id, "reopened"));
+            counts.reopened += 1;
+        } else {
+            let finding = new_finding(ws, *next_number, now, target, tool, key, f)?;
+            *next_number += 1;
+            events.push((finding.id, "opened"));
+            new_rows.push(finding);
+        }
+    }
+    counts.created = new_rows.len() as u64;
+    insert_findings(tx, &new_rows).await?;
+    insert_events(tx, &events, now).await?;
+
+    // Everything the file still holds was seen now.
+    args.push(Val::from(now));
+    let n = args.len();
+    tx.exec(
+        &format!(
+            "UPDATE findings SET last_seen = ${n} WHERE {} AND status = 'open' AND scan_key IS NOT NULL \
+             AND (last_seen IS NULL OR last_seen <> ${n})",
+            scope_sql(target)
+        ),
+        &args,
+    )
+    .await?;
+    args.pop();
+    counts.silent = tx
+        .int(
+            &format!(
+                "SELECT COUNT(*) FROM findings WHERE {} AND scan_key IS NOT NULL AND ({SILENT_SQL})",
+                scope_sql(target)
+            ),
+            &args,
+        )
+        .await? as u64;
+    Ok(counts)
+}
+
+/// Writes the record of an import and its audit row, in the caller's transaction.
+pub(crate) async fn record_import(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: OffsetDateTime,
+    file: &ImportFile,
+    target: Option<&ScanTarget>,
+    counts: ImportCounts,
+) -> Result<ImportRecord, StoreError> {
+    let ws = actor.workspace_id;
+    lock_workspace(tx, ws).await?;
+    let number =
+        tx.int("SELECT COALESCE(MAX(number), 0) + 1 FROM imports WHERE workspace_id = $1", &[ws.into()]).await?;
+    let record = ImportRecord {
+        id: new_id(),
+        number,
+        reference: format!("IMP-{number}"),
+        format: file.format.clone(),
+        file_name: one_line(&file.file_name, 300),
+        sha256: file.sha256.clone(),
+        bytes: file.bytes,
+        system_id: target.and_then(|t| t.system_id),
+        environment: target.map(|t| t.environment.as_str().to_owned()),
+        actor: actor.label.clone(),
+        user_id: actor.user_id,
+        counts,
+        at: now,
+    };
+    let c = &record.counts;
+    let as_int = |v: u64| Val::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)));
+    tx.exec(
+        "INSERT INTO imports (id, workspace_id, number, format, file_name, sha256, bytes, system_id, environment, \
+         actor, user_id, total, created, updated, unchanged, closed, reopened, silent, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+        &[
+            record.id.into(),
+            ws.into(),
+            number.into(),
+            record.format.clone().into(),
+            record.file_name.clone().into(),
+            record.sha256.clone().into(),
+            as_int(record.bytes),
+            record.system_id.into(),
+            record.environment.clone().into(),
+            record.actor.clone().into(),
+            record.user_id.into(),
+            as_int(c.total),
+            as_int(c.created),
+            as_int(c.updated),
+            as_int(c.unchanged),
+            as_int(c.closed),
+            as_int(c.reopened),
+            as_int(c.silent),
+            now.into(),
+        ],
+    )
+    .await?;
+    audit::append(tx, actor, now, "import", "import", Some(record.id), None::<&ImportRecord>, Some(&record)).await?;
+    Ok(record)
+}
+
+fn record_from_row(r: &crate::db::Row) -> Result<ImportRecord, StoreError> {
+    let n = |c: &str| r.int(c).map(|v| u64::try_from(v).unwrap_or(0));
+    let number = r.int("number")?;
+    Ok(ImportRecord {
+        id: r.uuid("id")?,
+        number,
+        reference: format!("IMP-{number}"),
+        format: r.text("format")?,
+        file_name: r.text("file_name")?,
+        sha256: r.text("sha256")?,
+        bytes: n("bytes")?,
+        system_id: r.opt_uuid("system_id")?,
+        environment: r.opt_text("environment")?,
+        actor: r.text("actor")?,
+        user_id: r.opt_uuid("user_id")?,
+        counts: ImportCounts {
+            total: n("total")?,
+            created: n("created")?,
+            updated: n("updated")?,
+            unchanged: n("unchanged")?,
+            closed: n("closed")?,
+            reopened: n("reopened")?,
+            silent: n("silent")?,
+        },
+        at: r.ts("at")?,
+    })
+}
+
+/// Precedence of events recorded at the same instant: the later step of a life cycle wins.
+const EVENT_RANK: &str =
+    "CASE e.event WHEN 'opened' THEN 0 WHEN 'reopened' THEN 1 WHEN 'accepted' THEN 2 WHEN 'expired' THEN 3 ELSE 4 END";
+
+impl Store {
+    /// Imports one parsed scanner file into `target` and records the import — one
+    /// transaction: on any error nothing is stored.
+    pub async fn import_scan(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        file: &ImportFile,
+        target: &ScanTarget,
+        scan: &Scan,
+    ) -> Result<ImportRecord, StoreError> {
+        let now = micros(now);
+        let mut tx = self.pool.write().await?;
+        let counts = import_scan_in(&mut tx, actor, now, target, scan).await?;
+        let record = record_import(&mut tx, actor, now, file, Some(target), counts).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// The workspace's imports, newest first.
+    pub async fn imports(&self, workspace_id: Uuid, limit: i64) -> Result<Vec<ImportRecord>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .all(
+                "SELECT * FROM imports WHERE workspace_id = $1 ORDER BY number DESC LIMIT $2",
+                &[workspace_id.into(), limit.clamp(1, 1000).into()],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(record_from_row).collect()
+    }
+
+    /// One import by number (`IMP-n`).
+    pub async fn import_record(&self, workspace_id: Uuid, number: i64) -> Result<ImportRecord, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let row = tx
+            .opt("SELECT * FROM imports WHERE workspace_id = $1 AND number = $2", &[workspace_id.into(), number.into()])
+            .await?;
+        tx.commit().await?;
+        row.as_ref()
+            .map(record_from_row)
+            .transpose()?
+            .ok_or_else(|| StoreError::not_found("import", format!("IMP-{number}")))
+    }
+
+    /// A finding's state changes, oldest first.
+    pub async fn finding_history(&self, workspace_id: Uuid, finding_id: Uuid) -> Result<Vec<FindingEvent>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .all(
+                &format!(
+                    "SELECT e.at, e.event FROM finding_events e JOIN findings f ON f.id = e.finding_id \
+                     WHERE f.workspace_id = $1 AND e.finding_id = $2 ORDER BY e.at, {EVENT_RANK}"
+                ),
+                &[workspace_id.into(), finding_id.into()],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(|r| Ok(FindingEvent { at: r.ts("at")?, event: r.text("event")? })).collect()
+    }
+
+    /// The findings as they stood at `at`, computed from the event history alone: a finding
+    /// counts as its latest event at or before `at` says.
+    pub async fn findings_as_of(&self, workspace_id: Uuid, at: OffsetDateTime) -> Result<FindingsAsOf, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rows = tx
+            .all(
+                &format!(
+                    "SELECT f.severity, f.environment, x.event, COUNT(*) AS n FROM (\
+                       SELECT e.finding_id, e.event, ROW_NUMBER() OVER (PARTITION BY e.finding_id \
+                         ORDER BY e.at DESC, {EVENT_RANK} DESC) AS rn \
+                       FROM finding_events e JOIN findings f0 ON f0.id = e.finding_id \
+                       WHERE f0.workspace_id = $1 AND e.at <= $2) x \
+                     JOIN findings f ON f.id = x.finding_id WHERE x.rn = 1 \
+                     GROUP BY f.severity, f.environment, x.event ORDER BY f.severity, f.environment, x.event"
+                ),
+                &[workspace_id.into(), micros(at).into()],
+            )
+            .await?;
+        tx.commit().await?;
+        let mut out = FindingsAsOf::default();
+        let mut open: BTreeMap<(Severity, Environment), u64> = BTreeMap::new();
+        for r in rows {
+            let n = u64::try_from(r.int("n")?).unwrap_or(0);
+            match r.text("event")?.as_str() {
+                "fixed" => out.fixed += n,
+                event => {
+                    if event == "accepted" {
+                        out.accepted += n;
+                    }
+                    *open.entry((r.parsed("severity")?, r.parsed("environment")?)).or_default() += n;
+                }
+            }
+        }
+        out.open =
+            open.into_iter().map(|((severity, environment), open)| AsOfCount { severity, environment, open }).collect();
+        Ok(out)
+    }
+}
+
+/// The history a register write of a finding adds: created open, fixed, reopened.
+pub(crate) fn status_events(before: Option<&Finding>, after: &Finding) -> Vec<(&'static str, OffsetDateTime)> {
+    match (before.map(|b| b.status), after.status) {
+        (None, FindingStatus::Open) => vec![("opened", after.first_seen)],
+        (None, FindingStatus::Fixed) => {
+            vec![("opened", after.first_seen), ("fixed", after.fixed_at.unwrap_or(after.updated_at))]
+        }
+        (Some(FindingStatus::Open), FindingStatus::Fixed) => {
+            vec![("fixed", after.fixed_at.unwrap_or(after.updated_at))]
+        }
+        (Some(FindingStatus::Fixed), FindingStatus::Open) => vec![("reopened", after.updated_at)],
+        _ => Vec::new(),
+    }
+}
+
+/// Writes a register write's [`crate::tables::Table::history`] into `finding_events`.
+pub(crate) async fn write_history(
+    tx: &mut Tx,
+    id: Uuid,
+    events: Vec<(&'static str, OffsetDateTime)>,
+) -> Result<(), StoreError> {
+    for (event, at) in events {
+        tx.exec(
+            "INSERT INTO finding_events (finding_id, at, event) VALUES ($1, $2, $3)",
+            &[id.into(), micros(at).into(), event.into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
