@@ -17,6 +17,7 @@ mod reviews;
 mod tables;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tracker_import;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -7,6 +7,7 @@ mod governance;
 mod governance_proposals;
 mod outbox;
 mod registers;
+mod tracker_import;
 
 use rhythm_domain::Role;
 use rhythm_store::testing::TestDb;
