@@ -4,6 +4,9 @@
 //! than 128 levels, and a malformed file is an error that names the JSON path and the reason —
 //! never a partial result.
 //!
+//! Tracker backlogs (GitHub issues, Jira JSON and CSV) are in [`tracker`]: issues in,
+//! [`tracker::TrackerItem`]s out, their kind from a configurable [`tracker::TrackerMapping`].
+//!
 //! The fingerprint of a finding is stable across re-scans of the same code or image: it is
 //! what re-import matches on (per system, tool and environment).
 
@@ -13,6 +16,7 @@ mod json_input;
 pub mod model;
 pub mod osv;
 pub mod sarif;
+pub mod tracker;
 pub mod trivy;
 
 pub use model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};

@@ -18,6 +18,7 @@ mod scan_import;
 mod tables;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tracker_import;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -8,6 +8,7 @@ mod governance_proposals;
 mod outbox;
 mod registers;
 mod scan_import;
+mod tracker_import;
 
 use rhythm_domain::Role;
 use rhythm_store::testing::TestDb;
