@@ -40,7 +40,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::json_input;
-use crate::model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
+use crate::model::{FIELD_MAX, ParseError, Scan, ScannedFinding, Suppression, cap, fingerprint, key_part};
 use json_input::{first_line, non_empty, null_default, push_alias, severity_from_score};
 
 /// Parses a CycloneDX JSON BOM or VEX document.
@@ -63,12 +63,15 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
     }
     let bom: Bom = json_input::typed(value, "")?;
     let tool = bom.metadata.as_ref().and_then(|m| tool_name(m.tools.as_ref())).unwrap_or_else(|| "cyclonedx".into());
-    let mut index: HashMap<&str, &Component> = HashMap::new();
+    let tool = cap(tool, FIELD_MAX);
+    // What a finding takes from a component, worked out once per component: many affects (of
+    // many vulnerabilities) may point at the same one.
+    let mut index: HashMap<&str, CompInfo> = HashMap::new();
     let mut stack: Vec<&Component> = bom.components.iter().collect();
     stack.extend(bom.metadata.as_ref().and_then(|m| m.component.as_ref()));
     while let Some(c) = stack.pop() {
         if let Some(r) = c.bom_ref.as_deref() {
-            index.entry(r).or_insert(c);
+            index.entry(r).or_insert_with(|| CompInfo::of(c));
         }
         stack.extend(c.components.iter());
     }
@@ -129,7 +132,10 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
             suppression,
             baseline_state: None,
             fingerprint: fingerprint(&["cyclonedx", &rule, ""]),
-        };
+        }
+        .bounded();
+        // Repeated for every affect: bounded once.
+        let rule_key = key_part(&rule);
         if v.affects.is_empty() {
             findings.push(base);
             continue;
@@ -138,16 +144,10 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
             let mut f = base.clone();
             let reference = a.reference.trim();
             let key = if let Some(c) = index.get(reference) {
-                f.component = Some(match non_empty(c.group.as_deref()) {
-                    Some(g) => format!("{g}:{}", c.name),
-                    None => c.name.clone(),
-                });
-                f.version = non_empty(c.version.as_deref());
-                f.location = non_empty(c.purl.as_deref()).or_else(|| non_empty(Some(reference)));
-                match c.purl.as_deref().and_then(purl_parts) {
-                    Some((base_purl, _, _)) => base_purl.to_owned(),
-                    None => f.component.clone().unwrap_or_default(),
-                }
+                f.component = Some(c.component.clone());
+                f.version.clone_from(&c.version);
+                f.location = c.purl.clone().or_else(|| non_empty(Some(reference)));
+                c.key.clone()
             } else if let Some((base_purl, name, version)) = purl_parts(reference) {
                 f.component = Some(name);
                 f.version = version;
@@ -172,11 +172,40 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
             } else {
                 String::new()
             };
-            f.fingerprint = fingerprint(&["cyclonedx", &rule, &key, &statement]);
-            findings.push(f);
+            f.fingerprint = fingerprint(&["cyclonedx", &rule_key, &key, &statement]);
+            findings.push(f.bounded());
         }
     }
     Ok(Scan { format: "cyclonedx", findings })
+}
+
+/// A component as findings show it: `group:name`, version and purl capped, and the
+/// fingerprint key (purl without version and qualifiers, else `group:name`) through
+/// [`key_part`].
+struct CompInfo {
+    component: String,
+    version: Option<String>,
+    purl: Option<String>,
+    key: String,
+}
+
+impl CompInfo {
+    fn of(c: &Component) -> Self {
+        let component = match non_empty(c.group.as_deref()) {
+            Some(g) => format!("{g}:{}", c.name),
+            None => c.name.clone(),
+        };
+        let key = match c.purl.as_deref().and_then(purl_parts) {
+            Some((base_purl, _, _)) => key_part(base_purl).into_owned(),
+            None => key_part(&component).into_owned(),
+        };
+        CompInfo {
+            component: cap(component, FIELD_MAX),
+            version: non_empty(c.version.as_deref()).map(|v| cap(v, FIELD_MAX)),
+            purl: non_empty(c.purl.as_deref()).map(|p| cap(p, FIELD_MAX)),
+            key,
+        }
+    }
 }
 
 /// `(purl without version/qualifiers, name, version)` of a `pkg:` purl.

@@ -24,11 +24,13 @@
 //!   qualifiers, `locations[0].path` with the installed version replaced by `*` (jar file
 //!   names embed it), `vulnerability.id`. The version itself is left out.
 
+use std::collections::HashSet;
+
 use rhythm_domain::Severity;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
+use crate::model::{FIELD_MAX, ParseError, Scan, ScannedFinding, Suppression, fingerprint, prefix};
 
 use crate::json_input;
 use json_input::{first_line, non_empty, null_default, push_alias, severity_from_score};
@@ -53,7 +55,10 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
         Some(Value::Object(o)) => non_empty(o.get("userInput").and_then(Value::as_str)),
         _ => None,
     });
+    // Every match without a location carries the source: cut it once, not per match.
+    let source = source.map(|s| prefix(&s, FIELD_MAX + 8).to_owned());
     let mut findings: Vec<ScannedFinding> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let all = report.matches.iter().map(|m| (m, None)).chain(report.ignored_matches.iter().map(|m| {
         let rule = m.applied_ignore_rules.first();
         let vex = rule.and_then(|r| non_empty(r.vex_status.as_deref()));
@@ -63,8 +68,8 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
     }));
     for (m, suppression) in all {
         let f = finding(m, suppression, source.as_deref());
-        if !findings.iter().any(|x| x.fingerprint == f.fingerprint) {
-            findings.push(f);
+        if seen.insert(f.fingerprint.clone()) {
+            findings.push(f.bounded());
         }
     }
     Ok(Scan { format: "grype", findings })

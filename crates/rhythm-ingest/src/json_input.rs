@@ -6,7 +6,7 @@ use rhythm_domain::Severity;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::model::ParseError;
+use crate::model::{ALIASES_MAX, ParseError, TITLE_MAX, prefix};
 
 /// The whole document as a JSON value. Strips a UTF-8 BOM; an empty file, invalid JSON and
 /// nesting deeper than `serde_json`'s limit (128) are errors at `$`.
@@ -76,9 +76,11 @@ pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
     s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-/// The first non-blank line of a text, as a one-line title.
+/// The first non-blank line of a text, as a one-line title. Only the start of the line is
+/// looked at (a little more than [`TITLE_MAX`]; the title is capped to that anyway).
 pub(crate) fn first_line(s: &str) -> Option<String> {
-    s.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned)
+    let head = prefix(s.trim_start(), TITLE_MAX + 8);
+    head.lines().next().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned)
 }
 
 /// Severity from a CVSS base score (CVSS v3 qualitative ratings; 0.0 is `info`).
@@ -96,8 +98,12 @@ pub(crate) fn severity_from_score(score: f64) -> Severity {
     }
 }
 
-/// Appends `id` to `aliases` unless it is blank, the rule itself or already there.
+/// Appends `id` to `aliases` unless it is blank, the rule itself or already there, or the list
+/// already holds [`ALIASES_MAX`] ids (so a file listing millions of ids stays linear).
 pub(crate) fn push_alias(aliases: &mut Vec<String>, rule: &str, id: &str) {
+    if aliases.len() >= ALIASES_MAX {
+        return;
+    }
     let id = id.trim();
     if !id.is_empty() && id != rule && !aliases.iter().any(|a| a == id) {
         aliases.push(id.to_owned());

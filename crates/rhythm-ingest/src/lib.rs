@@ -2,7 +2,11 @@
 //! point, `parse(bytes) -> Result<Scan, ParseError>`. Parsers are pure and bounded: they read
 //! the bytes they are given (the caller limits the size), `serde_json` refuses nesting deeper
 //! than 128 levels, and a malformed file is an error that names the JSON path and the reason —
-//! never a partial result.
+//! never a partial result. Every string a finding keeps is capped (title 1 KiB, others 2 KiB,
+//! 64 aliases: see [`model`]), and text that many findings share (a SARIF rule, a Trivy target)
+//! is read once or through a bounded window, so memory and work stay linear in the input however
+//! it repeats itself. `tests/hostile.rs` and the cargo-fuzz targets in `fuzz/` check this
+//! (docs/fuzzing.md).
 //!
 //! Tracker backlogs (GitHub issues, Jira JSON and CSV) are in [`tracker`]: issues in,
 //! [`tracker::TrackerItem`]s out, their kind from a configurable [`tracker::TrackerMapping`].

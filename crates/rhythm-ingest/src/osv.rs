@@ -25,13 +25,17 @@
 //!   first — a heuristic, no per-ecosystem version ordering.
 //! - location = `source.path`. No suppression: osv-scanner leaves ignored vulnerabilities out.
 //! - fingerprint: `osv`, source path, ecosystem, package name, rule (no version).
+//! - an advisory listed by several groups of one package is read for the first of them only
+//!   (osv-scanner never does this; it keeps a hostile file's work linear).
+
+use std::collections::{HashMap, HashSet};
 
 use rhythm_domain::Severity;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::json_input;
-use crate::model::{ParseError, Scan, ScannedFinding, fingerprint};
+use crate::model::{FIELD_MAX, ParseError, Scan, ScannedFinding, cap, fingerprint, key_part};
 use json_input::{first_line, non_empty, null_default, push_alias, severity_from_score};
 
 const TOOL: &str = "osv-scanner";
@@ -52,30 +56,77 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
     let mut findings = Vec::new();
     for r in &report.results {
         let path = r.source.as_ref().and_then(|s| non_empty(s.path.as_deref()));
+        // Shared by every finding of the source: cut and reduced once.
+        let path_key = key_part(path.as_deref().unwrap_or("")).into_owned();
+        let path = path.map(|p| cap(p, FIELD_MAX));
         for p in &r.packages {
+            let mut by_id: HashMap<&str, &Vuln> = HashMap::with_capacity(p.vulnerabilities.len());
+            for v in &p.vulnerabilities {
+                by_id.entry(v.id.as_str()).or_insert(v);
+            }
+            let grouped: HashSet<&str> = p.groups.iter().flat_map(|g| g.ids.iter().map(String::as_str)).collect();
             let mut groups: Vec<Vec<&str>> =
                 p.groups.iter().map(|g| g.ids.iter().map(String::as_str).collect()).collect();
+            let mut alone: HashSet<&str> = HashSet::new();
             for v in &p.vulnerabilities {
-                if !groups.iter().any(|g| g.contains(&v.id.as_str())) {
+                if !grouped.contains(v.id.as_str()) && alone.insert(v.id.as_str()) {
                     groups.push(vec![v.id.as_str()]);
                 }
             }
+            let pkg = PkgCtx::of(&p.package);
+            // Each advisory is read for the first group that lists it only: a file naming one
+            // huge advisory in a million groups stays linear.
+            let mut used: HashSet<&str> = HashSet::new();
             for (i, ids) in groups.iter().enumerate() {
                 let group = p.groups.get(i);
-                findings.push(finding(path.as_deref(), p, group, ids));
+                let vulns: Vec<&Vuln> =
+                    ids.iter().filter(|id| used.insert(id)).filter_map(|id| by_id.get(id).copied()).collect();
+                findings.push(finding(path.as_deref(), &path_key, &pkg, group, ids, &vulns).bounded());
             }
         }
     }
     Ok(Scan { format: "osv", findings })
 }
 
-fn finding(path: Option<&str>, p: &PackageVulns, group: Option<&Group>, ids: &[&str]) -> ScannedFinding {
-    let vulns: Vec<&Vuln> = ids.iter().filter_map(|id| p.vulnerabilities.iter().find(|v| v.id == *id)).collect();
+/// What every finding of one package repeats, worked out once.
+struct PkgCtx<'a> {
+    /// Trimmed name: as given (to match `affected[].package.name`), as kept (capped) and as a
+    /// fingerprint part.
+    raw_name: &'a str,
+    name: String,
+    name_key: String,
+    ecosystem_key: String,
+    version: Option<String>,
+}
+
+impl<'a> PkgCtx<'a> {
+    fn of(pkg: &'a Package) -> Self {
+        let name = pkg.name.as_deref().unwrap_or("").trim();
+        PkgCtx {
+            raw_name: name,
+            name: cap(name.to_owned(), FIELD_MAX),
+            name_key: key_part(name).into_owned(),
+            ecosystem_key: key_part(pkg.ecosystem.as_deref().unwrap_or("")).into_owned(),
+            version: non_empty(pkg.version.as_deref())
+                .or_else(|| non_empty(pkg.commit.as_deref()))
+                .map(|v| cap(v, FIELD_MAX)),
+        }
+    }
+}
+
+fn finding(
+    path: Option<&str>,
+    path_key: &str,
+    pkg: &PkgCtx<'_>,
+    group: Option<&Group>,
+    ids: &[&str],
+    vulns: &[&Vuln],
+) -> ScannedFinding {
     let mut all: Vec<&str> = ids.to_vec();
     if let Some(g) = group {
         all.extend(g.aliases.iter().map(String::as_str));
     }
-    for v in &vulns {
+    for v in vulns {
         all.extend(v.aliases.iter().map(String::as_str));
     }
     let rule =
@@ -84,9 +135,7 @@ fn finding(path: Option<&str>, p: &PackageVulns, group: Option<&Group>, ids: &[&
     for id in &all {
         push_alias(&mut aliases, &rule, id);
     }
-    let pkg = &p.package;
-    let name = pkg.name.as_deref().unwrap_or("").trim().to_owned();
-    let ecosystem = pkg.ecosystem.as_deref().unwrap_or("");
+    let name = pkg.raw_name;
     let affected: Vec<&Affected> = vulns
         .iter()
         .flat_map(|v| v.affected.iter())
@@ -126,7 +175,7 @@ fn finding(path: Option<&str>, p: &PackageVulns, group: Option<&Group>, ids: &[&
         vulns.iter().flat_map(|v| v.severity.iter()).find(|s| s.kind == *t).and_then(|s| non_empty(Some(&s.score)))
     });
 
-    let version = non_empty(pkg.version.as_deref()).or_else(|| non_empty(pkg.commit.as_deref()));
+    let version = pkg.version.clone();
     let fixed: Vec<&str> = affected
         .iter()
         .flat_map(|a| a.ranges.iter())
@@ -152,15 +201,14 @@ fn finding(path: Option<&str>, p: &PackageVulns, group: Option<&Group>, ids: &[&
         .find_map(|v| non_empty(v.summary.as_deref()))
         .or_else(|| vulns.iter().find_map(|v| v.details.as_deref().and_then(first_line)))
         .unwrap_or_else(|| rule.clone());
-    let path_s = path.unwrap_or("");
     ScannedFinding {
         tool: TOOL.into(),
-        fingerprint: fingerprint(&["osv", path_s, ecosystem, &name, &rule]),
+        fingerprint: fingerprint(&["osv", path_key, &pkg.ecosystem_key, &pkg.name_key, &rule]),
         rule,
         aliases,
         title,
         severity,
-        component: non_empty(Some(&name)),
+        component: non_empty(Some(&pkg.name)),
         version,
         fixed_version,
         location: path.map(str::to_owned),

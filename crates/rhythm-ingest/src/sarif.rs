@@ -57,6 +57,15 @@
 //!   (`inSource` / `external`, or `unspecified`), the justification its non-blank `justification`.
 //! * **aliases**: `CVE-…` / `GHSA-…` ids found in the rule id, rule name and rule tags, other than
 //!   the rule itself.
+//! * **bounds**: a rule, a base URI or an artifact is written once and may be referred to by every
+//!   result, so what a result reads from shared text is windowed: rule id, tool name and each
+//!   URI at most [`FIELD_MAX`] + 8 bytes (longer ones are cut, also in the fingerprint; results
+//!   whose fingerprints then coincide are told apart by the occurrence rule above), rule short
+//!   description / name 1,200 bytes, a `messageStrings` template and any `{n}`-substituted
+//!   message 16 KiB (placeholders are replaced in one pass, the arguments' own text is not
+//!   searched), severity words 32 bytes. The `CVE-`/`GHSA-` ids of each rule are found once per
+//!   rule. The message-prefix rule lookup does one hash lookup per distinct rule-id length (ids
+//!   up to 256 bytes). Kept strings are capped by [`ScannedFinding::bounded`].
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -66,10 +75,18 @@ use rhythm_domain::Severity;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
+use crate::model::{ALIASES_MAX, FIELD_MAX, ParseError, Scan, ScannedFinding, Suppression, fingerprint, prefix};
 
 const TITLE_MAX: usize = 300;
 const RULE_FROM_MESSAGE_MAX: usize = 100;
+/// Longest message (a `messageStrings` template, or a text after `{n}` substitution) read, in
+/// bytes: a template is shared by every result that names it, so it is looked at only this far.
+const MESSAGE_MAX: usize = 16 * 1024;
+/// Rule ids longer than this are not matched as message prefixes (gitleaks 7 fallback).
+const PREFIX_RULE_MAX: usize = 256;
+/// How much of a shared text (a rule id, name or description, a tool name, a base URI) one
+/// finding reads: a little more than it keeps, so a cut still shows (`…`).
+const SHARED_WINDOW: usize = FIELD_MAX + 8;
 
 /// Parse a SARIF 2.1.0 log.
 pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
@@ -458,6 +475,10 @@ struct RunCtx<'r, 'a> {
     tool: &'r str,
     components: Vec<&'r [Rule<'a>]>,
     by_id: HashMap<&'r str, &'r Rule<'a>>,
+    /// The distinct lengths (longest first) of rule ids of at most [`PREFIX_RULE_MAX`] bytes.
+    id_lengths: Vec<usize>,
+    /// Per rule (by address): the `CVE-`/`GHSA-` ids of its id, name and tags, worked out once.
+    rule_aliases: HashMap<usize, Vec<String>>,
     base_ids: Option<&'r HashMap<S<'a>, ArtifactLocation<'a>>>,
     artifacts: &'r [Artifact<'a>],
 }
@@ -469,17 +490,25 @@ fn parse_run(run: &Run<'_>, out: &mut Vec<ScannedFinding>) {
         components.push(ext.rules.as_deref().unwrap_or(&[]));
     }
     let mut by_id = HashMap::new();
+    let mut rule_aliases = HashMap::new();
     for rules in components.iter().rev() {
         for r in *rules {
             if let Some(id) = r.id.as_deref() {
                 by_id.insert(id, r);
             }
+            rule_aliases.insert(rule_addr(r), def_aliases(r));
         }
     }
+    let mut id_lengths: Vec<usize> =
+        by_id.keys().map(|id| id.len()).filter(|n| (1..=PREFIX_RULE_MAX).contains(n)).collect();
+    id_lengths.sort_unstable_by(|a, b| b.cmp(a));
+    id_lengths.dedup();
     let ctx = RunCtx {
-        tool: run.tool.driver.name.as_deref().unwrap_or("(unknown tool)"),
+        tool: prefix(run.tool.driver.name.as_deref().unwrap_or("(unknown tool)"), SHARED_WINDOW),
         components,
         by_id,
+        id_lengths,
+        rule_aliases,
         base_ids: run.original_uri_base_ids.as_ref(),
         artifacts: run.artifacts.as_deref().unwrap_or(&[]),
     };
@@ -506,7 +535,7 @@ fn finding(ctx: &RunCtx<'_, '_>, r: &SResult<'_>) -> ScannedFinding {
         .as_deref()
         .or_else(|| r.rule.as_ref().and_then(|x| x.id.as_deref()))
         .or_else(|| rule_def.and_then(|d| d.id.as_deref()))
-        .map(str::trim)
+        .map(|s| prefix(s, SHARED_WINDOW).trim())
         .filter(|s| !s.is_empty());
     let rule: String = if let Some(id) = named {
         id.to_owned()
@@ -519,11 +548,14 @@ fn finding(ctx: &RunCtx<'_, '_>, r: &SResult<'_>) -> ScannedFinding {
     };
 
     // title
+    // Rule texts are shared by every result of the rule: only their start is read.
     let title_src = rule_def
         .and_then(|d| d.short_description.as_ref().and_then(|t| t.text.as_deref()))
-        .map(str::trim)
+        .map(|t| prefix(t, 4 * TITLE_MAX).trim())
         .filter(|t| !t.is_empty())
-        .or_else(|| rule_def.and_then(|d| d.name.as_deref()).map(str::trim).filter(|t| !t.is_empty()))
+        .or_else(|| {
+            rule_def.and_then(|d| d.name.as_deref()).map(|t| prefix(t, 4 * TITLE_MAX).trim()).filter(|t| !t.is_empty())
+        })
         .or(first_line.filter(|t| !t.is_empty()))
         .unwrap_or(&rule);
     let title = truncate(title_src.lines().next().unwrap_or(title_src).trim(), TITLE_MAX);
@@ -576,7 +608,7 @@ fn finding(ctx: &RunCtx<'_, '_>, r: &SResult<'_>) -> ScannedFinding {
 
     ScannedFinding {
         tool: ctx.tool.to_owned(),
-        aliases: aliases(&rule, rule_def),
+        aliases: aliases(ctx, &rule, rule_def),
         rule,
         title,
         severity,
@@ -590,6 +622,11 @@ fn finding(ctx: &RunCtx<'_, '_>, r: &SResult<'_>) -> ScannedFinding {
         baseline_state: r.baseline_state.as_deref().map(str::to_owned),
         fingerprint: fp,
     }
+    .bounded()
+}
+
+fn rule_addr(r: &Rule<'_>) -> usize {
+    std::ptr::from_ref(r) as usize
 }
 
 fn find_rule<'r, 'a>(ctx: &RunCtx<'r, 'a>, r: &SResult<'_>) -> Option<&'r Rule<'a>> {
@@ -611,13 +648,14 @@ fn find_rule<'r, 'a>(ctx: &RunCtx<'r, 'a>, r: &SResult<'_>) -> Option<&'r Rule<'
     ctx.by_id.get(id).or_else(|| id.split_once('/').and_then(|(parent, _)| ctx.by_id.get(parent))).copied()
 }
 
-/// Gitleaks 7 has no rule reference; its message reads "<rule id> secret detected".
+/// Gitleaks 7 has no rule reference; its message reads "<rule id> secret detected". The longest
+/// rule id (of at most [`PREFIX_RULE_MAX`] bytes) the message starts with: one lookup per
+/// distinct id length, so the work per result does not grow with the number of rules.
 fn rule_prefixing<'r, 'a>(ctx: &RunCtx<'r, 'a>, msg: &str) -> Option<&'r Rule<'a>> {
-    ctx.by_id
+    ctx.id_lengths
         .iter()
-        .filter(|(id, _)| !id.is_empty() && msg.starts_with(**id))
-        .max_by_key(|(id, _)| (id.len(), **id))
-        .map(|(_, r)| *r)
+        .filter(|&&n| n <= msg.len() && msg.is_char_boundary(n))
+        .find_map(|&n| ctx.by_id.get(&msg[..n]).copied())
 }
 
 fn message_text<'m>(m: Option<&'m Message<'_>>, rule: Option<&'m Rule<'_>>) -> Option<Cow<'m, str>> {
@@ -626,23 +664,55 @@ fn message_text<'m>(m: Option<&'m Message<'_>>, rule: Option<&'m Rule<'_>>) -> O
         Some(t) => t,
         None => {
             let id = m.id.as_deref()?;
+            // A rule's message string is shared by all its results: read only its start.
             rule.and_then(|r| r.message_strings.as_ref())
                 .and_then(|ms| ms.get(&S(Cow::Borrowed(id))))
                 .and_then(|t| t.text.as_deref())
-                .unwrap_or(id)
+                .map_or(id, |t| prefix(t, MESSAGE_MAX))
         }
     };
     let args = m.arguments.as_deref().unwrap_or(&[]);
     if args.is_empty() || !template.contains('{') {
         return Some(Cow::Borrowed(template));
     }
-    let mut out = template.to_owned();
-    for (i, a) in args.iter().enumerate() {
-        if let Some(a) = a.as_str() {
-            out = out.replace(&format!("{{{i}}}"), &a);
+    Some(Cow::Owned(substitute(template, args, MESSAGE_MAX)))
+}
+
+/// `{n}` placeholders replaced by `args[n]` (as text; a placeholder without a usable argument
+/// stays as written), in one pass: an argument's own text is not searched for placeholders.
+/// The output stops growing at `max` bytes (a `{0}{0}{0}…` template with a large argument
+/// cannot expand without bound).
+fn substitute(template: &str, args: &[Scalar<'_>], max: usize) -> String {
+    let mut out = String::with_capacity(template.len().min(max));
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        if out.len() >= max {
+            return out;
+        }
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let canonical = digits == 1 || (digits > 1 && !after.starts_with('0'));
+        let arg = (canonical && after.as_bytes().get(digits) == Some(&b'}'))
+            .then(|| after[..digits].parse::<usize>().ok())
+            .flatten()
+            .and_then(|i| args.get(i))
+            .and_then(Scalar::as_str);
+        match arg {
+            Some(a) => {
+                out.push_str(prefix(&a, max.saturating_sub(out.len())));
+                rest = &after[digits + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
         }
     }
-    Some(Cow::Owned(out))
+    if out.len() < max {
+        out.push_str(prefix(rest, max - out.len()));
+    }
+    out
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -666,6 +736,10 @@ fn level_severity(l: Level) -> Severity {
 }
 
 fn word_severity(w: &str) -> Option<Severity> {
+    // A rule's properties are shared by all its results: do not lower-case a huge string each time.
+    if w.len() > 32 {
+        return None;
+    }
     Some(match w.trim().to_ascii_lowercase().as_str() {
         "critical" => Severity::Critical,
         "high" | "error" => Severity::High,
@@ -698,8 +772,8 @@ fn severity(rule: Option<&Rule<'_>>, r: &SResult<'_>) -> (Severity, Option<f64>)
     if let Some(ss) = security_severity {
         let score = match ss {
             Scalar::Num(n) => Some(*n),
-            Scalar::Str(s) => s.trim().parse::<f64>().ok(),
-            Scalar::Other => None,
+            Scalar::Str(s) if s.len() <= 64 => s.trim().parse::<f64>().ok(),
+            Scalar::Str(_) | Scalar::Other => None,
         }
         .filter(|n| n.is_finite() && (0.0..=10.0).contains(n));
         if let Some(n) = score {
@@ -736,7 +810,9 @@ fn suppression(entries: Option<&[SuppressionEntry<'_>]>) -> Option<Suppression> 
 }
 
 fn resolve_uri(a: &ArtifactLocation<'_>, bases: Option<&HashMap<S<'_>, ArtifactLocation<'_>>>) -> Option<String> {
-    let uri = a.uri.as_deref()?.trim();
+    // Artifact and base locations are shared by every result that refers to them: only the
+    // start of each URI is read, so the path built here is at most 9 windows long.
+    let uri = prefix(a.uri.as_deref()?, SHARED_WINDOW).trim();
     let mut full = uri.to_owned();
     let has_scheme = |s: &str| {
         s.split_once(':').is_some_and(|(sch, _)| {
@@ -748,7 +824,7 @@ fn resolve_uri(a: &ArtifactLocation<'_>, bases: Option<&HashMap<S<'_>, ArtifactL
         for _ in 0..8 {
             let Some(id) = base_id else { break };
             let Some(base) = bases.and_then(|b| b.get(&S(Cow::Borrowed(id)))) else { break };
-            let Some(b) = base.uri.as_deref().map(str::trim) else { break };
+            let Some(b) = base.uri.as_deref().map(|b| prefix(b, SHARED_WINDOW).trim()) else { break };
             full = if b.is_empty() || b.ends_with('/') || full.starts_with('/') {
                 format!("{b}{full}")
             } else {
@@ -803,26 +879,43 @@ fn hex_val(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
-fn aliases(rule: &str, def: Option<&Rule<'_>>) -> Vec<String> {
+/// The `CVE-`/`GHSA-` ids of the rule id, then of the rule definition (worked out once per rule
+/// in [`def_aliases`]), other than the rule itself; at most [`ALIASES_MAX`].
+fn aliases(ctx: &RunCtx<'_, '_>, rule: &str, def: Option<&Rule<'_>>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut scan = |s: &str| {
-        for id in vuln_ids(s) {
-            if !id.eq_ignore_ascii_case(rule) && !out.iter().any(|o| o.eq_ignore_ascii_case(&id)) {
-                out.push(id);
-            }
+    let mut add = |id: &str| {
+        if out.len() < ALIASES_MAX && !id.eq_ignore_ascii_case(rule) && !out.iter().any(|o| o.eq_ignore_ascii_case(id))
+        {
+            out.push(id.to_owned());
         }
     };
-    scan(rule);
-    if let Some(d) = def {
-        if let Some(id) = d.id.as_deref() {
-            scan(id);
-        }
-        if let Some(n) = d.name.as_deref() {
-            scan(n);
-        }
-        for t in d.properties.iter().flat_map(|p| p.tags.iter().flatten()) {
-            if let Scalar::Str(t) = t {
-                scan(t);
+    for id in vuln_ids(rule) {
+        add(&id);
+    }
+    let from_def = def.and_then(|d| ctx.rule_aliases.get(&rule_addr(d)));
+    for id in from_def.into_iter().flatten() {
+        add(id);
+    }
+    out
+}
+
+/// The distinct (ignoring case) `CVE-`/`GHSA-` ids in a rule's id, name and tags, in that order;
+/// one more than [`ALIASES_MAX`] at most (one may be the rule itself).
+fn def_aliases(d: &Rule<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let texts = d.id.as_deref().into_iter().chain(d.name.as_deref()).chain(
+        d.properties.iter().flat_map(|p| p.tags.iter().flatten()).filter_map(|t| match t {
+            Scalar::Str(t) => Some(&**t),
+            _ => None,
+        }),
+    );
+    for s in texts {
+        for id in vuln_ids(s) {
+            if out.len() > ALIASES_MAX {
+                return out;
+            }
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(&id)) {
+                out.push(id);
             }
         }
     }

@@ -49,13 +49,14 @@
 //!   message names the container/resource the check failed on; line numbers are left out).
 //! - secret: `trivy`, `secret`, resource, target, `RuleID`, `Match` (the redacted line).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rhythm_domain::Severity;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{ParseError, Scan, ScannedFinding, Suppression, fingerprint};
+use crate::model::{FIELD_MAX, ParseError, Scan, ScannedFinding, Suppression, cap, fingerprint, key_part, prefix};
 
 use crate::json_input;
 use json_input::{first_line, non_empty, null_default, push_alias, severity_from_score};
@@ -90,8 +91,10 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
             for (list, resources) in lists {
                 for (j, res) in resources.iter().enumerate() {
                     let id = format!("{}/{}/{}", res.namespace.as_deref().unwrap_or(""), res.kind, res.name);
+                    let key = key_part(&id);
+                    let shown = prefix(&id, FIELD_MAX + 8);
                     for (i, r) in res.results.iter().enumerate() {
-                        add_result(&mut findings, Some(&id), r, &format!("{list}[{j}].Results[{i}]"))?;
+                        add_result(&mut findings, Some((shown, &key)), r, &format!("{list}[{j}].Results[{i}]"))?;
                     }
                 }
             }
@@ -109,29 +112,86 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
     Ok(Scan { format: "trivy", findings })
 }
 
-/// The findings of one result; `at` is its JSON path, for errors in modified findings.
-fn add_result(
-    out: &mut Vec<ScannedFinding>,
-    resource: Option<&str>,
-    r: &TrivyResult,
-    at: &str,
-) -> Result<(), ParseError> {
-    let res = resource.unwrap_or("");
-    let target_key = match (r.class.as_deref(), r.kind.as_deref()) {
-        (Some("os-pkgs"), Some(t)) if !t.is_empty() => format!("os:{t}"),
-        _ => r.target.clone(),
-    };
-    let place = |extra: Option<String>| {
-        let mut loc = r.target.clone();
+/// Where the findings of one result are: the k8s resource and the target, each cut once for
+/// display and reduced once to a bounded fingerprint part ([`key_part`]), because every finding
+/// of the result repeats them.
+struct Place<'r> {
+    /// `namespace/Kind/name` (display, capped) and its fingerprint part; empty outside k8s.
+    resource: Option<&'r str>,
+    res_key: &'r str,
+    target: &'r str,
+    target_fp: Cow<'r, str>,
+    target_key: Cow<'r, str>,
+}
+
+impl Place<'_> {
+    fn location(&self, extra: Option<String>) -> Option<String> {
+        let mut loc = self.target.to_owned();
         if let Some(e) = extra {
             loc = if loc.is_empty() { e } else { format!("{loc}:{e}") };
         }
-        if let Some(res) = resource {
+        if let Some(res) = self.resource {
             loc = format!("{res} {loc}");
         }
         non_empty(Some(&loc))
+    }
+}
+
+/// The findings of one result; `at` is its JSON path, for errors in modified findings.
+/// `resource` is the k8s resource id (display form, capped) and its fingerprint part.
+fn add_result(
+    out: &mut Vec<ScannedFinding>,
+    resource: Option<(&str, &str)>,
+    r: &TrivyResult,
+    at: &str,
+) -> Result<(), ParseError> {
+    let target_key = match (r.class.as_deref(), r.kind.as_deref()) {
+        (Some("os-pkgs"), Some(t)) if !t.is_empty() => Cow::Owned(format!("os:{}", key_part(t))),
+        _ => key_part(&r.target),
     };
-    for v in &r.vulnerabilities {
+    let place = Place {
+        resource: resource.map(|(d, _)| d),
+        res_key: resource.map_or("", |(_, k)| k),
+        target: prefix(&r.target, FIELD_MAX + 8),
+        target_fp: key_part(&r.target),
+        target_key,
+    };
+    add_findings(out, &place, &r.vulnerabilities, &r.misconfigurations, &r.secrets);
+    for (k, m) in r.modified_findings.iter().enumerate() {
+        let at = format!("{at}.ExperimentalModifiedFindings[{k}].Finding");
+        let from = out.len();
+        match m.kind.as_str() {
+            "vulnerability" => add_findings(out, &place, &[json_input::typed(m.finding.clone(), &at)?], &[], &[]),
+            "misconfiguration" => {
+                let mut mc: Misconfiguration = json_input::typed(m.finding.clone(), &at)?;
+                mc.status = None;
+                add_findings(out, &place, &[], &[mc], &[]);
+            }
+            "secret" => add_findings(out, &place, &[], &[], &[json_input::typed(m.finding.clone(), &at)?]),
+            _ => continue, // licenses are not findings
+        }
+        for f in &mut out[from..] {
+            // The finding is already bounded; only the suppression is new.
+            f.suppression = Some(Suppression {
+                kind: cap(non_empty(Some(&m.status)).unwrap_or_else(|| "ignored".into()), FIELD_MAX),
+                justification: non_empty(m.statement.as_deref())
+                    .or_else(|| non_empty(m.source.as_deref()).map(|s| format!("ignored by {s}")))
+                    .map(|j| cap(j, FIELD_MAX)),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn add_findings(
+    out: &mut Vec<ScannedFinding>,
+    place: &Place<'_>,
+    vulnerabilities: &[Vulnerability],
+    misconfigurations: &[Misconfiguration],
+    secrets: &[Secret],
+) {
+    let res = place.res_key;
+    for v in vulnerabilities {
         let (cvss_score, cvss_vector) = pick_cvss(&v.cvss, v.severity_source.as_deref());
         let severity = match v.severity {
             TrivySeverity::Unknown => cvss_score.map_or(Severity::Info, severity_from_score),
@@ -157,24 +217,35 @@ fn add_result(
             (Some(p), Some(ver)) => p.replace(&ver, "*"),
             (p, _) => p.unwrap_or("").to_owned(),
         };
-        out.push(ScannedFinding {
-            tool: TOOL.into(),
-            fingerprint: fingerprint(&[TOOL, "vulnerability", res, &target_key, &v.pkg_name, &pkg_path, &rule]),
-            rule,
-            aliases,
-            title,
-            severity,
-            component: non_empty(Some(&v.pkg_name)),
-            version: non_empty(v.installed_version.as_deref()),
-            fixed_version: non_empty(v.fixed_version.as_deref()),
-            location: place(non_empty(v.pkg_path.as_deref())),
-            cvss_score,
-            cvss_vector,
-            suppression,
-            baseline_state: None,
-        });
+        out.push(
+            ScannedFinding {
+                tool: TOOL.into(),
+                fingerprint: fingerprint(&[
+                    TOOL,
+                    "vulnerability",
+                    res,
+                    &place.target_key,
+                    &v.pkg_name,
+                    &pkg_path,
+                    &rule,
+                ]),
+                rule,
+                aliases,
+                title,
+                severity,
+                component: non_empty(Some(&v.pkg_name)),
+                version: non_empty(v.installed_version.as_deref()),
+                fixed_version: non_empty(v.fixed_version.as_deref()),
+                location: place.location(non_empty(v.pkg_path.as_deref())),
+                cvss_score,
+                cvss_vector,
+                suppression,
+                baseline_state: None,
+            }
+            .bounded(),
+        );
     }
-    for m in &r.misconfigurations {
+    for m in misconfigurations {
         let suppression = match m.status.as_deref() {
             Some("PASS") => continue,
             Some("EXCEPTION") => {
@@ -185,78 +256,51 @@ fn add_result(
         let rule = non_empty(m.id.as_deref()).or_else(|| non_empty(m.avdid.as_deref())).unwrap_or_default();
         let message = m.message.as_deref().unwrap_or("");
         let line = m.cause_metadata.as_ref().and_then(|c| c.start_line).filter(|l| *l > 0);
-        out.push(ScannedFinding {
-            tool: TOOL.into(),
-            fingerprint: fingerprint(&[TOOL, "misconfiguration", res, &r.target, &rule, message]),
-            title: non_empty(m.title.as_deref())
-                .or_else(|| m.message.as_deref().and_then(first_line))
-                .unwrap_or_else(|| rule.clone()),
-            rule,
-            aliases: Vec::new(),
-            severity: m.severity.known_or_info(),
-            component: None,
-            version: None,
-            fixed_version: None,
-            location: place(line.map(|l| l.to_string())),
-            cvss_score: None,
-            cvss_vector: None,
-            suppression,
-            baseline_state: None,
-        });
+        out.push(
+            ScannedFinding {
+                tool: TOOL.into(),
+                fingerprint: fingerprint(&[TOOL, "misconfiguration", res, &place.target_fp, &rule, message]),
+                title: non_empty(m.title.as_deref())
+                    .or_else(|| m.message.as_deref().and_then(first_line))
+                    .unwrap_or_else(|| rule.clone()),
+                rule,
+                aliases: Vec::new(),
+                severity: m.severity.known_or_info(),
+                component: None,
+                version: None,
+                fixed_version: None,
+                location: place.location(line.map(|l| l.to_string())),
+                cvss_score: None,
+                cvss_vector: None,
+                suppression,
+                baseline_state: None,
+            }
+            .bounded(),
+        );
     }
-    for s in &r.secrets {
+    for s in secrets {
         let rule = s.rule_id.trim().to_owned();
         let matched = s.matched.as_deref().unwrap_or("");
-        out.push(ScannedFinding {
-            tool: TOOL.into(),
-            fingerprint: fingerprint(&[TOOL, "secret", res, &r.target, &rule, matched]),
-            title: non_empty(s.title.as_deref()).unwrap_or_else(|| rule.clone()),
-            rule,
-            aliases: Vec::new(),
-            severity: s.severity.known_or_info(),
-            component: None,
-            version: None,
-            fixed_version: None,
-            location: place(s.start_line.filter(|l| *l > 0).map(|l| l.to_string())),
-            cvss_score: None,
-            cvss_vector: None,
-            suppression: None,
-            baseline_state: None,
-        });
-    }
-    for (k, m) in r.modified_findings.iter().enumerate() {
-        let at = format!("{at}.ExperimentalModifiedFindings[{k}].Finding");
-        let mut one = TrivyResult {
-            target: r.target.clone(),
-            class: r.class.clone(),
-            kind: r.kind.clone(),
-            vulnerabilities: Vec::new(),
-            misconfigurations: Vec::new(),
-            secrets: Vec::new(),
-            modified_findings: Vec::new(),
-        };
-        match m.kind.as_str() {
-            "vulnerability" => one.vulnerabilities.push(json_input::typed(m.finding.clone(), &at)?),
-            "misconfiguration" => {
-                let mut mc: Misconfiguration = json_input::typed(m.finding.clone(), &at)?;
-                mc.status = None;
-                one.misconfigurations.push(mc);
+        out.push(
+            ScannedFinding {
+                tool: TOOL.into(),
+                fingerprint: fingerprint(&[TOOL, "secret", res, &place.target_fp, &rule, matched]),
+                title: non_empty(s.title.as_deref()).unwrap_or_else(|| rule.clone()),
+                rule,
+                aliases: Vec::new(),
+                severity: s.severity.known_or_info(),
+                component: None,
+                version: None,
+                fixed_version: None,
+                location: place.location(s.start_line.filter(|l| *l > 0).map(|l| l.to_string())),
+                cvss_score: None,
+                cvss_vector: None,
+                suppression: None,
+                baseline_state: None,
             }
-            "secret" => one.secrets.push(json_input::typed(m.finding.clone(), &at)?),
-            _ => continue, // licenses are not findings
-        }
-        let mut found = Vec::new();
-        add_result(&mut found, resource, &one, &at)?;
-        for mut f in found {
-            f.suppression = Some(Suppression {
-                kind: non_empty(Some(&m.status)).unwrap_or_else(|| "ignored".into()),
-                justification: non_empty(m.statement.as_deref())
-                    .or_else(|| non_empty(m.source.as_deref()).map(|s| format!("ignored by {s}"))),
-            });
-            out.push(f);
-        }
+            .bounded(),
+        );
     }
-    Ok(())
 }
 
 /// `CVE-2021-44228` / `GHSA-xxxx-xxxx-xxxx` when a reference URL ends with one

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Copies the real scanner fixtures into fuzz/corpus/<target>/ as the fuzzers' starting corpus.
+# The fixtures stay where they are (never in the repository); fuzz/corpus is git-ignored.
+#   fuzz/seed.sh                 # fixtures from $RHYTHM_FIXTURES, else ../shared/fixtures/real
+#                                # next to the checkout, else /work/shared/fixtures/real
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+fixtures="${RHYTHM_FIXTURES:-}"
+if [ -z "$fixtures" ]; then
+  for c in "$here/../../shared/fixtures/real" /work/shared/fixtures/real; do
+    if [ -f "$c/facts.json" ]; then fixtures="$c"; break; fi
+  done
+fi
+if [ -z "$fixtures" ] || [ ! -f "$fixtures/facts.json" ]; then
+  echo "real fixtures not found: set RHYTHM_FIXTURES to the folder holding facts.json" >&2
+  exit 2
+fi
+
+# target -> fixture folders (relative to the fixtures root). Add a line for a new target.
+declare -A sources=(
+  [sarif]="sarif"
+  [trivy]="trivy"
+  [grype]="grype"
+  [cyclonedx]="cyclonedx"
+  [osv]="osv/scanner osv/records"
+)
+
+for target in "${!sources[@]}"; do
+  dest="$here/corpus/$target"
+  mkdir -p "$dest"
+  n=0
+  for dir in ${sources[$target]}; do
+    [ -d "$fixtures/$dir" ] || { echo "missing $fixtures/$dir" >&2; exit 2; }
+    while IFS= read -r -d '' f; do
+      # Named by content hash, as libFuzzer names its own inputs: re-seeding adds no duplicates.
+      cp "$f" "$dest/$(sha1sum "$f" | cut -c1-40)"
+      n=$((n + 1))
+    done < <(find "$fixtures/$dir" -type f -print0)
+  done
+  echo "$target: $n seed files in fuzz/corpus/$target"
+done
