@@ -10,6 +10,7 @@ mod db;
 mod gate;
 mod governance;
 pub mod imports;
+mod interchange;
 mod migrate;
 mod outbox;
 mod registers;
@@ -35,6 +36,7 @@ pub use outbox::{
     backoff_with_jitter,
 };
 pub use registers::{ListQuery, Page, SortDir};
+pub use rhythm_ingest::csv::{CsvKind, CsvRows};
 pub use tables::Table;
 
 use db::Pool;
