@@ -309,7 +309,10 @@ pub fn parse(kind: CsvKind, bytes: &[u8]) -> Result<CsvRows, ParseError> {
     let mut lines = Lines { bytes, offset: 0, line: 1 };
     let header = loop {
         if !read(&mut reader, &mut record)? {
-            unreachable!("a file that is not blank has a first record");
+            return Err(ParseError::new(
+                "line 1",
+                format!("the file has no header; a {kind} file starts with {}", kind.header().join(",")),
+            ));
         }
         if !blank(&record) {
             break Header::new(kind, &record, lines.of(&record))?;

@@ -80,6 +80,16 @@ fn each_kind_reads() {
 #[test]
 fn header_only_is_zero_rows() {
     assert!(parse(CsvKind::Findings, FINDINGS.as_bytes()).unwrap().is_empty());
+    refused(CsvKind::Findings, ",,,\n,,,\n", "line 1", "no header");
+}
+
+#[test]
+fn blank_lines_count_in_line_numbers() {
+    let text =
+        format!("\n\r\n{FINDINGS}\nF-1,,t,r,T,low,production,,,,\n,,,,,,,,,,\n\nF-2,,t,r,T,nope,production,,,,\n");
+    refused(CsvKind::Findings, &text, "line 8, column severity", "not one of");
+    let text = format!("\n{FINDINGS}F-1,,t,r,T,low,production,,,,\n");
+    assert_eq!(findings(&text)[0].line, 3);
 }
 
 /// Every refusal names its place; the message says why.
@@ -265,4 +275,38 @@ fn export_then_import_reads_the_same_rows() {
     let CsvRows::Releases(mut back) = parse(CsvKind::Releases, write(&rel).as_bytes()).unwrap() else { panic!() };
     back[0].line = 0;
     assert_eq!(CsvRows::Releases(back), rel);
+}
+
+/// Random edits of a good file (quotes, separators, line ends, bytes that are not UTF-8) are
+/// read or refused, never a panic; and a refusal always names a line.
+#[test]
+fn random_damage_never_panics() {
+    let good = include_str!("../../../../docs/examples/findings.csv").as_bytes().to_vec();
+    let alphabet: &[u8] = b"\",\r\n x1-:TZ+\xff\xef\xbb\xbf";
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for kind in CsvKind::ALL {
+        for _ in 0..2000 {
+            let mut bytes = good.clone();
+            for _ in 0..(next() % 6 + 1) {
+                let at = (next() as usize) % (bytes.len() + 1);
+                let b = alphabet[(next() as usize) % alphabet.len()];
+                match next() % 3 {
+                    0 if at < bytes.len() => bytes[at] = b,
+                    1 if at < bytes.len() => {
+                        bytes.remove(at);
+                    }
+                    _ => bytes.insert(at, b),
+                }
+            }
+            if let Err(e) = parse(kind, &bytes) {
+                assert!(e.path.starts_with("line "), "{e}");
+            }
+        }
+    }
 }
