@@ -293,7 +293,7 @@ fn random_damage_never_panics() {
     for kind in CsvKind::ALL {
         for _ in 0..2000 {
             let mut bytes = good.clone();
-            for _ in 0..(next() % 6 + 1) {
+            for _ in 0..=(next() % 6) {
                 let at = (next() as usize) % (bytes.len() + 1);
                 let b = alphabet[(next() as usize) % alphabet.len()];
                 match next() % 3 {
