@@ -14,6 +14,7 @@
 //! The fingerprint of a finding is stable across re-scans of the same code or image: it is
 //! what re-import matches on (per system, tool and environment).
 
+pub mod csv;
 pub mod cyclonedx;
 pub mod grype;
 mod json_input;

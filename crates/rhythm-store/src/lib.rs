@@ -10,6 +10,7 @@ mod db;
 mod gate;
 mod governance;
 pub mod imports;
+mod interchange;
 mod migrate;
 mod outbox;
 mod registers;
@@ -38,6 +39,7 @@ pub use outbox::{
 };
 pub use registers::{ListQuery, Page, SortDir};
 pub use scan_import::{AsOfCount, FindingEvent, FindingsAsOf, ImportFile, ImportRecord, ScanTarget};
+pub use rhythm_ingest::csv::{CsvKind, CsvRows};
 pub use tables::Table;
 
 use db::Pool;

@@ -5,6 +5,7 @@ mod audit;
 mod gate;
 mod governance;
 mod governance_proposals;
+mod interchange;
 mod outbox;
 mod registers;
 mod scan_import;
