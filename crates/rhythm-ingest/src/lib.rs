@@ -16,6 +16,7 @@
 
 pub mod csv;
 pub mod cyclonedx;
+pub mod format;
 pub mod grype;
 mod json_input;
 pub mod model;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod error;
 pub mod governance;
+pub mod imports;
 pub mod jobs;
 pub mod notify;
 pub mod service;
@@ -44,6 +45,10 @@ pub struct Config {
     /// The background jobs [`serve`] starts with the server (outbox delivery, exception
     /// expiry); `None` for a web-only instance.
     pub jobs: Option<jobs::JobsConfig>,
+    /// Largest file `POST /api/v1/imports` and the upload form accept.
+    pub max_import_bytes: usize,
+    /// How tracker labels and issue types map to work kinds (`--tracker-mapping FILE`).
+    pub tracker_mapping: rhythm_ingest::tracker::TrackerMapping,
 }
 
 impl Default for Config {
@@ -55,6 +60,8 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             public_url: None,
             jobs: None,
+            max_import_bytes: imports::DEFAULT_MAX_IMPORT_BYTES,
+            tracker_mapping: rhythm_ingest::tracker::TrackerMapping::default(),
         }
     }
 }

@@ -32,3 +32,42 @@ impl ImportCounts {
         self.silent += o.silent;
     }
 }
+
+/// What a parsed file holds, ready to import.
+#[derive(Debug)]
+pub enum ImportData<'a> {
+    /// Scanner findings for one re-import target (system, environment; the tool comes from
+    /// each run).
+    Scan { scan: &'a rhythm_ingest::Scan, target: crate::ScanTarget },
+    /// Register rows, upserted by `external_id`.
+    Csv(rhythm_ingest::csv::CsvRows),
+    /// Tracker issues, upserted into the backlog by external key.
+    Backlog(&'a [rhythm_ingest::tracker::TrackerItem]),
+}
+
+impl crate::Store {
+    /// Imports one parsed file and records the import (`IMP-n`: who, when, file hash,
+    /// counts) — all in one transaction: on any error nothing is stored, not even the record.
+    pub async fn import(
+        &self,
+        actor: &crate::Actor,
+        now: time::OffsetDateTime,
+        file: &crate::ImportFile,
+        data: ImportData<'_>,
+    ) -> Result<crate::ImportRecord, crate::StoreError> {
+        let now = crate::audit::micros(now);
+        let mut tx = self.pool.write().await?;
+        let (counts, target) = match data {
+            ImportData::Scan { scan, target } => {
+                (crate::scan_import::import_scan_in(&mut tx, actor, now, &target, scan).await?, Some(target))
+            }
+            ImportData::Csv(rows) => (crate::interchange::import_csv_in(&mut tx, actor, now, rows).await?, None),
+            ImportData::Backlog(items) => {
+                (crate::tracker_import::import_backlog_in(&mut tx, actor, now, items).await?, None)
+            }
+        };
+        let record = crate::scan_import::record_import(&mut tx, actor, now, file, target.as_ref(), counts).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+}

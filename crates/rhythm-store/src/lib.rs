@@ -32,14 +32,15 @@ pub use accounts::{ApiToken, NewToken, Session, TokenScope};
 pub use audit::{AuditEntry, ChainReport};
 pub use db::{Row, Val};
 pub use governance::{PolicyProposal, PolicyVersion, ProposalInput, rule as refusal_rule};
+pub use imports::ImportData;
 pub use outbox::{
     AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, GATE_STOP_QUIET, MAX_ATTEMPTS, MAX_JITTER,
     MAX_PAYLOAD_BYTES, NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxItem, OutboxStatus, backoff,
     backoff_with_jitter,
 };
 pub use registers::{ListQuery, Page, SortDir};
-pub use scan_import::{AsOfCount, FindingEvent, FindingsAsOf, ImportFile, ImportRecord, ScanTarget};
 pub use rhythm_ingest::csv::{CsvKind, CsvRows};
+pub use scan_import::{AsOfCount, FindingEvent, FindingsAsOf, ImportFile, ImportRecord, ScanTarget};
 pub use tables::Table;
 
 use db::Pool;

@@ -628,8 +628,8 @@ const EVENT_RANK: &str =
     "CASE e.event WHEN 'opened' THEN 0 WHEN 'reopened' THEN 1 WHEN 'accepted' THEN 2 WHEN 'expired' THEN 3 ELSE 4 END";
 
 impl Store {
-    /// Imports one parsed scanner file into `target` and records the import — one
-    /// transaction: on any error nothing is stored.
+    /// Imports one parsed scanner file into `target` and records the import (one
+    /// transaction): [`Store::import`] with [`crate::imports::ImportData::Scan`].
     pub async fn import_scan(
         &self,
         actor: &Actor,
@@ -638,12 +638,7 @@ impl Store {
         target: &ScanTarget,
         scan: &Scan,
     ) -> Result<ImportRecord, StoreError> {
-        let now = micros(now);
-        let mut tx = self.pool.write().await?;
-        let counts = import_scan_in(&mut tx, actor, now, target, scan).await?;
-        let record = record_import(&mut tx, actor, now, file, Some(target), counts).await?;
-        tx.commit().await?;
-        Ok(record)
+        self.import(actor, now, file, crate::imports::ImportData::Scan { scan, target: *target }).await
     }
 
     /// The workspace's imports, newest first.

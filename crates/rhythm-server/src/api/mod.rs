@@ -5,6 +5,7 @@ pub mod account;
 pub mod decisions;
 mod exceptions;
 pub mod gate;
+pub mod imports;
 pub mod notifications;
 pub mod policy;
 mod registers;
@@ -117,6 +118,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let r = registers::routes(r);
     let r = account::routes(r);
     let r = gate::routes(r);
+    let r = imports::routes(r);
     let r = reviews::routes(r);
     let r = decisions::routes(r);
     let r = policy::routes(r);

@@ -54,6 +54,11 @@ fn now() -> OffsetDateTime {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, Config::default()).await
+    }
+
+    /// [`TestServer::start`] with other server settings.
+    pub async fn start_with(backend: Backend, config: Config) -> TestServer {
         let db = TestDb::new(backend).await;
         let store = db.store.clone();
         let ws = store.create_workspace("Northwind Test", now()).await.unwrap();
@@ -98,7 +103,7 @@ impl TestServer {
             tokens.insert(role, token);
             emails.insert(role, email);
         }
-        let state = AppState::new(store, Config::default());
+        let state = AppState::new(store, config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

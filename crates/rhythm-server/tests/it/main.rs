@@ -10,6 +10,7 @@ mod decisions;
 mod exceptions;
 mod gate;
 mod harness;
+mod imports;
 mod jobs;
 mod notify;
 mod notify_browser;

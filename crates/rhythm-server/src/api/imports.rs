@@ -1,0 +1,143 @@
+//! Imports and exports: scanner files, register CSVs and tracker backlogs in (one file per
+//! request, answered synchronously with what it did); register CSVs out.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rhythm_domain::Permission;
+use rhythm_store::{CsvKind, ImportRecord};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::auth::Principal;
+use crate::error::{AppError, Problem};
+use crate::imports::{self, ImportParams};
+
+/// Imports one file. The body is the file itself (not a form), read as it streams in and
+/// refused with 413 the moment it passes the server's import limit. The answer is the
+/// recorded import with its de-duplicated counts. A file that fails to parse, or any row the
+/// registers refuse, changes nothing; the error names the file and the JSON path or CSV line.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "Imports", params(ImportParams),
+    request_body(description = "The file: application/json, text/csv or application/octet-stream", content(
+        (Vec<u8> = "application/json"), (Vec<u8> = "text/csv"), (Vec<u8> = "application/octet-stream"))),
+    responses(
+        (status = 201, description = "Imported and recorded", body = ImportRecord),
+        (status = 400, description = "Unknown format, or system/environment given for a non-scanner file", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the import limit", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Content type does not fit the format", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file (or a row) was refused: `errors[].field` is `file: JSON path` or `file: line N, column C`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn upload(
+    State(st): State<AppState>,
+    p: Principal,
+    Query(params): Query<ImportParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<ImportRecord>), AppError> {
+    p.require(Permission::Write)?;
+    let limit = st.config.max_import_bytes;
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(imports::too_large(limit));
+    }
+    let requested = imports::requested_format(params.format.as_deref())?;
+    imports::check_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), requested)?;
+    let bytes = imports::read_limited(body, limit).await?;
+    Ok((StatusCode::CREATED, Json(imports::run(&st, &p, &params, bytes).await?)))
+}
+
+/// How many imports to list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// 1–1000; 50 when absent.
+    pub limit: Option<i64>,
+}
+
+/// The workspace's imports, newest first: who, when, which file (name, SHA-256, size), what
+/// it did.
+#[utoipa::path(get, path = "/api/v1/imports", tag = "Imports", params(ListParams),
+    responses((status = 200, description = "Imports, newest first", body = Vec<ImportRecord>)))]
+pub async fn list(
+    State(st): State<AppState>,
+    p: Principal,
+    Query(q): Query<ListParams>,
+) -> Result<Json<Vec<ImportRecord>>, AppError> {
+    p.require(Permission::Read)?;
+    Ok(Json(st.store.imports(p.workspace_id(), q.limit.unwrap_or(50)).await?))
+}
+
+/// `IMP-12` or `12`.
+pub fn import_number(id: &str) -> Option<i64> {
+    let n = id.trim();
+    let n = n.strip_prefix("IMP-").or_else(|| n.strip_prefix("imp-")).unwrap_or(n);
+    n.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+/// One import.
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "Imports",
+    params(("id" = String, Path, description = "Reference (IMP-12) or number")),
+    responses(
+        (status = 200, description = "The import", body = ImportRecord),
+        (status = 404, description = "No such import", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_one(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<ImportRecord>, AppError> {
+    p.require(Permission::Read)?;
+    let n = import_number(&id)
+        .ok_or_else(|| AppError::NotFound(format!("'{id}' is not an import reference like IMP-12")))?;
+    Ok(Json(st.store.import_record(p.workspace_id(), n).await?))
+}
+
+/// The register a CSV path names: `findings`, `releases`, `incidents`, `audit-findings`, `risks`.
+pub fn csv_kind(name: &str) -> Result<CsvKind, AppError> {
+    let n = name.trim().trim_end_matches(".csv");
+    CsvKind::ALL.into_iter().find(|k| k.as_str().trim_end_matches("-csv") == n).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no CSV export '{name}'; use one of {}",
+            CsvKind::ALL.iter().map(|k| k.as_str().trim_end_matches("-csv")).collect::<Vec<_>>().join(", ")
+        ))
+    })
+}
+
+/// The CSV response of a register's export, as a download.
+pub async fn csv_response(st: &AppState, p: &Principal, kind: CsvKind) -> Result<Response, AppError> {
+    p.require(Permission::Read)?;
+    let text = st.store.export_csv(p.workspace_id(), kind).await?;
+    let name = format!("{}-{}.csv", kind.as_str().trim_end_matches("-csv"), st.now().date());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        text,
+    )
+        .into_response())
+}
+
+/// A register as CSV, in the columns its import takes (so the file imports back unchanged).
+#[utoipa::path(get, path = "/api/v1/export/{register}", tag = "Imports",
+    params(("register" = String, Path, description = "findings, releases, incidents, audit-findings or risks")),
+    responses(
+        (status = 200, description = "The CSV file", body = String, content_type = "text/csv"),
+        (status = 404, description = "No such export", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn export(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(register): Path<String>,
+) -> Result<Response, AppError> {
+    csv_response(&st, &p, csv_kind(&register)?).await
+}
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(upload, list)).routes(routes!(get_one)).routes(routes!(export))
+}
