@@ -31,6 +31,10 @@ pub enum Command {
     Gate(GateArgs),
     /// Notification targets (webhooks, e-mail) and recent deliveries, on a server.
     Notify(NotifyArgs),
+    /// Import scanner files, register CSVs or tracker backlogs into a server: one recorded import per file.
+    Import(ImportArgs),
+    /// Export a register as CSV (the columns its import takes): findings, releases, incidents, audit-findings, risks.
+    Export(ExportArgs),
     /// Exceptions: request, sign, withdraw, edit, and what waits for your signature.
     Exception(Box<ExceptionArgs>),
     /// Print shell completions.
@@ -265,6 +269,48 @@ pub struct GateArgs {
     /// Output format: a readable report, or the API's JSON.
     #[arg(long, value_enum, default_value = "table")]
     pub format: GateFormat,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "FORMAT: sarif, trivy, grype, cyclonedx, osv, findings-csv, releases-csv, incidents-csv, audit-findings-csv, risks-csv, github-issues, jira, or auto (told from each file).\n\nScanner files are imported per (system, tool, environment): new findings open, ones the file no longer holds are closed as fixed, returning ones reopen. Each file is one transaction: a file that is refused changes nothing.\n\nExit codes: 0 every file imported, 1 a file was refused (its error names the file and the JSON path or CSV line), 2 error (no server, bad token, unreadable file).\n\nExample in CI:\n  RHYTHM_SERVER=https://rhythm.example.com RHYTHM_TOKEN=rhy_… rhythm import sarif results.sarif --system payments-api --environment production"
+)]
+pub struct ImportArgs {
+    /// The importer, or `auto`.
+    pub format: String,
+    /// The files, each imported on its own.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Scanner files: the system the findings are in (name, SYS-n or id).
+    #[arg(long)]
+    pub system: Option<String>,
+    /// Scanner files: production (the default), staging or development.
+    #[arg(long)]
+    pub environment: Option<String>,
+    /// Rhythm server URL.
+    #[arg(long, env = "RHYTHM_SERVER")]
+    pub server: Option<String>,
+    /// API token (rhy_…) with write scope. Prefer the RHYTHM_TOKEN environment variable.
+    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Print each import's record as JSON (one line per file) instead of a sentence.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// findings, releases, incidents, audit-findings or risks.
+    pub register: String,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Rhythm server URL.
+    #[arg(long, env = "RHYTHM_SERVER")]
+    pub server: Option<String>,
+    /// API token (rhy_…).
+    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

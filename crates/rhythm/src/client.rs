@@ -64,13 +64,20 @@ impl Api {
     }
 
     fn answer(base: &str, req: reqwest::blocking::RequestBuilder) -> Result<Value, Failure> {
+        let text = Self::answer_text(base, req)?;
+        Ok(serde_json::from_str(&text).unwrap_or(Value::String(text.chars().take(500).collect())))
+    }
+
+    /// The body of a successful answer as text; a failure carries the problem's detail and
+    /// each refused field.
+    fn answer_text(base: &str, req: reqwest::blocking::RequestBuilder) -> Result<String, Failure> {
         let resp = req.send().map_err(|e| Failure::error(format!("cannot reach {base}: {e}")))?;
         let status = resp.status();
         let text = resp.text().map_err(|e| Failure::error(format!("reading the answer failed: {e}")))?;
-        let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.chars().take(500).collect()));
         if status.is_success() {
-            return Ok(json);
+            return Ok(text);
         }
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.chars().take(500).collect()));
         let mut msg =
             json.get("detail").and_then(Value::as_str).map_or_else(|| format!("{status}: {json}"), str::to_owned);
         if let Some(errors) = json.get("errors").and_then(Value::as_array) {
@@ -83,9 +90,37 @@ impl Api {
             }
         }
         Err(match status.as_u16() {
-            403 | 404 | 409 | 422 => Failure::refused(msg),
+            403 | 404 | 409 | 413 | 415 | 422 => Failure::refused(msg),
             _ => Failure::error(msg),
         })
+    }
+
+    /// `GET path` answered as text (a CSV export).
+    pub(crate) fn get_text(&self, path: &str) -> Result<String, Failure> {
+        let req = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token);
+        Self::answer_text(&self.base, req)
+    }
+
+    /// `POST path` with a streamed body: no overall timeout (a large import takes what it
+    /// takes), but connecting must succeed within 30 s.
+    pub(crate) fn upload(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: reqwest::blocking::Body,
+    ) -> Result<Value, Failure> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(None)
+            .connect_timeout(Duration::from_secs(30))
+            .user_agent(concat!("rhythm-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Failure::error(e.to_string()))?;
+        let req = http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body);
+        Self::answer(&self.base, req)
     }
 }
 

@@ -8,6 +8,7 @@ mod client;
 mod exceptions;
 mod gate;
 mod governance;
+mod import;
 mod output;
 mod server;
 
@@ -50,6 +51,8 @@ fn main() -> ExitCode {
         Command::Token(a) => admin::token(a),
         Command::Gate(a) => gate::run(a),
         Command::Notify(a) => client::notify(a),
+        Command::Import(a) => import::run(a),
+        Command::Export(a) => import::export(a),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "rhythm", &mut std::io::stdout());
             Ok(())

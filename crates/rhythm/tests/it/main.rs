@@ -5,3 +5,4 @@ mod cli;
 mod cli_decisions;
 mod demo;
 mod exceptions_cli;
+mod import_cli;
