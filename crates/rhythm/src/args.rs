@@ -81,6 +81,12 @@ pub struct ServeArgs {
     /// The address people reach Rhythm at (https://rhythm.example.com), for links in notifications.
     #[arg(long, env = "RHYTHM_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Largest file an import (API or upload form) accepts, in MiB.
+    #[arg(long, env = "RHYTHM_MAX_IMPORT_MB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub max_import_mb: u32,
+    /// A TOML file mapping tracker labels and issue types to work kinds (see docs/tracker-import.md).
+    #[arg(long, env = "RHYTHM_TRACKER_MAPPING")]
+    pub tracker_mapping: Option<PathBuf>,
     /// Seconds between runs of the governance jobs (exception expiry, expiring-soon notices).
     #[arg(long, env = "RHYTHM_JOBS_INTERVAL_SECS", default_value_t = 60)]
     pub jobs_interval_secs: u64,

@@ -73,6 +73,8 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         session_absolute: Duration::hours(a.session_hours),
         public_url: a.public_url.as_deref().map(public_url).transpose()?,
         jobs: jobs_config(&a)?,
+        max_import_bytes: a.max_import_mb as usize * 1024 * 1024,
+        tracker_mapping: tracker_mapping(a.tracker_mapping.as_deref())?,
         ..Config::default()
     };
     if !a.secure_cookies && !a.listen.ip().is_loopback() {
@@ -87,6 +89,15 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
 }
 
 /// `--public-url`: an http(s) address with a host, kept without a trailing slash.
+/// The tracker mapping from a TOML file, checked at start-up (errors name the line).
+fn tracker_mapping(path: Option<&std::path::Path>) -> Result<rhythm_ingest::tracker::TrackerMapping, Failure> {
+    let Some(path) = path else { return Ok(rhythm_ingest::tracker::TrackerMapping::default()) };
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Failure::error(format!("cannot read {}: {e}", path.display())))?;
+    rhythm_ingest::tracker::TrackerMapping::from_toml(&text)
+        .map_err(|e| Failure::error(format!("{}: {e}", path.display())))
+}
+
 fn public_url(url: &str) -> Result<String, Failure> {
     let trimmed = url.trim().trim_end_matches('/');
     let host = trimmed.split_once("://").map_or("", |(_, rest)| rest);
