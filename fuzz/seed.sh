@@ -23,6 +23,8 @@ declare -A sources=(
   [grype]="grype"
   [cyclonedx]="cyclonedx"
   [osv]="osv/scanner osv/records"
+  [tracker]="backlog/github backlog/jira"
+  [detect]="sarif trivy grype cyclonedx osv/scanner backlog/github backlog/jira"
 )
 
 for target in "${!sources[@]}"; do

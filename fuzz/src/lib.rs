@@ -64,3 +64,13 @@ pub fn check_error(e: &ParseError) {
     assert!(!e.message.is_empty(), "error without a message: {e:?}");
     assert!(!e.to_string().is_empty());
 }
+
+/// For parsers whose output is not a scan (register CSVs, tracker backlogs, format detection):
+/// deterministic, and a refusal names where and why.
+pub fn check_any<T: PartialEq + std::fmt::Debug>(parse: impl Fn(&[u8]) -> Result<T, ParseError>, data: &[u8]) {
+    let first = parse(data);
+    assert_eq!(first, parse(data), "parsing the same bytes twice differs");
+    if let Err(e) = first {
+        check_error(&e);
+    }
+}

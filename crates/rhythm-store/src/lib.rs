@@ -147,6 +147,9 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
+                // 64 MiB of page cache per connection (SQLite's default is 2 MiB), allocated as
+                // pages are used: a large import's random-key index inserts stay in memory.
+                .pragma("cache_size", "-65536")
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)

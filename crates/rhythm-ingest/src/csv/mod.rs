@@ -564,14 +564,28 @@ struct Cells<'r> {
     values: HashMap<&'static str, &'r str>,
 }
 
+/// Whether a cell would run as a formula in a spreadsheet: it starts (after any `'`) with
+/// `=`, `+`, `-` or `@`.
+pub(crate) fn needs_guard(cell: &str) -> bool {
+    matches!(cell.trim_start_matches('\'').as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@'))
+}
+
+/// Takes off the one `'` the export put before a cell that [`needs_guard`].
+pub(crate) fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => cell,
+    }
+}
+
 impl<'r> Cells<'r> {
     fn err(&self, column: &str, message: impl Into<String>) -> ParseError {
         ParseError::new(format!("line {}, column {column}", self.line), message)
     }
 
-    /// The trimmed cell; "" for an absent extra column.
+    /// The trimmed cell, without the export's formula guard; "" for an absent extra column.
     fn text(&self, column: &str) -> &'r str {
-        self.values.get(column).copied().unwrap_or("")
+        unguard(self.values.get(column).copied().unwrap_or(""))
     }
 
     fn opt(&self, column: &str) -> Option<&'r str> {

@@ -277,6 +277,38 @@ fn export_then_import_reads_the_same_rows() {
     assert_eq!(CsvRows::Releases(back), rel);
 }
 
+/// A scanner title that a spreadsheet would run as a formula is exported as text (a leading
+/// `'`), and still imports back as it was, for every formula prefix and for a title that
+/// itself starts with quotes.
+#[test]
+fn exports_do_not_carry_formulas_into_spreadsheets() {
+    for title in ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "'=already quoted", "''@two", "plain 'quote'"] {
+        let rows = CsvRows::Findings(vec![FindingRow {
+            line: 0,
+            external_id: "F-1".into(),
+            system: None,
+            tool: "zap".into(),
+            rule: "=cmd|' /C calc'!A0".into(),
+            title: title.into(),
+            severity: Severity::Low,
+            environment: Environment::Staging,
+            component: String::new(),
+            first_seen: None,
+            fixed_at: None,
+            kev: false,
+            reference: None,
+        }]);
+        let text = write(&rows);
+        for cell in text.lines().nth(1).unwrap().split(',') {
+            let cell = cell.trim_matches('"');
+            assert!(!matches!(cell.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@')), "{cell} in {text}");
+        }
+        let CsvRows::Findings(mut back) = parse(CsvKind::Findings, text.as_bytes()).unwrap() else { panic!() };
+        back[0].line = 0;
+        assert_eq!(CsvRows::Findings(back), rows, "{title}");
+    }
+}
+
 /// Random edits of a good file (quotes, separators, line ends, bytes that are not UTF-8) are
 /// read or refused, never a panic; and a refusal always names a line.
 #[test]

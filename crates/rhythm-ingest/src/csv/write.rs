@@ -88,10 +88,18 @@ pub fn write(rows: &CsvRows) -> String {
     }
     for rec in &records {
         debug_assert_eq!(rec.len(), header.len());
-        w.write_record(rec).expect("writing to memory does not fail");
+        w.write_record(rec.iter().map(|c| guard(c).into_owned())).expect("writing to memory does not fail");
     }
     let bytes = w.into_inner().expect("flushing to memory does not fail");
     String::from_utf8(bytes).expect("every field is a String, so the file is UTF-8")
+}
+
+/// Formula injection: a spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (a title
+/// such as `=HYPERLINK(…)` from a scanner). Such a cell is written with a leading `'`, which
+/// spreadsheets show as text; the import takes one such quote off again ([`super::unguard`]),
+/// so an export still imports back unchanged.
+fn guard(cell: &str) -> std::borrow::Cow<'_, str> {
+    if super::needs_guard(cell) { format!("'{cell}").into() } else { cell.into() }
 }
 
 fn opt(s: Option<&str>) -> String {
