@@ -96,6 +96,7 @@ pub fn app(state: AppState) -> Router {
     let (api, doc) = api::router();
     let doc_json = Arc::new(doc.to_pretty_json().expect("the OpenAPI document serializes"));
     let max_body = state.config.max_body_bytes;
+    let max_import = state.config.max_import_bytes;
     let app = Router::new()
         .merge(api)
         .route(
@@ -108,7 +109,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/docs", get(web::api_docs::page))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(web::routes())
+        .merge(web::routes(max_import))
         .fallback(not_found)
         .with_state(state);
     app.merge(swagger_ui_dist::generate_routes(swagger_ui_dist::ApiDefinition {

@@ -491,13 +491,19 @@ pub async fn new_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery(
         return app_error_page(&e);
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
-    let values = match pairs.iter().find(|(k, _)| k == "supersedes") {
+    let mut values = match pairs.iter().find(|(k, _)| k == "supersedes") {
         Some((_, r)) => match svc::resolve(&st, &p, r).await {
             Ok(old) => Values::extending(&old),
             Err(e) => return app_error_page(&e),
         },
         None => Values::default(),
     };
+    // `?finding=<id>` (from a silent exception) starts the request with that finding chosen.
+    let findings: Vec<String> =
+        pairs.iter().filter(|(k, v)| k == "finding" && v.parse::<Uuid>().is_ok()).map(|(_, v)| v.clone()).collect();
+    if !findings.is_empty() {
+        values.ids.entry("finding_ids").or_default().extend(findings);
+    }
     let choices = match load_choices(&st, &p).await {
         Ok(c) => c,
         Err(e) => return app_error_page(&e),

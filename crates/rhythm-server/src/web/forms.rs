@@ -57,7 +57,11 @@ fn to_local_input(rfc3339: &str) -> String {
 
 /// Posted form → values by field.
 pub fn values_from(spec: &Spec, form: &super::Form) -> Values {
-    spec.fields.iter().map(|f| (f.name.to_owned(), form.all(f.name).into_iter().map(str::to_owned).collect())).collect()
+    spec.fields
+        .iter()
+        .filter(|f| !f.read_only)
+        .map(|f| (f.name.to_owned(), form.all(f.name).into_iter().map(str::to_owned).collect()))
+        .collect()
 }
 
 /// Turns form values into the JSON object the API takes. `creating` leaves out fields that
@@ -66,7 +70,7 @@ pub fn values_from(spec: &Spec, form: &super::Form) -> Values {
 pub fn to_json(spec: &Spec, values: &Values, creating: bool) -> Result<Map<String, Value>, Vec<FieldError>> {
     let mut obj = Map::new();
     let mut errors = Vec::new();
-    for f in spec.fields.iter().filter(|f| f.on_create || !creating) {
+    for f in spec.fields.iter().filter(|f| !f.read_only && (f.on_create || !creating)) {
         let vals = values.get(f.name).cloned().unwrap_or_default();
         let first = vals.first().map(|s| s.trim().to_owned()).unwrap_or_default();
         let value = match f.kind {

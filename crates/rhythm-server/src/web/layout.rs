@@ -27,6 +27,7 @@ pub enum Nav {
     Policy,
     Gate,
     Notifications,
+    Imports,
     None,
 }
 
@@ -103,6 +104,7 @@ pub fn page(user: &Principal, nav: Nav, title: &str, flash: Option<Flash>, body:
                     }
                     p class="nav-section" { "Workspace" }
                     ul class="nav-list" {
+                        li { a class="nav-link" href="/imports" aria-current=[(nav == Nav::Imports).then_some("page")] { "Imports and exports" } }
                         li { a class="nav-link" href="/audit" aria-current=[(nav == Nav::Audit).then_some("page")] { "Audit log" } }
                         li { a class="nav-link" href="/settings/tokens" aria-current=[(nav == Nav::Tokens).then_some("page")] { "API tokens" } }
                         li { a class="nav-link" href="/settings/notifications" aria-current=[(nav == Nav::Notifications).then_some("page")] { "Notifications" } }

@@ -8,6 +8,7 @@ mod exceptions;
 mod forms;
 mod gate;
 mod home;
+mod imports;
 pub mod layout;
 mod notifications;
 mod pages;
@@ -18,7 +19,7 @@ mod spec;
 mod tokens;
 
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -116,7 +117,10 @@ fn static_asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
-pub fn routes() -> Router<AppState> {
+/// The pages; `max_import_bytes` sizes the upload form's body limit (the app's default is
+/// smaller).
+pub fn routes(max_import_bytes: usize) -> Router<AppState> {
+    let upload_limit = max_import_bytes.saturating_add(imports::FORM_SLACK_BYTES);
     let mut r = Router::new()
         .route("/", get(home::overview))
         .route("/login", get(auth::login_page).post(auth::login))
@@ -147,6 +151,12 @@ pub fn routes() -> Router<AppState> {
         .route("/decisions/{id}/withdraw", post(decisions::withdraw))
         .route("/policy", get(policy::page_get).post(policy::propose))
         .route("/policy/versions/{n}", get(policy::version_page))
+        .route(
+            "/imports",
+            get(imports::page_get).merge(post(imports::upload).layer(DefaultBodyLimit::max(upload_limit))),
+        )
+        .route("/imports/{id}", get(imports::detail_page))
+        .route("/export/{file}", get(imports::export))
         .merge(exceptions::routes());
     for kind in Kind::ALL.iter().copied() {
         let base = format!("/{}", kind.plural());

@@ -259,6 +259,12 @@ pub async fn list_page(
         Err(e) => return app_error_page(&e),
     };
     let heat = if kind == Kind::Risk { st.store.risk_heatmap(p.workspace_id()).await.ok() } else { None };
+    let silent = if kind == Kind::Finding { super::imports::silent_count(&st, &p).await.ok() } else { None };
+    let silent_only = q.filters.iter().any(|(k, v)| k == "silent" && v == "true");
+    let export = super::imports::export_href(kind);
+    // Filters the form does not show (`silent`, `tool`, …) stay when it is submitted.
+    let hidden_filters: Vec<(String, String)> =
+        q.filters.iter().filter(|(k, _)| !sp.filters.iter().any(|f| f.name == k)).cloned().collect();
     let can_write = p.can(Permission::Write);
     let current_sort = q.sort.clone().unwrap_or_default();
     let desc = q.dir == Some(rhythm_store::SortDir::Desc);
@@ -279,9 +285,18 @@ pub async fn list_page(
     let last = listing.offset + listing.rows.len() as u64;
     let body = html! {
         (page_head("Register", &nav_title(kind), Some(sp.lede), html! {
+            @if let Some(n) = silent { (super::imports::silent_link(n, silent_only)) }
+            @if let Some(href) = &export { a class="btn" href=(href) download { "Download CSV" } }
             @if can_write { a class="btn primary" href={ "/" (kind.plural()) "/new" } { "New " (kind.label().to_lowercase()) } }
         }))
         @if let Some(cells) = &heat { (heatmap(cells)) }
+        @if kind == Kind::Finding && silent_only {
+            section class="card callout" aria-labelledby="silent-title" {
+                h2 class="card-title" id="silent-title" { "Silent exceptions" }
+                p { "The scanner says these are suppressed, but no approved exception covers them. Request an exception or fix them." }
+                @if can_write { p { a class="btn" href="/exceptions/new" { "Request an exception" } } }
+            }
+        }
         form class="filters" method="get" action={ "/" (kind.plural()) } role="search" aria-label={ "Filter " (kind.plural()) } {
             div class="field" {
                 label for="flt-q" { "Search" }
@@ -312,6 +327,7 @@ pub async fn list_page(
                     }
                 }
             }
+            @for (k, v) in &hidden_filters { input type="hidden" name=(k) value=(v); }
             @if !current_sort.is_empty() { input type="hidden" name="sort" value={ @if desc { "-" } (current_sort) }; }
             div class="field" { button class="btn" type="submit" { "Apply" } }
             @if !base_query.is_empty() { div class="field" { a class="btn-link" href={ "/" (kind.plural()) } { "Clear filters" } } }
@@ -486,6 +502,14 @@ async fn detail(
         Vec::new()
     };
     let history = audit_rows(st, p, uuid).await;
+    let events = if kind == Kind::Finding {
+        st.store.finding_history(p.workspace_id(), uuid).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let suppressed_open = kind == Kind::Finding
+        && entity.get("suppression").is_some_and(|v| !v.is_null())
+        && entity.get("status").and_then(Value::as_str) == Some("open");
     let users: Choices = match st.store.users(p.workspace_id()).await {
         Ok(u) => [("user", u.into_iter().map(|u| (u.id, u.name)).collect())].into_iter().collect(),
         Err(_) => Choices::new(),
@@ -510,7 +534,7 @@ async fn detail(
                         dt { "Score" }
                         dd { @let s = entity.get("score").and_then(Value::as_i64).unwrap_or(0); span class=(score_class(s)) { (s) } " impact × likelihood" }
                     }
-                    @for f in &sp.fields {
+                    @for f in sp.fields.iter().filter(|f| !f.read_only || entity.get(f.name).is_some_and(|v| !v.is_null())) {
                         dt { (f.label) }
                         dd { (display(&f.kind, entity.get(f.name).unwrap_or(&Value::Null), &choices, false)) }
                     }
@@ -540,8 +564,28 @@ async fn detail(
                         @if can_write { (risk_update_form(p, &reference, update_errors, update_values)) }
                     }
                 }
+                @if kind == Kind::Finding {
+                    section class="card" aria-labelledby="events-title" {
+                        h2 class="card-title" id="events-title" { "History" }
+                        @if events.is_empty() { p class="muted" { "No events recorded." } }
+                        ol class="timeline finding-events" {
+                            @for e in &events {
+                                li class="timeline-item" {
+                                    p class="timeline-when muted small" { (e.at.date()) " " (format!("{:02}:{:02}", e.at.hour(), e.at.minute())) " UTC" }
+                                    p class="timeline-line" { strong class="event" { (e.event) } }
+                                }
+                            }
+                        }
+                        @if suppressed_open && can_write {
+                            p class="small" {
+                                "The scanner reports it suppressed. Unless an approved exception covers it, it is a silent exception: "
+                                a href=(super::imports::request_exception_href(uuid)) { "request an exception" } "."
+                            }
+                        }
+                    }
+                }
                 section class="card" aria-labelledby="history-title" {
-                    h2 class="card-title" id="history-title" { "History" }
+                    h2 class="card-title" id="history-title" { @if kind == Kind::Finding { "Audit trail" } @else { "History" } }
                     ol class="timeline" {
                         @for e in &history {
                             li class="timeline-item" {
@@ -630,7 +674,7 @@ fn form_page(
         form class="form card" method="post" action=(action) novalidate {
             (csrf_field(p))
             @if let Some((_, v)) = editing { input type="hidden" name="expected_version" value=(v); }
-            @for f in sp.fields.iter().filter(|f| f.on_create || editing.is_some()) {
+            @for f in sp.fields.iter().filter(|f| !f.read_only && (f.on_create || editing.is_some())) {
                 (forms::field(f, values, errors, choices))
             }
             div class="form-actions" {

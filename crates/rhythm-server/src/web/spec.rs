@@ -41,11 +41,13 @@ pub struct Field {
     pub nullable: bool,
     /// Asked for when creating (some fields only change later, like status).
     pub on_create: bool,
+    /// Shown on the detail page only: set by the system (scanner imports), never in a form.
+    pub read_only: bool,
     pub hint: &'static str,
 }
 
 const fn f(name: &'static str, label: &'static str, kind: FieldKind) -> Field {
-    Field { name, label, kind, required: false, nullable: false, on_create: true, hint: "" }
+    Field { name, label, kind, required: false, nullable: false, on_create: true, read_only: false, hint: "" }
 }
 
 impl Field {
@@ -58,6 +60,11 @@ impl Field {
         self
     }
     const fn later(mut self) -> Self {
+        self.on_create = false;
+        self
+    }
+    const fn read_only(mut self) -> Self {
+        self.read_only = true;
         self.on_create = false;
         self
     }
@@ -278,6 +285,11 @@ pub fn spec(kind: Kind) -> Spec {
                 f("status", "Status", Enum(options::<FindingStatus>)).later(),
                 f("fixed_at", "Fixed (UTC)", DateTime).null().later(),
                 f("external_id", "External id", Text).null(),
+                f("last_seen", "Last seen by a scanner (UTC)", DateTime).read_only(),
+                f("location", "Location", Text).read_only(),
+                f("installed_version", "Installed version", Text).read_only(),
+                f("fixed_version", "Fixed in version", Text).read_only(),
+                f("suppression", "Suppressed by the scanner", Text).read_only(),
             ],
             columns: &["system_id", "severity", "environment", "rule", "status", "first_seen"],
             filters: vec![

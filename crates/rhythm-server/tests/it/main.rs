@@ -6,6 +6,7 @@ mod browser;
 mod browser_decisions;
 mod browser_exceptions;
 mod browser_gate;
+mod browser_imports;
 mod decisions;
 mod exceptions;
 mod gate;
@@ -16,5 +17,6 @@ mod notify;
 mod notify_browser;
 mod registers;
 mod reviews;
+mod web_imports;
 
 pub use harness::TestServer;
