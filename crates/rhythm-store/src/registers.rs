@@ -369,6 +369,7 @@ pub(crate) async fn select_in<T: Table>(
 }
 
 async fn load_links<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<(), StoreError> {
+    crate::scan_import::load_scan_scopes(tx, ws, items).await?;
     if T::LINKS.is_empty() || items.is_empty() {
         return Ok(());
     }

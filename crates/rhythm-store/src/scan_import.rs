@@ -11,6 +11,10 @@
 //! * an open finding of the scope the file no longer holds is **closed as fixed** at the
 //!   import's time (event `fixed`) — the basis of MTTR.
 //!
+//! Seen ones are not rewritten: the scope's row in `scan_scopes` records the import's time,
+//! and every read of the register gives an open scanner finding its scope's last import as
+//! `last_seen` (a closed one keeps the time of the last import that still held it).
+//!
 //! Findings are written in multi-row statements, not one register `create` per finding; the
 //! import's own audit row (file hash, counts) stands for them, and `finding_events` keeps each
 //! finding's history. Peak memory is the parsed file plus the scope's open findings (id, key,
@@ -419,7 +423,7 @@ async fn import_scope(
         .collect();
     counts.total = items.len() as u64;
 
-    let mut args = scope_args(ws, target, tool);
+    let args = scope_args(ws, target, tool);
     let rows = tx
         .all(
             &format!(
@@ -449,9 +453,14 @@ async fn import_scope(
 
     let mut changed: Vec<(Uuid, &ScannedFinding)> = Vec::new();
     let mut candidates: Vec<(Uuid, &ScannedFinding)> = Vec::new();
+    // The file's suppressed findings: the only ones that can be silent exceptions.
+    let mut suppressed: Vec<Uuid> = Vec::new();
     for (key, f) in items {
         match open.remove(&key) {
             Some(known) => {
+                if f.suppression.is_some() {
+                    suppressed.push(known.id);
+                }
                 if known.severity != f.severity.as_str() || known.suppression != suppression_text(f) {
                     changed.push((known.id, f));
                 } else {
@@ -478,8 +487,21 @@ async fn import_scope(
         }
     }
 
-    // Gone from the file: fixed now.
+    // Gone from the file: fixed now. They were last seen at the scope's previous import.
     let missing: Vec<Uuid> = open.into_values().map(|k| k.id).collect();
+    if !missing.is_empty() {
+        let previous = tx
+            .opt(
+                "SELECT last_seen FROM scan_scopes WHERE workspace_id = $1 AND system_key = $2 AND tool = $3 AND environment = $4",
+                &[ws.into(), target.system_id.unwrap_or(Uuid::nil()).into(), tool.into(), target.environment.as_str().into()],
+            )
+            .await?
+            .map(|r| r.ts("last_seen"))
+            .transpose()?;
+        if let Some(previous) = previous {
+            update_ids(tx, "UPDATE findings SET last_seen = $1 WHERE id", previous, &missing).await?;
+        }
+    }
     update_ids(
         tx,
         "UPDATE findings SET status = 'fixed', fixed_at = $1, updated_at = $1, version = version + 1 WHERE id",
@@ -508,10 +530,16 @@ async fn import_scope(
                 .await?;
             events.push((*id, "reopened"));
             counts.reopened += 1;
+            if f.suppression.is_some() {
+                suppressed.push(*id);
+            }
         } else {
             let finding = new_finding(ws, *next_number, now, target, tool, key, f)?;
             *next_number += 1;
             events.push((finding.id, "opened"));
+            if f.suppression.is_some() {
+                suppressed.push(finding.id);
+            }
             new_rows.push(finding);
         }
     }
@@ -519,29 +547,50 @@ async fn import_scope(
     insert_findings(tx, &new_rows).await?;
     insert_events(tx, &events, now).await?;
 
-    // Everything the file still holds was seen now.
-    args.push(Val::from(now));
-    let n = args.len();
+    // Everything the file still holds was seen now: one row for the scope.
     tx.exec(
-        &format!(
-            "UPDATE findings SET last_seen = ${n} WHERE {} AND status = 'open' AND scan_key IS NOT NULL \
-             AND (last_seen IS NULL OR last_seen <> ${n})",
-            scope_sql(target)
-        ),
-        &args,
+        "INSERT INTO scan_scopes (workspace_id, system_key, tool, environment, last_seen) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (workspace_id, system_key, tool, environment) DO UPDATE SET last_seen = excluded.last_seen",
+        &[
+            ws.into(),
+            target.system_id.unwrap_or(Uuid::nil()).into(),
+            tool.into(),
+            target.environment.as_str().into(),
+            now.into(),
+        ],
     )
     .await?;
-    args.pop();
-    counts.silent = tx
-        .int(
-            &format!(
-                "SELECT COUNT(*) FROM findings WHERE {} AND scan_key IS NOT NULL AND ({SILENT_SQL})",
-                scope_sql(target)
-            ),
-            &args,
-        )
-        .await? as u64;
+    for chunk in suppressed.chunks(IDS_PER_STATEMENT) {
+        let sql =
+            format!("SELECT COUNT(*) FROM findings WHERE id IN ({}) AND ({SILENT_SQL})", placeholders(1, chunk.len()));
+        let ids: Vec<Val> = chunk.iter().map(|id| Val::from(*id)).collect();
+        counts.silent += u64::try_from(tx.int(&sql, &ids).await?).unwrap_or(0);
+    }
     Ok(counts)
+}
+
+/// Sets `last_seen` of open scanner findings among `items` to their scope's last import
+/// (`scan_scopes`, one row per scope), for every register read.
+pub(crate) async fn load_scan_scopes<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<(), StoreError> {
+    if !items.iter().any(|i| i.scan_scope().is_some()) {
+        return Ok(());
+    }
+    let rows = tx
+        .all("SELECT system_key, tool, environment, last_seen FROM scan_scopes WHERE workspace_id = $1", &[ws.into()])
+        .await?;
+    let mut scopes: HashMap<(Uuid, String, String), OffsetDateTime> = HashMap::with_capacity(rows.len());
+    for r in rows {
+        scopes.insert((r.uuid("system_key")?, r.text("tool")?, r.text("environment")?), r.ts("last_seen")?);
+    }
+    for item in items.iter_mut() {
+        let seen = item
+            .scan_scope()
+            .and_then(|(system, tool, env)| scopes.get(&(system, tool.to_owned(), env.to_owned())).copied());
+        if let Some(t) = seen {
+            item.seen_at(t);
+        }
+    }
+    Ok(())
 }
 
 /// Writes the record of an import and its audit row, in the caller's transaction.

@@ -46,6 +46,13 @@ pub trait Table: Sized + Serialize + Clone + Send + Sync + 'static {
     fn history(_before: Option<&Self>, _after: &Self) -> Vec<(&'static str, time::OffsetDateTime)> {
         Vec::new()
     }
+    /// Scanner findings: the re-import scope (system key, tool, environment) whose last import
+    /// is when this open entry was last seen (`scan_scopes`); `None` for everything else.
+    fn scan_scope(&self) -> Option<(Uuid, &str, &str)> {
+        None
+    }
+    /// Tells the entry its scope was last imported at `t`.
+    fn seen_at(&mut self, _t: time::OffsetDateTime) {}
 }
 
 /// A filter a list accepts: `?status=open`, `?system=<uuid>`, `?tag=legal`.
@@ -961,7 +968,6 @@ impl Table for Finding {
     ];
     const SORTS: &'static [(&'static str, &'static str)] = &[
         ("first_seen", "first_seen"),
-        ("last_seen", "last_seen"),
         ("fixed_at", "fixed_at"),
         // Critical first when ascending.
         (
@@ -1058,6 +1064,15 @@ impl Table for Finding {
     }
     fn history(before: Option<&Self>, after: &Self) -> Vec<(&'static str, time::OffsetDateTime)> {
         crate::scan_import::status_events(before, after)
+    }
+    fn scan_scope(&self) -> Option<(Uuid, &str, &str)> {
+        (self.status == FindingStatus::Open && self.scan_key.is_some())
+            .then(|| (self.system_id.unwrap_or(Uuid::nil()), self.tool.as_str(), self.environment.as_str()))
+    }
+    fn seen_at(&mut self, t: time::OffsetDateTime) {
+        if self.last_seen.is_none_or(|own| own < t) {
+            self.last_seen = Some(t);
+        }
     }
 }
 

@@ -140,6 +140,7 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
         }
     }
     let stopped = seed_stop(store, ws.id, anchor, &actors, &users).await?;
+    let scanned = seed_scan(store, ws.id, anchor, &actors, &users).await?;
 
     let counts = HashMap::from([
         ("users", d.users.len()),
@@ -152,8 +153,8 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
         ("incidents", d.incidents.len()),
         ("audit findings", d.audit_findings.len()),
         ("vendors", d.vendors.len()),
-        ("findings", d.findings.len() + usize::from(stopped.is_some())),
-        ("open findings", open_findings + usize::from(stopped.is_some())),
+        ("findings", d.findings.len() + usize::from(stopped.is_some()) + scanned),
+        ("open findings", open_findings + usize::from(stopped.is_some()) + scanned),
         ("exceptions", usize::from(stopped.is_some())),
     ]);
     let accounts =
@@ -163,6 +164,67 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
 
 fn at(d: Date, hour: u8, minute: u8) -> OffsetDateTime {
     PrimitiveDateTime::new(d, Time::from_hms(hour, minute, 0).unwrap_or(Time::MIDNIGHT)).assume_utc()
+}
+
+/// A Semgrep SARIF file as the demo's CI uploaded it yesterday: `IMP-1`, medium and low
+/// findings in the web front end (below the gate's threshold), two of them suppressed in the
+/// source without an exception — the silent exceptions the imports page and the findings list
+/// point at. Goes through the real parser and the real import. Returns the findings created.
+async fn seed_scan(
+    store: &Store,
+    ws: Uuid,
+    anchor: Date,
+    actors: &[Actor],
+    users: &[rhythm_domain::User],
+) -> Result<usize, StoreError> {
+    let Some(sec) = users.iter().position(|u| u.role == Role::SecurityLead) else { return Ok(0) };
+    let page =
+        store.list::<rhythm_domain::System>(ws, &rhythm_store::ListQuery { limit: 500, ..Default::default() }).await?;
+    let Some(system) = page.items.iter().find(|s| s.name == "billing-web").or(page.items.first()) else {
+        return Ok(0);
+    };
+    let rules = [
+        ("javascript.browser.security.insecure-document-method", "User input reaches innerHTML", "warning"),
+        ("javascript.lang.security.audit.detect-non-literal-regexp", "RegExp built from a variable", "note"),
+        ("javascript.express.security.audit.express-cookie-settings", "Session cookie without SameSite", "warning"),
+    ];
+    let mut results = Vec::new();
+    for i in 0..9 {
+        let (rule, _, level) = rules[i % rules.len()];
+        let suppressed = if i == 4 {
+            r#","suppressions":[{"kind":"inSource","justification":"reviewed in 2025, input is escaped upstream"}]"#
+        } else if i == 7 {
+            r#","suppressions":[{"kind":"inSource"}]"#
+        } else {
+            ""
+        };
+        results.push(format!(
+            r#"{{"ruleId":"{rule}","level":"{level}","message":{{"text":"Finding {i} in the billing front end"}},"locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"web/src/billing/view{i}.ts"}},"region":{{"startLine":{}}}}}}}],"partialFingerprints":{{"primaryLocationLineHash":"demo{i:04}:1"}}{suppressed}}}"#,
+            10 + i * 7
+        ));
+    }
+    let rule_defs: Vec<String> = rules
+        .iter()
+        .map(|(id, text, _)| format!(r#"{{"id":"{id}","shortDescription":{{"text":"{text}"}}}}"#))
+        .collect();
+    let file = format!(
+        r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"Semgrep","rules":[{}]}}}},"results":[{}]}}]}}"#,
+        rule_defs.join(","),
+        results.join(",")
+    );
+    let scan = rhythm_ingest::sarif::parse(file.as_bytes())
+        .map_err(|e| StoreError::Corrupt(format!("the demo's SARIF file does not parse: {e}")))?;
+    let target =
+        rhythm_store::ScanTarget { system_id: Some(system.id), environment: rhythm_domain::Environment::Production };
+    let record = store
+        .import(
+            &actors[sec],
+            at(anchor - Duration::days(1), 6, 30),
+            &rhythm_store::ImportFile::of("sarif", "semgrep.sarif", file.as_bytes()),
+            rhythm_store::ImportData::Scan { scan: &scan, target },
+        )
+        .await?;
+    Ok(usize::try_from(record.counts.created).unwrap_or(0))
 }
 
 /// Stops the first upcoming release that the gate would let through: a critical advisory

@@ -282,7 +282,15 @@ fn export_then_import_reads_the_same_rows() {
 /// itself starts with quotes.
 #[test]
 fn exports_do_not_carry_formulas_into_spreadsheets() {
-    for title in ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "'=already quoted", "''@two", "plain 'quote'"] {
+    for title in [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+1+1",
+        "-2+3",
+        "@SUM(A1)",
+        "'=already quoted",
+        "''@two",
+        "plain 'quote'",
+    ] {
         let rows = CsvRows::Findings(vec![FindingRow {
             line: 0,
             external_id: "F-1".into(),

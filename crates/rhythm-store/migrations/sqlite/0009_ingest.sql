@@ -13,6 +13,19 @@ ALTER TABLE findings ADD COLUMN fixed_version TEXT;
 ALTER TABLE findings ADD COLUMN suppression TEXT;
 CREATE UNIQUE INDEX findings_scan_key ON findings(scan_key) WHERE scan_key IS NOT NULL;
 
+-- When each re-import scope was last imported. An open finding of a scope was last seen at
+-- its scope's last import, so a re-import writes one row here instead of every finding's
+-- `last_seen` (a finding keeps its own `last_seen` from when it was created, changed or closed).
+CREATE TABLE scan_scopes (
+    workspace_id BLOB NOT NULL REFERENCES workspaces(id),
+    -- The system's id, or the nil UUID for findings without a system.
+    system_key BLOB NOT NULL,
+    tool TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, system_key, tool, environment)
+);
+
 -- Advisory text, once per (workspace, tool, rule) rather than on every finding.
 CREATE TABLE advisories (
     workspace_id BLOB NOT NULL REFERENCES workspaces(id),

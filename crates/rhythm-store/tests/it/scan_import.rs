@@ -104,6 +104,14 @@ async fn reimport_opens_closes_and_reopens(f: Fixture) {
     let fixed = findings(&f, &[("status", "fixed")]).await;
     assert_eq!(fixed.len(), 2);
     assert!(fixed.iter().all(|x| x.fixed_at.map(time::OffsetDateTime::unix_timestamp) == Some(t2.unix_timestamp())));
+    // A closed one was last seen by the import before (the scope's previous import).
+    assert!(
+        fixed.iter().all(|x| x.last_seen.map(time::OffsetDateTime::unix_timestamp) == Some(later.unix_timestamp()))
+    );
+    let open_now = findings(&f, &[("status", "open")]).await;
+    assert!(
+        open_now.iter().all(|x| x.last_seen.map(time::OffsetDateTime::unix_timestamp) == Some(t2.unix_timestamp()))
+    );
     let gone_rules: Vec<&str> = gone.iter().map(|g| g.rule.as_str()).collect();
     assert!(fixed.iter().all(|x| gone_rules.contains(&x.rule.as_str())));
 
