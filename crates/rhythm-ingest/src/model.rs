@@ -135,6 +135,9 @@ impl ScannedFinding {
         self.fixed_version = opt(self.fixed_version);
         self.location = opt(self.location);
         self.cvss_vector = opt(self.cvss_vector);
+        if self.cvss_score.is_none() {
+            self.cvss_score = self.cvss_vector.as_deref().and_then(cvss_base_score);
+        }
         self.baseline_state = opt(self.baseline_state);
         if let Some(s) = self.suppression.as_mut() {
             s.kind = cap(std::mem::take(&mut s.kind), FIELD_MAX);
@@ -142,6 +145,12 @@ impl ScannedFinding {
         }
         self
     }
+}
+
+/// The base score of a CVSS v3.0, v3.1 or v4.0 vector (`CVSS:3.1/AV:N/…`), computed by
+/// RustSec's `cvss` crate; `None` for anything it does not accept (v2 vectors, garbage).
+pub fn cvss_base_score(vector: &str) -> Option<f64> {
+    vector.trim().parse::<cvss::Cvss>().ok().map(|c| c.score()).filter(|s| s.is_finite() && (0.0..=10.0).contains(s))
 }
 
 /// A suppression the scanner reported: SARIF `suppressions`, VEX `not_affected` /
@@ -186,6 +195,18 @@ pub fn fingerprint(parts: &[&str]) -> String {
         h.update(p.as_bytes());
     }
     hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod cvss_tests {
+    #[test]
+    fn vectors_are_scored_by_the_cvss_crate() {
+        assert_eq!(super::cvss_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), Some(9.8));
+        assert_eq!(super::cvss_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"), Some(6.1));
+        assert!(super::cvss_base_score("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N").is_some());
+        assert_eq!(super::cvss_base_score("AV:N/AC:L/Au:N/C:P/I:P/A:P"), None);
+        assert_eq!(super::cvss_base_score("CVSS:3.1/AV:X"), None);
+    }
 }
 
 #[cfg(test)]

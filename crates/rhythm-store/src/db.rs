@@ -101,7 +101,8 @@ macro_rules! bind_all {
         let mut q = $q;
         for a in $args {
             q = match a {
-                Val::Text(v) => q.bind(v.clone()),
+                // Borrowed: a large import binds millions of strings.
+                Val::Text(v) => q.bind(v.as_deref()),
                 Val::Int(v) => q.bind(*v),
                 Val::Bool(v) => q.bind(*v),
                 Val::Uuid(v) => q.bind(*v),
@@ -126,7 +127,20 @@ type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArgume
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
 
 fn bind_sqlite_ts(q: SqliteQuery<'_>, v: Option<OffsetDateTime>) -> SqliteQuery<'_> {
-    q.bind(v.map(sqlite_ts))
+    // An import writes the same instant on every row: format it once.
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(OffsetDateTime, String)>> = const { std::cell::RefCell::new(None) };
+    }
+    q.bind(v.map(|t| {
+        LAST.with_borrow_mut(|last| match last {
+            Some((at, text)) if *at == t => text.clone(),
+            _ => {
+                let text = sqlite_ts(t);
+                *last = Some((t, text.clone()));
+                text
+            }
+        })
+    }))
 }
 
 fn bind_pg_ts(q: PgQuery<'_>, v: Option<OffsetDateTime>) -> PgQuery<'_> {

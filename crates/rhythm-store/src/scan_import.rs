@@ -164,8 +164,22 @@ fn scan_key(ws: Uuid, target: &ScanTarget, tool: &str, fingerprint: &str) -> Uui
 /// One line of at most `max` characters without control characters (scanner text is
 /// untrusted and the register keeps titles to one line).
 fn one_line(s: &str, max: usize) -> String {
-    let cleaned: String =
-        s.split_whitespace().collect::<Vec<_>>().join(" ").chars().filter(|c| !c.is_control()).collect();
+    // Almost every scanner string is already one tidy line: copy it as it is.
+    let tidy = s.len() <= max
+        && !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && !s.chars().any(|c| c.is_control() || (c.is_whitespace() && c != ' '));
+    if tidy {
+        return s.to_owned();
+    }
+    let mut cleaned = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !cleaned.is_empty() {
+            cleaned.push(' ');
+        }
+        cleaned.extend(word.chars().filter(|c| !c.is_control()));
+    }
     truncate(cleaned, max)
 }
 
