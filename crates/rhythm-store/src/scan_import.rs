@@ -63,6 +63,11 @@ fn row_markers(tx: &Tx, from: usize, n: usize) -> String {
     if tx.is_postgres() { placeholders(from, n) } else { vec!["?"; n].join(", ") }
 }
 
+/// The `(…), (…)` of a multi-row INSERT: `rows` rows of `cols` markers each.
+fn values_list(tx: &Tx, rows: usize, cols: usize) -> String {
+    (0..rows).map(|i| format!("({})", row_markers(tx, i * cols + 1, cols))).collect::<Vec<_>>().join(", ")
+}
+
 /// Where a scanner file's findings belong: its re-import scope, with the tool of each run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScanTarget {
@@ -276,17 +281,10 @@ fn scope_sql(target: &ScanTarget) -> &'static str {
 
 async fn insert_events(tx: &mut Tx, events: &[(Uuid, &str)], at: OffsetDateTime) -> Result<(), StoreError> {
     for chunk in events.chunks(ROWS_PER_INSERT * 4) {
-        let mut sql = String::from("INSERT INTO finding_events (finding_id, at, event) VALUES ");
-        let mut args = Vec::with_capacity(chunk.len() * 3);
-        for (i, (id, event)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            sql.push_str(&row_markers(tx, i * 3 + 1, 3));
-            sql.push(')');
-            args.extend([Val::from(*id), Val::from(at), Val::from(*event)]);
-        }
+        let sql =
+            format!("INSERT INTO finding_events (finding_id, at, event) VALUES {}", values_list(tx, chunk.len(), 3));
+        let args: Vec<Val> =
+            chunk.iter().flat_map(|(id, event)| [Val::from(*id), Val::from(at), Val::from(*event)]).collect();
         tx.exec(&sql, &args).await?;
     }
     Ok(())
@@ -306,17 +304,9 @@ pub(crate) async fn record_events(
 async fn insert_findings(tx: &mut Tx, rows: &[Finding]) -> Result<(), StoreError> {
     let cols = Finding::COLUMNS;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = format!("INSERT INTO findings ({}) VALUES ", cols.join(", "));
-        let mut args = Vec::with_capacity(chunk.len() * cols.len());
-        for (i, f) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            sql.push_str(&row_markers(tx, i * cols.len() + 1, cols.len()));
-            sql.push(')');
-            args.extend(f.values());
-        }
+        let sql =
+            format!("INSERT INTO findings ({}) VALUES {}", cols.join(", "), values_list(tx, chunk.len(), cols.len()));
+        let args: Vec<Val> = chunk.iter().flat_map(Table::values).collect();
         tx.exec(&sql, &args).await?;
     }
     Ok(())
@@ -358,20 +348,12 @@ async fn upsert_advisories(tx: &mut Tx, ws: Uuid, scan: &Scan, now: OffsetDateTi
         })
         .collect();
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
+        let mut sql = format!(
             "INSERT INTO advisories (workspace_id, tool, rule, title, aliases, cvss_vector, cvss_score_tenths, \
-             fixed_version, updated_at) VALUES ",
+             fixed_version, updated_at) VALUES {}",
+            values_list(tx, chunk.len(), 9)
         );
-        let mut args = Vec::with_capacity(chunk.len() * 9);
-        for (i, row) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            sql.push_str(&row_markers(tx, i * 9 + 1, 9));
-            sql.push(')');
-            args.extend(row.iter().cloned());
-        }
+        let args: Vec<Val> = chunk.iter().flatten().cloned().collect();
         sql.push_str(
             " ON CONFLICT (workspace_id, tool, rule) DO UPDATE SET title = excluded.title, aliases = excluded.aliases, \
              cvss_vector = excluded.cvss_vector, cvss_score_tenths = excluded.cvss_score_tenths, \
