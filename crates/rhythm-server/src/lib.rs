@@ -119,6 +119,7 @@ pub fn app(state: AppState) -> Router {
     }))
     .layer(DefaultBodyLimit::max(max_body))
     .layer(middleware::from_fn(security_headers))
+    .layer(middleware::from_fn(close_after_refused_body))
     .layer(PropagateRequestIdLayer::new(REQUEST_ID))
     .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
         let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -151,6 +152,21 @@ async fn not_found(req: Request) -> Response {
     } else {
         web::layout::error_page(StatusCode::NOT_FOUND, "This page does not exist.")
     }
+}
+
+/// A request with a body that is refused (4xx/5xx) may be answered before its body was read —
+/// an upload over the limit, of the wrong type, or by someone who may not write. The server
+/// then stops reading and drops the connection, so it must not look reusable: the answer says
+/// `Connection: close`, and a client's next request opens a fresh connection instead of
+/// failing on the dropped one.
+async fn close_after_refused_body(req: Request, next: Next) -> Response {
+    let has_body = req.headers().contains_key(header::CONTENT_LENGTH)
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    let mut resp = next.run(req).await;
+    if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
+        resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
 }
 
 /// CSP without inline scripts, no framing, no sniffing, no referrer leaks.
