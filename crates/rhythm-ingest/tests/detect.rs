@@ -1,29 +1,14 @@
 //! `auto` format detection on every real fixture: each file is told as its own format, and
 //! then parses as it.
 
-use std::path::PathBuf;
+mod deps_common;
 
 use rhythm_ingest::format::{Format, detect, parse};
 use rhythm_ingest::tracker::TrackerMapping;
 
-fn fixtures() -> PathBuf {
-    let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
-            PathBuf::from("/work/shared/fixtures/real"),
-        ],
-    };
-    candidates
-        .iter()
-        .find(|p| p.join("facts.json").is_file())
-        .cloned()
-        .unwrap_or_else(|| panic!("real fixtures not found at {candidates:?}; set RHYTHM_FIXTURES"))
-}
-
 #[test]
 fn every_fixture_is_detected_as_its_format() {
-    let root = fixtures();
+    let root = deps_common::fixtures_dir();
     let dirs = [
         ("sarif", Format::Sarif),
         ("trivy", Format::Trivy),

@@ -15,6 +15,32 @@ pub struct TestDb {
     pg: Option<(String, String)>,
 }
 
+/// The shared real scanner and tracker fixtures: `$RHYTHM_FIXTURES` when set (and then only
+/// that: a wrong setting fails rather than testing other files), else `shared/fixtures/real`
+/// next to the checkout, else `/work/shared/fixtures/real`. Panics (fails the test) when
+/// none holds `facts.json`.
+pub fn fixtures_dir() -> std::path::PathBuf {
+    use std::path::PathBuf;
+    let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => vec![
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
+            PathBuf::from("/work/shared/fixtures/real"),
+        ],
+    };
+    candidates
+        .iter()
+        .find(|p| p.join("facts.json").is_file())
+        .cloned()
+        .unwrap_or_else(|| panic!("real fixtures not found at {candidates:?}; set RHYTHM_FIXTURES"))
+}
+
+/// The bytes of one real fixture (`sarif/gosec_smithy.sarif`), from [`fixtures_dir`].
+pub fn fixture(rel: &str) -> Vec<u8> {
+    let path = fixtures_dir().join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 pub fn pg_admin_url() -> String {
     std::env::var("RHYTHM_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }

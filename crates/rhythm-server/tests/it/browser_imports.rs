@@ -2,8 +2,6 @@
 //! import's page with its counts, the silent exceptions it found, a finding's history, a
 //! malformed file refused with an error summary naming it, and axe-core on each page.
 
-use std::path::PathBuf;
-
 use reqwest::StatusCode;
 use rhythm_domain::Role;
 use rhythm_store::Backend;
@@ -11,23 +9,6 @@ use serde_json::{Value, json};
 
 use crate::TestServer;
 use crate::browser::{Axe, Browser, expect_app_page};
-
-/// The path of a real fixture, found as `imports::fixture` finds it.
-fn fixture_path(rel: &str) -> PathBuf {
-    let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
-            PathBuf::from("/work/shared/fixtures/real"),
-        ],
-    };
-    let dir = candidates
-        .iter()
-        .find(|p| p.join("facts.json").is_file())
-        .unwrap_or_else(|| panic!("real fixtures not found at {candidates:?}; set RHYTHM_FIXTURES"));
-    let path = dir.join(rel);
-    path.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scanner_file_through_the_upload_form() {
@@ -37,7 +18,10 @@ async fn a_scanner_file_through_the_upload_form() {
         .await;
     assert_eq!(st, StatusCode::CREATED, "{sys}");
     let sys_id = sys["id"].as_str().unwrap().to_owned();
-    let path = fixture_path("sarif/eslint_uptime_watcher.sarif");
+    let path = rhythm_store::testing::fixtures_dir()
+        .join("sarif/eslint_uptime_watcher.sarif")
+        .canonicalize()
+        .expect("the fixture exists");
     let scan = rhythm_ingest::sarif::parse(&std::fs::read(&path).unwrap()).unwrap();
     let total = scan.findings.len();
     let silent = scan.findings.iter().filter(|f| f.suppression.is_some()).count();

@@ -9,22 +9,9 @@ use rhythm_server::Config;
 use rhythm_store::Backend;
 use serde_json::{Value, json};
 
-use crate::{TestServer, both};
+pub use rhythm_store::testing::fixture;
 
-pub fn fixture(rel: &str) -> Vec<u8> {
-    let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
-            PathBuf::from("/work/shared/fixtures/real"),
-        ],
-    };
-    let dir = candidates
-        .iter()
-        .find(|p| p.join("facts.json").is_file())
-        .unwrap_or_else(|| panic!("real fixtures not found at {candidates:?}; set RHYTHM_FIXTURES"));
-    std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
+use crate::{TestServer, both};
 
 pub fn example(name: &str) -> Vec<u8> {
     let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples")).join(name);

@@ -2,31 +2,16 @@
 //! and as-of counts, silent exceptions, import records, and all-or-nothing failure — on real
 //! scanner files from the shared fixtures.
 
-use std::path::PathBuf;
-
 use rhythm_domain::{DataTier, Environment, Finding, FindingStatus, GoldenPath, Severity, System, SystemInput};
 use rhythm_ingest::{Scan, ScannedFinding};
 use rhythm_store::{ImportFile, ListQuery, ScanTarget, StoreError};
 use time::Duration;
 use uuid::Uuid;
 
+use rhythm_store::testing::fixture;
+
 use crate::governance::{approve, exception_input, people};
 use crate::{Fixture, both};
-
-fn fixture(rel: &str) -> Vec<u8> {
-    let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
-            PathBuf::from("/work/shared/fixtures/real"),
-        ],
-    };
-    let dir = candidates
-        .iter()
-        .find(|p| p.join("facts.json").is_file())
-        .unwrap_or_else(|| panic!("real fixtures not found at {candidates:?}; set RHYTHM_FIXTURES"));
-    std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
 
 async fn system(f: &Fixture, name: &str) -> System {
     let input = SystemInput {

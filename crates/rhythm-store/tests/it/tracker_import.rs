@@ -1,31 +1,15 @@
 //! Tracker backlog import: the real GitHub and Jira fixtures into the backlog, idempotent by
 //! external key, in one transaction.
 
-use std::path::PathBuf;
-
 use rhythm_domain::{BacklogItem, BacklogItemInput, ItemStatus, WorkKind};
 use rhythm_ingest::tracker::{TrackerItem, TrackerMapping, github, jira};
 use rhythm_store::imports::ImportCounts;
 use rhythm_store::{ListQuery, StoreError};
 use time::Duration;
 
-use crate::{Fixture, both};
+use rhythm_store::testing::fixture;
 
-/// The shared real fixtures: `$RHYTHM_FIXTURES`, else `shared/fixtures/real` next to the
-/// checkout, else `/work/shared/fixtures/real`.
-fn fixture(rel: &str) -> Vec<u8> {
-    let dirs: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
-        Some(d) => vec![PathBuf::from(d)],
-        None => vec![
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
-            PathBuf::from("/work/shared/fixtures/real"),
-        ],
-    };
-    let dir = dirs.iter().find(|d| d.join("facts.json").is_file()).unwrap_or_else(|| {
-        panic!("real fixtures not found at {dirs:?}; set RHYTHM_FIXTURES to the shared fixtures/real folder")
-    });
-    std::fs::read(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
+use crate::{Fixture, both};
 
 /// Every backlog fixture plus the example CSV export: 13 + 2 GitHub issues, 3 + 1 + 1 Jira
 /// issues and 5 CSV rows (the octocat list holds only a pull request).

@@ -1,25 +1,13 @@
 //! `rhythm import` and `rhythm export` against a real server on the demo workspace, as a CI
 //! pipeline runs them (not a terminal: plain lines, exit codes).
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
 use crate::cli::{Served, rhythm, text, token};
 
+/// A real fixture's path, as the CLI is given it.
 fn fixture(rel: &str) -> String {
-    let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
-            PathBuf::from("/work/shared/fixtures/real"),
-        ],
-    };
-    let dir = candidates
-        .iter()
-        .find(|p| p.join("facts.json").is_file())
-        .unwrap_or_else(|| panic!("real fixtures not found at {candidates:?}; set RHYTHM_FIXTURES"));
-    dir.join(rel).display().to_string()
+    rhythm_store::testing::fixtures_dir().join(rel).display().to_string()
 }
 
 #[test]
