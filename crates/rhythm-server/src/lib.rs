@@ -160,8 +160,8 @@ async fn not_found(req: Request) -> Response {
 /// `Connection: close`, and a client's next request opens a fresh connection instead of
 /// failing on the dropped one.
 async fn close_after_refused_body(req: Request, next: Next) -> Response {
-    let has_body = req.headers().contains_key(header::CONTENT_LENGTH)
-        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    let has_body =
+        req.headers().contains_key(header::CONTENT_LENGTH) || req.headers().contains_key(header::TRANSFER_ENCODING);
     let mut resp = next.run(req).await;
     if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
         resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
