@@ -5,7 +5,11 @@
 //! the fields used here; everything else is skipped). A malformed file is refused with the JSON
 //! path of the offending value, e.g. `at runs[0].results[3].level: unknown variant ...`: the first
 //! read is plain serde_json (fast), and only when it fails is the file read again through
-//! `serde_path_to_error` to locate the error. A UTF-8 BOM is accepted; the document must be an
+//! `serde_path_to_error` to locate the error. Results are read in two steps: the log's read
+//! keeps each result as its raw JSON text (checked, borrowed, not yet typed); then each is read
+//! into its typed struct and turned into a finding at once, so a million results never exist
+//! as typed structs together, and a large run is split over the machine's cores (in order: the
+//! findings come out in the file's order whatever the split). A UTF-8 BOM is accepted; the document must be an
 //! object and `version` must be `2.1.0` (else an error at `version`). `runs: []`, `results: []`
 //! and `results: null` give zero findings. `level` must be one of the four SARIF values (a
 //! located error otherwise); `kind` is free text. Nesting: typed values are at most a few levels
@@ -68,12 +72,13 @@
 //!   up to 256 bytes). Kept strings are capped by [`ScannedFinding::bounded`].
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use rhythm_domain::Severity;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::model::{ALIASES_MAX, FIELD_MAX, ParseError, Scan, ScannedFinding, Suppression, fingerprint, prefix};
 
@@ -106,8 +111,8 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
         None => return Err(ParseError::new("version", "missing SARIF version, expected \"2.1.0\"")),
     }
     let mut findings = Vec::new();
-    for run in log.runs.iter().flatten() {
-        parse_run(run, &mut findings);
+    for (i, run) in log.runs.iter().flatten().enumerate() {
+        parse_run(i, run, &mut findings)?;
     }
     disambiguate(&mut findings);
     Ok(Scan { format: "sarif", findings })
@@ -139,6 +144,13 @@ fn read_log(bytes: &[u8]) -> Result<Log<'_>, ParseError> {
 /// CodeQL's `primaryLocationLineHash` does with its `:n` suffix: the first keeps its fingerprint,
 /// the n-th (n ≥ 2) becomes `fingerprint([fp, "occurrence", n])`.
 fn disambiguate(findings: &mut [ScannedFinding]) {
+    // Almost always every fingerprint is unique already: find out without copying them.
+    {
+        let mut unique: HashSet<&str> = HashSet::with_capacity(findings.len());
+        if findings.iter().all(|f| unique.insert(&f.fingerprint)) {
+            return;
+        }
+    }
     let mut seen: HashMap<String, u32> = HashMap::with_capacity(findings.len());
     for f in findings.iter_mut() {
         let n = seen.entry(f.fingerprint.clone()).or_insert(0);
@@ -278,8 +290,9 @@ struct Log<'a> {
 struct Run<'a> {
     #[serde(borrow)]
     tool: Tool<'a>,
+    /// Each result's JSON text, read into an [`SResult`] one at a time (see the module docs).
     #[serde(borrow)]
-    results: Option<Vec<SResult<'a>>>,
+    results: Option<Vec<&'a RawValue>>,
     #[serde(borrow)]
     original_uri_base_ids: Option<HashMap<S<'a>, ArtifactLocation<'a>>>,
     #[serde(borrow)]
@@ -483,8 +496,13 @@ struct RunCtx<'r, 'a> {
     artifacts: &'r [Artifact<'a>],
 }
 
-fn parse_run(run: &Run<'_>, out: &mut Vec<ScannedFinding>) {
-    let Some(results) = run.results.as_deref() else { return };
+/// Runs with at least this many results are split over the machine's cores.
+const PARALLEL_MIN: usize = 20_000;
+/// At most this many threads read one run.
+const PARALLEL_MAX: usize = 8;
+
+fn parse_run(run_index: usize, run: &Run<'_>, out: &mut Vec<ScannedFinding>) -> Result<(), ParseError> {
+    let Some(results) = run.results.as_deref() else { return Ok(()) };
     let mut components: Vec<&[Rule<'_>]> = vec![run.tool.driver.rules.as_deref().unwrap_or(&[])];
     for ext in run.tool.extensions.iter().flatten() {
         components.push(ext.rules.as_deref().unwrap_or(&[]));
@@ -512,14 +530,73 @@ fn parse_run(run: &Run<'_>, out: &mut Vec<ScannedFinding>) {
         base_ids: run.original_uri_base_ids.as_ref(),
         artifacts: run.artifacts.as_deref().unwrap_or(&[]),
     };
-    out.reserve(results.len());
-    for result in results {
-        if let Some(kind) = result.kind.as_deref()
-            && matches!(kind, "pass" | "notApplicable" | "informational")
-        {
-            continue;
+    let threads = if results.len() < PARALLEL_MIN {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, PARALLEL_MAX)
+    };
+    let per_thread = results.len().div_ceil(threads).max(1);
+    let read_part = |offset: usize, part: &[&RawValue]| -> Result<Vec<ScannedFinding>, ParseError> {
+        let mut findings = Vec::with_capacity(part.len());
+        for (j, raw) in part.iter().enumerate() {
+            let result = read_result(raw, run_index, offset + j)?;
+            if let Some(kind) = result.kind.as_deref()
+                && matches!(kind, "pass" | "notApplicable" | "informational")
+            {
+                continue;
+            }
+            findings.push(finding(&ctx, &result));
         }
-        out.push(finding(&ctx, result));
+        Ok(findings)
+    };
+    let parts: Vec<Result<Vec<ScannedFinding>, ParseError>> = if threads == 1 {
+        vec![read_part(0, results)]
+    } else {
+        std::thread::scope(|scope| {
+            let mut chunks = results.chunks(per_thread).enumerate();
+            let (_, first) = chunks.next().expect("a run with results has a first part");
+            let others: Vec<_> = chunks
+                .map(|(i, part)| {
+                    let read_part = &read_part;
+                    scope.spawn(move || read_part(i * per_thread, part))
+                })
+                .collect();
+            let mut parts = vec![read_part(0, first)];
+            for handle in others {
+                parts.push(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            }
+            parts
+        })
+    };
+    // The first error in the file's order is the one reported.
+    for part in parts {
+        let mut part = part?;
+        if out.is_empty() {
+            *out = part;
+        } else {
+            out.append(&mut part);
+        }
+    }
+    Ok(())
+}
+
+/// Result `index` of run `run_index`, from its JSON text; a value of the wrong type is located
+/// as `runs[r].results[i].<path>`.
+fn read_result<'a>(raw: &'a RawValue, run_index: usize, index: usize) -> Result<SResult<'a>, ParseError> {
+    let text = raw.get();
+    let mut de = serde_json::Deserializer::from_str(text);
+    if let Ok(result) = SResult::deserialize(&mut de) {
+        return Ok(result);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let path = format!("runs[{run_index}].results[{index}]");
+    match serde_path_to_error::deserialize::<_, SResult<'a>>(&mut de) {
+        Ok(result) => Ok(result),
+        Err(e) => {
+            let inner = e.path().to_string();
+            let path = if inner.is_empty() || inner == "." { path } else { format!("{path}.{inner}") };
+            Err(ParseError::new(path, e.into_inner().to_string()))
+        }
     }
 }
 

@@ -442,3 +442,53 @@ fn deep_nesting_is_an_error_or_skipped_never_a_crash() {
     let s = parse(doc.as_bytes()).unwrap();
     assert_eq!(s.findings[0].title.chars().count(), 300);
 }
+
+/// A run large enough to be read on several threads: the findings come out in the file's
+/// order, repeated fingerprints are told apart in that order, and an error in a later part is
+/// located by its index in the whole run.
+#[test]
+fn a_large_run_reads_in_file_order_and_locates_errors() {
+    const N: usize = 50_000;
+    let doc = |bad_at: Option<usize>| {
+        let mut s = String::from(r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"big"}},"results":["#);
+        for i in 0..N {
+            if i > 0 {
+                s.push(',');
+            }
+            let level = if bad_at == Some(i) { "bogus" } else { "warning" };
+            // Results 10 and N - 10 share a fingerprint: the later one (in the last part) is the
+            // second occurrence.
+            let fp = if i == N - 10 { 10 } else { i };
+            s.push_str(&format!(
+                r#"{{"ruleId":"R{}","level":"{level}","message":{{"text":"m{i}"}},"locations":[{{"physicalLocation":{{"artifactLocation":{{"uri":"f.js"}},"region":{{"startLine":{}}}}}}}],"partialFingerprints":{{"h":"{fp}"}}}}"#,
+                i % 7,
+                i + 1
+            ));
+        }
+        s.push_str("]}]}");
+        s.into_bytes()
+    };
+    let scan = parse(&doc(None)).expect("parses");
+    assert_eq!(scan.findings.len(), N);
+    for (i, f) in scan.findings.iter().enumerate() {
+        assert_eq!(f.location.as_deref(), Some(&*format!("f.js:{}", i + 1)), "finding {i} is result {i}");
+        assert_eq!(f.rule, format!("R{}", i % 7));
+    }
+    let mut fps: Vec<&str> = scan.findings.iter().map(|f| f.fingerprint.as_str()).collect();
+    fps.sort_unstable();
+    fps.dedup();
+    assert_eq!(fps.len(), N, "fingerprints are unique within the file");
+
+    // The earlier of the two keeps the plain fingerprint (the one a file holding only it gets),
+    // the later one is the derived second occurrence.
+    let alone = parse(
+        br#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"big"}},"results":[{"ruleId":"R3","level":"warning","message":{"text":"m10"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"f.js"},"region":{"startLine":11}}}],"partialFingerprints":{"h":"10"}}]}]}"#,
+    )
+    .expect("parses");
+    assert_eq!(scan.findings[10].fingerprint, alone.findings[0].fingerprint, "the first occurrence keeps it");
+    assert_ne!(scan.findings[N - 10].fingerprint, alone.findings[0].fingerprint, "the second is told apart");
+
+    let e = err(&doc(Some(N - 3)));
+    assert_eq!(e.path, format!("runs[0].results[{}].level", N - 3), "{e}");
+    assert!(e.message.contains("unknown variant"), "{e}");
+}
