@@ -150,6 +150,10 @@ impl Store {
                 // 64 MiB of page cache per connection (SQLite's default is 2 MiB), allocated as
                 // pages are used: a large import's random-key index inserts stay in memory.
                 .pragma("cache_size", "-65536")
+                // Statement journals (a multi-row INSERT that may fail half-way keeps the pages
+                // it changes until it ends) and temporary tables in memory, not temp files: an
+                // import's every statement would otherwise write and free one.
+                .pragma("temp_store", "memory")
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)

@@ -301,15 +301,149 @@ pub(crate) async fn record_events(
     insert_events(tx, &events, at).await
 }
 
-async fn insert_findings(tx: &mut Tx, rows: &[Finding]) -> Result<(), StoreError> {
-    let cols = Finding::COLUMNS;
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let sql =
-            format!("INSERT INTO findings ({}) VALUES {}", cols.join(", "), values_list(tx, chunk.len(), cols.len()));
-        let args: Vec<Val> = chunk.iter().flat_map(Table::values).collect();
-        tx.exec(&sql, &args).await?;
+/// The columns of [`Finding::COLUMNS`] that hold the same value on every finding one scope's
+/// import opens (its workspace, system, tool, environment, time, and a new finding's state):
+/// on SQLite they are bound once per statement instead of once per row.
+const SHARED_COLUMNS: &[&str] = &[
+    "workspace_id",
+    "system_id",
+    "tool",
+    "environment",
+    "kev",
+    "status",
+    "first_seen",
+    "fixed_at",
+    "external_id",
+    "last_seen",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
+/// How the rows of one multi-row findings INSERT are written.
+struct FindingRows {
+    /// Per column of [`Finding::COLUMNS`]: shared by every row (see [`SHARED_COLUMNS`]).
+    shared: Vec<bool>,
+    /// On SQLite: bind the shared columns once per statement.
+    share: bool,
+}
+
+impl FindingRows {
+    fn new(tx: &Tx) -> FindingRows {
+        FindingRows {
+            shared: Finding::COLUMNS.iter().map(|c| SHARED_COLUMNS.contains(c)).collect(),
+            share: !tx.is_postgres(),
+        }
     }
-    Ok(())
+
+    /// Markers per row.
+    fn per_row(&self) -> usize {
+        if self.share { Finding::COLUMNS.len() - SHARED_COLUMNS.len() } else { Finding::COLUMNS.len() }
+    }
+
+    /// Appends one finding's values: all of them, or (sharing) the shared ones only for the
+    /// statement's first row — the others must equal them.
+    fn push(&self, args: &mut Vec<Val>, shared: &mut Vec<Val>, finding: &Finding) -> Result<(), StoreError> {
+        let values = finding.values();
+        if !self.share {
+            args.extend(values);
+            return Ok(());
+        }
+        let first = shared.is_empty();
+        let mut s = 0;
+        for (value, is_shared) in values.into_iter().zip(&self.shared) {
+            if !*is_shared {
+                args.push(value);
+            } else if first {
+                shared.push(value);
+            } else {
+                if shared[s] != value {
+                    return Err(StoreError::Corrupt(format!(
+                        "scanner import: column {} differs between the findings of one scope",
+                        SHARED_COLUMNS[s]
+                    )));
+                }
+                s += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The statement for `rows` rows, and its arguments in marker order.
+    fn statement(&self, tx: &Tx, shared: &[Val], args: Vec<Val>) -> (String, Vec<Val>) {
+        let cols = Finding::COLUMNS;
+        let rows = args.len() / self.per_row();
+        if !self.share {
+            let sql =
+                format!("INSERT INTO findings ({}) VALUES {}", cols.join(", "), values_list(tx, rows, cols.len()));
+            return (sql, args);
+        }
+        // WITH c(workspace_id, …) AS (VALUES (?, …)) INSERT INTO findings (…)
+        //   SELECT v.column1, c.workspace_id, v.column2, … FROM c, (VALUES (?, …), …) AS v
+        let mut select = Vec::with_capacity(cols.len());
+        let mut k = 0;
+        for (col, shared) in cols.iter().zip(&self.shared) {
+            if *shared {
+                select.push(format!("c.{col}"));
+            } else {
+                k += 1;
+                select.push(format!("v.column{k}"));
+            }
+        }
+        let sql = format!(
+            "WITH c ({}) AS (VALUES ({})) INSERT INTO findings ({}) SELECT {} FROM c, (VALUES {}) AS v",
+            SHARED_COLUMNS.join(", "),
+            row_markers(tx, 1, SHARED_COLUMNS.len()),
+            cols.join(", "),
+            select.join(", "),
+            values_list(tx, rows, self.per_row()),
+        );
+        let mut all = Vec::with_capacity(shared.len() + args.len());
+        all.extend_from_slice(shared);
+        all.extend(args);
+        (sql, all)
+    }
+}
+
+/// Opens a finding for each of `new` (numbered from `next_number`), in multi-row INSERTs, and
+/// answers their ids in order. While SQLite (or PostgreSQL) executes one statement, this
+/// thread builds the next one's rows: the two overlap on two cores.
+async fn insert_new_findings(
+    tx: &mut Tx,
+    ws: Uuid,
+    now: OffsetDateTime,
+    target: &ScanTarget,
+    tool: &str,
+    new: &[(Uuid, &ScannedFinding)],
+    next_number: &mut i64,
+) -> Result<Vec<Uuid>, StoreError> {
+    let rows = FindingRows::new(tx);
+    let mut ids = Vec::with_capacity(new.len());
+    let mut shared = Vec::new();
+    let mut build = |chunk: &[(Uuid, &ScannedFinding)], shared: &mut Vec<Val>| -> Result<Vec<Val>, StoreError> {
+        let mut args = Vec::with_capacity(chunk.len() * rows.per_row());
+        for (key, f) in chunk {
+            let finding = new_finding(ws, *next_number, now, target, tool, *key, f)?;
+            *next_number += 1;
+            ids.push(finding.id);
+            rows.push(&mut args, shared, &finding)?;
+        }
+        Ok(args)
+    };
+    let mut chunks = new.chunks(ROWS_PER_INSERT);
+    let Some(first) = chunks.next() else { return Ok(ids) };
+    let mut current = build(first, &mut shared)?;
+    for chunk in chunks {
+        let (sql, args) = rows.statement(tx, &shared, current);
+        // `biased`: the statement is bound and handed to the database first, then the next
+        // rows are built while it runs.
+        let (done, next) = tokio::join!(biased; tx.exec(&sql, &args), async { build(chunk, &mut shared) });
+        done?;
+        current = next?;
+    }
+    let (sql, args) = rows.statement(tx, &shared, current);
+    tx.exec(&sql, &args).await?;
+    Ok(ids)
 }
 
 /// Runs `sql_head` + ` IN (…)` over `ids` in chunks; `$1` is `now`.
@@ -519,7 +653,7 @@ async fn import_scope(
     }
     counts.updated = changed.len() as u64;
 
-    let mut new_rows = Vec::new();
+    let mut new = Vec::with_capacity(candidates.len());
     for (key, f) in candidates {
         if let Some(id) = returning.get(&key) {
             tx.exec(reopen_sql, &[f.severity.as_str().into(), suppression_text(f).into(), now.into(), (*id).into()])
@@ -530,17 +664,31 @@ async fn import_scope(
                 suppressed.push(*id);
             }
         } else {
-            let finding = new_finding(ws, *next_number, now, target, tool, key, f)?;
-            *next_number += 1;
-            events.push((finding.id, "opened"));
-            if f.suppression.is_some() {
-                suppressed.push(finding.id);
-            }
-            new_rows.push(finding);
+            new.push((key, f));
         }
     }
-    counts.created = new_rows.len() as u64;
-    insert_findings(tx, &new_rows).await?;
+    // In key order: each statement then touches a few neighbouring pages of the `scan_key`
+    // index instead of one random page per row (which SQLite must also copy to its statement
+    // journal, once per statement that touches it again).
+    new.sort_unstable_by_key(|(key, _)| *key);
+    let first_number = *next_number;
+    let created = insert_new_findings(tx, ws, now, target, tool, &new, next_number).await?;
+    counts.created = created.len() as u64;
+    for (id, (_, f)) in created.iter().zip(&new) {
+        if f.suppression.is_some() {
+            suppressed.push(*id);
+        }
+    }
+    // Their `opened` events, from the rows just written (numbers are the workspace's, and
+    // the workspace is locked): nothing to send per row.
+    if !created.is_empty() {
+        tx.exec(
+            "INSERT INTO finding_events (finding_id, at, event) SELECT id, $1, 'opened' FROM findings \
+             WHERE workspace_id = $2 AND number >= $3 AND number < $4",
+            &[now.into(), ws.into(), first_number.into(), (*next_number).into()],
+        )
+        .await?;
+    }
     insert_events(tx, &events, now).await?;
 
     // Everything the file still holds was seen now: one row for the scope.
