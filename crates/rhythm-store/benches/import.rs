@@ -7,7 +7,8 @@
 //!
 //! `cargo bench -p rhythm-store --bench import` (200,000 findings; `RHYTHM_BENCH_FINDINGS=1000000`
 //! for the size; `RHYTHM_BENCH_BACKENDS=sqlite` or `postgres` for one backend — a
-//! PostgreSQL that cannot be reached is an error, see `rhythm_store::testing`).
+//! PostgreSQL that cannot be reached is an error, see `rhythm_store::testing`;
+//! `RHYTHM_BENCH_PHASES=first` runs only the first import, for quick iteration).
 //!
 //! Each import runs in a child process (this binary re-executed with `RHYTHM_BENCH_CHILD`), so
 //! its peak RSS (`VmHWM`, reset through `/proc/self/clear_refs` once the file is parsed and its
@@ -163,6 +164,8 @@ struct Ctx {
 }
 
 fn run_child(ctx: &Ctx, system: Uuid, from: usize, to: usize, now: OffsetDateTime) -> Phase {
+    // Start each phase with the previous phases' writes on disk, not still being written back.
+    let _ = std::process::Command::new("sync").status();
     let out = std::process::Command::new(std::env::current_exe().expect("current exe"))
         .env("RHYTHM_BENCH_CHILD", "1")
         .env("RHYTHM_BENCH_URL", &ctx.url)
@@ -201,10 +204,13 @@ async fn narrow_rows(backend: Backend, url: &str, n: usize) -> Duration {
         |rows: usize| (0..rows).map(|r| format!("(${}, ${})", 2 * r + 1, 2 * r + 2)).collect::<Vec<_>>().join(", ");
     match backend {
         Backend::Sqlite => {
+            // The store's own settings (see `Store::open`).
             let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                 .expect("SQLite URL")
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal);
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
             let mut c = sqlx::SqliteConnection::connect_with(&opts).await.expect("scratch SQLite");
             sqlx::query("CREATE TABLE bench_narrow (id BLOB NOT NULL, key BLOB NOT NULL)")
                 .execute(&mut c)
@@ -375,6 +381,26 @@ fn bench_backend(backend: Backend, n: usize, lines: &mut Vec<String>) {
     let first = run_child(&ctx, systems[0], 0, n, t0);
     assert_eq!((first.n("total"), first.n("created")), (nn, nn), "first import creates every finding");
     let after_first = rt.block_on(size(backend, &ctx.url));
+
+    if std::env::var("RHYTHM_BENCH_PHASES").is_ok_and(|p| p.trim() == "first") {
+        drop(db);
+        lines.push(format!(
+            "{name:8} baseline: {n} narrow rows (16 B id + 32 B key, unique index, one transaction) {:.2} s = {} rows/s",
+            narrow_s,
+            rate(nn, narrow_s)
+        ));
+        lines.push(format!(
+            "{name:8} first import {n} findings (parse + import) {:.2} s = {} findings/s (import_scan {:.2} s = {:.1}x narrow rows; parse {:.2} s); {:.0} bytes/finding; peak RSS {}",
+            first.f("parse_s") + first.f("import_s"),
+            rate(nn, first.f("parse_s") + first.f("import_s")),
+            first.f("import_s"),
+            first.f("import_s") / narrow_s,
+            first.f("parse_s"),
+            (after_first.total.saturating_sub(empty.total)) as f64 / n as f64,
+            mib(first.n("hwm_kib")),
+        ));
+        return;
+    }
 
     // 2. The same file again.
     eprintln!("[{name}] re-import unchanged …");
