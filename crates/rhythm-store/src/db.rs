@@ -212,6 +212,32 @@ impl Tx {
         })
     }
 
+    /// Calls `each` on every row as the database hands it over, without collecting them: for
+    /// reads of a million rows (an import's open findings).
+    pub(crate) async fn for_each_row(
+        &mut self,
+        sql: &str,
+        args: &[Val],
+        mut each: impl FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        use futures_util::TryStreamExt as _;
+        match self {
+            Tx::Sqlite(tx) => {
+                let mut rows = bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts).fetch(&mut **tx);
+                while let Some(r) = rows.try_next().await? {
+                    each(&Row::Sqlite(r))?;
+                }
+            }
+            Tx::Postgres(tx) => {
+                let mut rows = bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts).fetch(&mut **tx);
+                while let Some(r) = rows.try_next().await? {
+                    each(&Row::Postgres(r))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A single integer (a count, a max).
     pub(crate) async fn int(&mut self, sql: &str, args: &[Val]) -> Result<i64, StoreError> {
         let row = self.opt(sql, args).await?.ok_or_else(|| StoreError::Corrupt(format!("no row from: {sql}")))?;
@@ -246,6 +272,10 @@ macro_rules! get {
 impl Row {
     pub fn text(&self, col: &str) -> Result<String, StoreError> {
         get!(self, col, String)
+    }
+    /// A text column, borrowed from the row (no copy).
+    pub fn str(&self, col: &str) -> Result<&str, StoreError> {
+        get!(self, col, &str)
     }
     pub fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
         get!(self, col, Option<String>)

@@ -257,7 +257,7 @@ fn new_finding(
 /// What the database holds of an open finding of the scope.
 struct Known {
     id: Uuid,
-    severity: String,
+    severity: Severity,
     suppression: Option<String>,
 }
 
@@ -554,22 +554,24 @@ async fn import_scope(
     counts.total = items.len() as u64;
 
     let args = scope_args(ws, target, tool);
-    let rows = tx
-        .all(
-            &format!(
-                "SELECT id, scan_key, severity, suppression FROM findings WHERE {} AND status = 'open' AND scan_key IS NOT NULL",
-                scope_sql(target)
-            ),
-            &args,
-        )
-        .await?;
-    let mut open: HashMap<Uuid, Known> = HashMap::with_capacity(rows.len());
-    for r in rows {
-        open.insert(
-            r.uuid("scan_key")?,
-            Known { id: r.uuid("id")?, severity: r.text("severity")?, suppression: r.opt_text("suppression")? },
-        );
-    }
+    // The scope's open findings, read row by row into the map (a re-import of a million).
+    let mut open: HashMap<Uuid, Known> = HashMap::with_capacity(items.len());
+    tx.for_each_row(
+        &format!(
+            "SELECT id, scan_key, severity, suppression FROM findings WHERE {} AND status = 'open' AND scan_key IS NOT NULL",
+            scope_sql(target)
+        ),
+        &args,
+        |r| {
+            let severity = r
+                .str("severity")?
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("column severity: {e}")))?;
+            open.insert(r.uuid("scan_key")?, Known { id: r.uuid("id")?, severity, suppression: r.opt_text("suppression")? });
+            Ok(())
+        },
+    )
+    .await?;
     let any_fixed = tx
         .opt(
             &format!(
@@ -591,7 +593,7 @@ async fn import_scope(
                 if f.suppression.is_some() {
                     suppressed.push(known.id);
                 }
-                if known.severity != f.severity.as_str() || known.suppression != suppression_text(f) {
+                if known.severity != f.severity || known.suppression != suppression_text(f) {
                     changed.push((known.id, f));
                 } else {
                     counts.unchanged += 1;
