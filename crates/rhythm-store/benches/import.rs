@@ -381,14 +381,14 @@ fn bench_backend(backend: Backend, n: usize, lines: &mut Vec<String>) {
     let first = run_child(&ctx, systems[0], 0, n, t0);
     assert_eq!((first.n("total"), first.n("created")), (nn, nn), "first import creates every finding");
     let after_first = rt.block_on(size(backend, &ctx.url));
+    lines.push(format!(
+        "{name:8} baseline: {n} narrow rows (16 B id + 32 B key, unique index, one transaction) {:.2} s = {} rows/s",
+        narrow_s,
+        rate(nn, narrow_s)
+    ));
 
     if std::env::var("RHYTHM_BENCH_PHASES").is_ok_and(|p| p.trim() == "first") {
         drop(db);
-        lines.push(format!(
-            "{name:8} baseline: {n} narrow rows (16 B id + 32 B key, unique index, one transaction) {:.2} s = {} rows/s",
-            narrow_s,
-            rate(nn, narrow_s)
-        ));
         lines.push(format!(
             "{name:8} first import {n} findings (parse + import) {:.2} s = {} findings/s (import_scan {:.2} s = {:.1}x narrow rows; parse {:.2} s); {:.0} bytes/finding; peak RSS {}",
             first.f("parse_s") + first.f("import_s"),
@@ -443,11 +443,6 @@ fn bench_backend(backend: Backend, n: usize, lines: &mut Vec<String>) {
             p.f("import_s") / narrow_s,
         )
     };
-    lines.push(format!(
-        "{name:8} baseline: {n} narrow rows (16 B id + 32 B key, unique index, one transaction) {:.2} s = {} rows/s",
-        narrow_s,
-        rate(nn, narrow_s)
-    ));
     lines.push(format!(
         "{name:8} baseline: typed SARIF parse of {n} results ({:.0} MB) {:.2} s = {} results/s (first-import child)",
         first.f("file_mb"),

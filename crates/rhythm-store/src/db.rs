@@ -312,7 +312,7 @@ impl Row {
     }
     /// A closed enum stored as its text name.
     pub fn parsed<T: std::str::FromStr<Err = String>>(&self, col: &str) -> Result<T, StoreError> {
-        self.text(col)?.parse().map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
+        self.str(col)?.parse().map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
     }
     /// A JSON document stored as text.
     pub fn json<T: serde::de::DeserializeOwned>(&self, col: &str) -> Result<T, StoreError> {

@@ -563,11 +563,8 @@ async fn import_scope(
         ),
         &args,
         |r| {
-            let severity = r
-                .str("severity")?
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("column severity: {e}")))?;
-            open.insert(r.uuid("scan_key")?, Known { id: r.uuid("id")?, severity, suppression: r.opt_text("suppression")? });
+            let known = Known { id: r.uuid("id")?, severity: r.parsed("severity")?, suppression: r.opt_text("suppression")? };
+            open.insert(r.uuid("scan_key")?, known);
             Ok(())
         },
     )
