@@ -43,6 +43,8 @@ macro_rules! text_enum {
         impl std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
+                // The stored spelling, as every database read has it: no allocation.
+                $(if s == $text { return Ok($name::$variant); })+
                 let lower = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
                 $(if lower == $text { return Ok($name::$variant); })+
                 Err(format!("'{}' is not one of: {}", s, [$($text),+].join(", ")))

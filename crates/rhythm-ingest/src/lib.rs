@@ -21,6 +21,7 @@ pub mod grype;
 mod json_input;
 pub mod model;
 pub mod osv;
+pub mod parallel;
 pub mod sarif;
 pub mod tracker;
 pub mod trivy;

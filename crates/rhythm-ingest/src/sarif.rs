@@ -496,11 +496,6 @@ struct RunCtx<'r, 'a> {
     artifacts: &'r [Artifact<'a>],
 }
 
-/// Runs with at least this many results are split over the machine's cores.
-const PARALLEL_MIN: usize = 20_000;
-/// At most this many threads read one run.
-const PARALLEL_MAX: usize = 8;
-
 fn parse_run(run_index: usize, run: &Run<'_>, out: &mut Vec<ScannedFinding>) -> Result<(), ParseError> {
     let Some(results) = run.results.as_deref() else { return Ok(()) };
     let mut components: Vec<&[Rule<'_>]> = vec![run.tool.driver.rules.as_deref().unwrap_or(&[])];
@@ -530,12 +525,7 @@ fn parse_run(run_index: usize, run: &Run<'_>, out: &mut Vec<ScannedFinding>) -> 
         base_ids: run.original_uri_base_ids.as_ref(),
         artifacts: run.artifacts.as_deref().unwrap_or(&[]),
     };
-    let threads = if results.len() < PARALLEL_MIN {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, std::num::NonZero::get).clamp(1, PARALLEL_MAX)
-    };
-    let per_thread = results.len().div_ceil(threads).max(1);
+    // A large run's results are read on all the machine's cores.
     let read_part = |offset: usize, part: &[&RawValue]| -> Result<Vec<ScannedFinding>, ParseError> {
         let mut findings = Vec::with_capacity(part.len());
         for (j, raw) in part.iter().enumerate() {
@@ -549,25 +539,7 @@ fn parse_run(run_index: usize, run: &Run<'_>, out: &mut Vec<ScannedFinding>) -> 
         }
         Ok(findings)
     };
-    let parts: Vec<Result<Vec<ScannedFinding>, ParseError>> = if threads == 1 {
-        vec![read_part(0, results)]
-    } else {
-        std::thread::scope(|scope| {
-            let mut chunks = results.chunks(per_thread).enumerate();
-            let (_, first) = chunks.next().expect("a run with results has a first part");
-            let others: Vec<_> = chunks
-                .map(|(i, part)| {
-                    let read_part = &read_part;
-                    scope.spawn(move || read_part(i * per_thread, part))
-                })
-                .collect();
-            let mut parts = vec![read_part(0, first)];
-            for handle in others {
-                parts.push(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
-            }
-            parts
-        })
-    };
+    let parts = crate::parallel::map_parts(results, read_part);
     // The first error in the file's order is the one reported.
     for part in parts {
         let mut part = part?;

@@ -280,6 +280,14 @@ impl Row {
     pub fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
         get!(self, col, Option<String>)
     }
+    /// A text column that may be NULL, borrowed from the row.
+    pub fn opt_str(&self, col: &str) -> Result<Option<&str>, StoreError> {
+        get!(self, col, Option<&str>)
+    }
+    /// A blob column that may be NULL, borrowed from the row.
+    pub fn opt_blob(&self, col: &str) -> Result<Option<&[u8]>, StoreError> {
+        get!(self, col, Option<&[u8]>)
+    }
     pub fn int(&self, col: &str) -> Result<i64, StoreError> {
         get!(self, col, i64)
     }

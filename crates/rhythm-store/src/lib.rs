@@ -6,6 +6,7 @@
 
 mod accounts;
 mod audit;
+mod checkpoint;
 mod db;
 mod gate;
 mod governance;
@@ -30,6 +31,7 @@ use uuid::Uuid;
 
 pub use accounts::{ApiToken, NewToken, Session, TokenScope};
 pub use audit::{AuditEntry, ChainReport};
+pub use checkpoint::Checkpoint;
 pub use db::{Row, Val};
 pub use governance::{PolicyProposal, PolicyVersion, ProposalInput, rule as refusal_rule};
 pub use imports::ImportData;
@@ -112,6 +114,8 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// SQLite: the background WAL checkpoints, stopped when the last clone is dropped.
+    _checkpoints: Option<std::sync::Arc<checkpoint::Task>>,
 }
 
 /// How to open a SQLite file.
@@ -154,13 +158,17 @@ impl Store {
                 // it changes until it ends) and temporary tables in memory, not temp files: an
                 // import's every statement would otherwise write and free one.
                 .pragma("temp_store", "memory")
+                // The log is copied back by a background task, not inside a large commit.
+                .pragma("wal_autocheckpoint", checkpoint::AUTOCHECKPOINT_PAGES)
+                .pragma("journal_size_limit", checkpoint::LOG_KEEP_BYTES)
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(15))
                 .connect_with(opts)
                 .await?;
-            Store { pool: Pool::Sqlite(pool) }
+            let checkpoints = Some(checkpoint::spawn(pool.clone(), path));
+            Store { pool: Pool::Sqlite(pool), _checkpoints: checkpoints }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts =
                 PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
@@ -169,7 +177,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(15))
                 .connect_with(opts)
                 .await?;
-            Store { pool: Pool::Postgres(pool) }
+            Store { pool: Pool::Postgres(pool), _checkpoints: None }
         } else {
             return Err(StoreError::Config(format!(
                 "unsupported database URL '{}': use sqlite://path/to/rhythm.db or postgres://user@host/db",
@@ -192,6 +200,15 @@ impl Store {
         let mut tx = self.pool.read().await?;
         tx.int("SELECT CAST(1 AS BIGINT)", &[]).await?;
         Ok(())
+    }
+
+    /// Copies SQLite's write-ahead log back into the database file now (a background task
+    /// does it within a second of any write; see `checkpoint.rs`). `None` on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(p) => checkpoint::passive(p).await.map(Some),
+            Pool::Postgres(_) => Ok(None),
+        }
     }
 
     pub async fn close(&self) {

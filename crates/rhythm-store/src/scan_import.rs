@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, micros};
-use crate::db::{Tx, Val};
+use crate::db::{Row, Tx, Val};
 use crate::imports::ImportCounts;
 use crate::registers::{lock_workspace, placeholders};
 use crate::tables::Table;
@@ -254,11 +254,140 @@ fn new_finding(
     Ok(finding)
 }
 
-/// What the database holds of an open finding of the scope.
+/// What the database holds of an open finding of the scope (kept small: a re-import holds
+/// a million of them).
 struct Known {
     id: Uuid,
     severity: Severity,
-    suppression: Option<String>,
+}
+
+/// A map by scan key. The keys are SHA-256 prefixes, so a fast seeded hash is as good as
+/// SipHash here, at a fraction of its cost over a million keys.
+type KeyMap<V> = HashMap<Uuid, V, foldhash::fast::RandomState>;
+
+/// The scope's open scanner findings, by scan key.
+#[derive(Default)]
+struct Open {
+    known: KeyMap<Known>,
+    /// What the scanner said of the suppressed ones (usually few).
+    suppression: KeyMap<String>,
+}
+
+/// Open findings read per statement on SQLite (one packed row each).
+const OPEN_PER_STATEMENT: i64 = 10_000;
+
+/// The scope's open scanner findings, for a re-import of up to a million of them.
+async fn read_open(
+    tx: &mut Tx,
+    ws: Uuid,
+    target: &ScanTarget,
+    args: &[Val],
+    expected: usize,
+) -> Result<Open, StoreError> {
+    let mut open = Open {
+        known: KeyMap::with_capacity_and_hasher(expected, foldhash::fast::RandomState::default()),
+        suppression: KeyMap::default(),
+    };
+    let scope = scope_sql(target);
+    if tx.is_postgres() {
+        tx.for_each_row(
+            &format!(
+                "SELECT id, scan_key, severity, suppression FROM findings WHERE {scope} AND status = 'open' AND scan_key IS NOT NULL"
+            ),
+            args,
+            |r| {
+                let key = r.uuid("scan_key")?;
+                open.known.insert(key, Known { id: r.uuid("id")?, severity: r.parsed("severity")? });
+                if let Some(text) = r.opt_text("suppression")? {
+                    open.suppression.insert(key, text);
+                }
+                Ok(())
+            },
+        )
+        .await?;
+        return Ok(open);
+    }
+    // SQLite hands each row from its worker thread to this one, which costs several times
+    // what SQLite itself spends on a row. So each statement packs 10,000 rows into one:
+    // `scan_key || id` concatenated (32 bytes a row; `||` copies blob bytes as they are) and
+    // the severities joined by commas, `*` marking a suppressed one; both aggregates are fed
+    // the same rows in the same order. Pages follow `findings_system_open`, whose entries end
+    // in the rowid, and each page is taken apart while SQLite reads the next.
+    let sql = format!(
+        "SELECT COUNT(*) AS n, MAX(rowid) AS last, CAST(group_concat(scan_key || id, '') AS BLOB) AS keys, \
+         group_concat(severity || CASE WHEN suppression IS NULL THEN '' ELSE '*' END, ',') AS severities \
+         FROM (SELECT rowid, scan_key, id, severity, suppression FROM findings \
+         WHERE {scope} AND status = 'open' AND scan_key IS NOT NULL AND rowid > ${} ORDER BY rowid LIMIT {OPEN_PER_STATEMENT})",
+        args.len() + 1
+    );
+    let mut suppressed: Vec<Uuid> = Vec::new();
+    let mut page = open_page(tx, &sql, args, 0).await?;
+    loop {
+        let n = page.int("n")?;
+        if n == 0 {
+            break;
+        }
+        let last = page.int("last")?;
+        let next =
+            async { if n < OPEN_PER_STATEMENT { Ok(None) } else { open_page(tx, &sql, args, last).await.map(Some) } };
+        let read = async { read_open_page(&page, n, &mut open.known, &mut suppressed) };
+        let (next, read) = tokio::join!(biased; next, read);
+        read?;
+        match next? {
+            Some(p) => page = p,
+            None => break,
+        }
+    }
+    for chunk in suppressed.chunks(IDS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT scan_key, suppression FROM findings WHERE workspace_id = $1 AND scan_key IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut a = vec![Val::from(ws)];
+        a.extend(chunk.iter().map(|k| Val::from(*k)));
+        for r in tx.all(&sql, &a).await? {
+            if let Some(text) = r.opt_text("suppression")? {
+                open.suppression.insert(r.uuid("scan_key")?, text);
+            }
+        }
+    }
+    Ok(open)
+}
+
+/// One packed page of [`read_open`] on SQLite: `n`, `last`, `keys`, `severities`.
+async fn open_page(tx: &mut Tx, sql: &str, args: &[Val], after: i64) -> Result<Row, StoreError> {
+    let mut page_args = args.to_vec();
+    page_args.push(Val::Int(Some(after)));
+    tx.opt(sql, &page_args).await?.ok_or_else(|| StoreError::Corrupt("no row from an aggregate".into()))
+}
+
+/// Takes one packed page apart into `known`; the keys of suppressed ones go to `suppressed`.
+fn read_open_page(page: &Row, n: i64, known: &mut KeyMap<Known>, suppressed: &mut Vec<Uuid>) -> Result<(), StoreError> {
+    let keys = page.opt_blob("keys")?.unwrap_or_default();
+    if keys.len() as i64 != 32 * n {
+        return Err(StoreError::Corrupt(format!("open findings: {} key bytes for {n} rows", keys.len())));
+    }
+    let mut severities = page.opt_str("severities")?.unwrap_or_default().split(',');
+    for pair in keys.chunks_exact(32) {
+        let severity = severities
+            .next()
+            .ok_or_else(|| StoreError::Corrupt(format!("open findings: fewer severities than {n} rows")))?;
+        let (severity, is_suppressed) = match severity.strip_suffix('*') {
+            Some(s) => (s, true),
+            None => (severity, false),
+        };
+        let severity = severity.parse().map_err(|e| StoreError::Corrupt(format!("column severity: {e}")))?;
+        let key = Uuid::from_slice(&pair[..16]).map_err(|e| StoreError::Corrupt(format!("scan_key: {e}")))?;
+        let id = Uuid::from_slice(&pair[16..]).map_err(|e| StoreError::Corrupt(format!("id: {e}")))?;
+        if is_suppressed {
+            suppressed.push(key);
+        }
+        known.insert(key, Known { id, severity });
+    }
+    if severities.next().is_some() {
+        return Err(StoreError::Corrupt(format!("open findings: more severities than {n} rows")));
+    }
+    Ok(())
 }
 
 /// The scope's arguments: `$1` workspace, `$2` tool, `$3` environment, `$4` system if any.
@@ -459,8 +588,16 @@ async fn update_ids(tx: &mut Tx, sql_head: &str, now: OffsetDateTime, ids: &[Uui
 
 /// Keeps each (tool, rule)'s advisory text once: title, aliases, CVSS, fixed version.
 async fn upsert_advisories(tx: &mut Tx, ws: Uuid, scan: &Scan, now: OffsetDateTime) -> Result<(), StoreError> {
+    // Each (tool, rule) as the file spells it, at its first finding; then cleaned up, where
+    // two spellings may become one (the first in the file's order wins, as for a finding).
+    let mut first: HashMap<(&str, &str), usize, foldhash::fast::RandomState> = HashMap::default();
+    for (i, f) in scan.findings.iter().enumerate() {
+        first.entry((&f.tool, &f.rule)).or_insert(i);
+    }
+    let mut firsts: Vec<usize> = first.into_values().collect();
+    firsts.sort_unstable();
     let mut by_rule: BTreeMap<(String, String), &ScannedFinding> = BTreeMap::new();
-    for f in &scan.findings {
+    for f in firsts.into_iter().map(|i| &scan.findings[i]) {
         by_rule.entry((tool_name(&f.tool), one_line(&f.rule, 300))).or_insert(f);
     }
     let rows: Vec<Vec<Val>> = by_rule
@@ -521,9 +658,17 @@ pub(crate) async fn import_scan_in(
         return Err(Invalid::one("system", "no such system in this workspace").into());
     }
     upsert_advisories(tx, ws, scan, now).await?;
+    // Findings by scope tool, each spelling of a tool cleaned up once.
     let mut by_tool: BTreeMap<String, Vec<&ScannedFinding>> = BTreeMap::new();
+    let mut names: HashMap<&str, String> = HashMap::new();
     for f in &scan.findings {
-        by_tool.entry(tool_name(&f.tool)).or_default().push(f);
+        let name = names.entry(&f.tool).or_insert_with(|| tool_name(&f.tool));
+        match by_tool.get_mut(name.as_str()) {
+            Some(list) => list.push(f),
+            None => {
+                by_tool.insert(name.clone(), vec![f]);
+            }
+        }
     }
     let mut next_number =
         tx.int("SELECT COALESCE(MAX(number), 0) + 1 FROM findings WHERE workspace_id = $1", &[ws.into()]).await?;
@@ -545,30 +690,17 @@ async fn import_scope(
 ) -> Result<ImportCounts, StoreError> {
     let mut counts = ImportCounts::default();
     // The file, de-duplicated by key (a scanner may report the same thing twice).
-    let mut keys = HashSet::with_capacity(findings.len());
-    let items: Vec<(Uuid, &ScannedFinding)> = findings
-        .iter()
-        .map(|f| (scan_key(ws, target, tool, &f.fingerprint), *f))
-        .filter(|(k, _)| keys.insert(*k))
-        .collect();
+    let mut keys = HashSet::with_capacity_and_hasher(findings.len(), foldhash::fast::RandomState::default());
+    // A SHA-256 each: a million of them on all cores.
+    let computed = rhythm_ingest::parallel::map_parts(findings, |_, part| {
+        part.iter().map(|f| scan_key(ws, target, tool, &f.fingerprint)).collect::<Vec<_>>()
+    });
+    let items: Vec<(Uuid, &ScannedFinding)> =
+        computed.into_iter().flatten().zip(findings.iter().copied()).filter(|(k, _)| keys.insert(*k)).collect();
     counts.total = items.len() as u64;
 
     let args = scope_args(ws, target, tool);
-    // The scope's open findings, read row by row into the map (a re-import of a million).
-    let mut open: HashMap<Uuid, Known> = HashMap::with_capacity(items.len());
-    tx.for_each_row(
-        &format!(
-            "SELECT id, scan_key, severity, suppression FROM findings WHERE {} AND status = 'open' AND scan_key IS NOT NULL",
-            scope_sql(target)
-        ),
-        &args,
-        |r| {
-            let known = Known { id: r.uuid("id")?, severity: r.parsed("severity")?, suppression: r.opt_text("suppression")? };
-            open.insert(r.uuid("scan_key")?, known);
-            Ok(())
-        },
-    )
-    .await?;
+    let mut open = read_open(tx, ws, target, &args, items.len()).await?;
     let any_fixed = tx
         .opt(
             &format!(
@@ -585,12 +717,12 @@ async fn import_scope(
     // The file's suppressed findings: the only ones that can be silent exceptions.
     let mut suppressed: Vec<Uuid> = Vec::new();
     for (key, f) in items {
-        match open.remove(&key) {
+        match open.known.remove(&key) {
             Some(known) => {
                 if f.suppression.is_some() {
                     suppressed.push(known.id);
                 }
-                if known.severity != f.severity || known.suppression != suppression_text(f) {
+                if known.severity != f.severity || open.suppression.get(&key) != suppression_text(f).as_ref() {
                     changed.push((known.id, f));
                 } else {
                     counts.unchanged += 1;
@@ -617,7 +749,7 @@ async fn import_scope(
     }
 
     // Gone from the file: fixed now. They were last seen at the scope's previous import.
-    let missing: Vec<Uuid> = open.into_values().map(|k| k.id).collect();
+    let missing: Vec<Uuid> = open.known.into_values().map(|k| k.id).collect();
     if !missing.is_empty() {
         let previous = tx
             .opt(

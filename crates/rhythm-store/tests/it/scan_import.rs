@@ -269,3 +269,102 @@ async fn register_writes_keep_the_history_too(f: Fixture) {
     assert_eq!((as_of.open.len(), as_of.open[0].open, as_of.open[0].severity), (1, 1, Severity::High));
 }
 both!(register_writes_keep_the_history_too, super::register_writes_keep_the_history_too);
+
+/// A scan of `n` generated findings; every 1,000th one suppressed.
+fn generated_scan(n: usize) -> Scan {
+    let findings = (0..n)
+        .map(|i| ScannedFinding {
+            tool: "GenScan".into(),
+            rule: format!("RULE-{}", i % 50),
+            aliases: vec![],
+            title: format!("Generated finding {i}"),
+            severity: [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info][i % 5],
+            component: Some(format!("pkg-{}", i % 300)),
+            version: None,
+            fixed_version: None,
+            location: Some(format!("src/file{}.rs:{}", i % 97, i)),
+            cvss_score: None,
+            cvss_vector: None,
+            suppression: (i % 1000 == 7).then(|| rhythm_ingest::model::Suppression {
+                kind: "inSource".into(),
+                justification: Some(format!("reviewed {i}")),
+            }),
+            baseline_state: None,
+            fingerprint: rhythm_ingest::fingerprint(&["gen", &i.to_string()]),
+        })
+        .collect();
+    Scan { format: "sarif", findings }
+}
+
+/// A scope with more open findings than one page of the SQLite open-set read (10,000 a
+/// statement): every one is matched, severity and suppression changes are seen, and the one
+/// left out is closed.
+async fn a_large_scope_reimports_across_pages(f: Fixture) {
+    let s = f.store();
+    let sys = system(&f, "big-monolith").await;
+    let target = ScanTarget { system_id: Some(sys.id), environment: Environment::Production };
+    let total = 25_001;
+    let scan = generated_scan(total);
+    let suppressed = scan.findings.iter().filter(|x| x.suppression.is_some()).count() as u64;
+    let sarif = |name: &str| ImportFile::of("sarif", name, name.as_bytes());
+    let r = s.import_scan(&f.actor, f.now, &sarif("gen-1.sarif"), &target, &scan).await.unwrap();
+    assert_eq!((r.counts.created, r.counts.silent), (total as u64, suppressed));
+
+    let later = f.now + Duration::hours(1);
+    let r = s.import_scan(&f.actor, later, &sarif("gen-2.sarif"), &target, &scan).await.unwrap();
+    assert_eq!((r.counts.unchanged, r.counts.created, r.counts.updated, r.counts.closed), (total as u64, 0, 0, 0));
+    assert_eq!(r.counts.silent, suppressed, "suppressed ones on every page are still silent");
+
+    // One in each page changes severity, one suppressed one's justification changes, the last
+    // one is gone.
+    let mut next = scan.clone();
+    for i in [3, 10_003, 20_003] {
+        next.findings[i].severity = Severity::Critical;
+        next.findings[i].suppression = None;
+    }
+    next.findings[20_007].suppression.as_mut().unwrap().justification = Some("re-reviewed".into());
+    let gone = next.findings.pop().unwrap();
+    let t2 = f.now + Duration::hours(2);
+    let r = s.import_scan(&f.actor, t2, &sarif("gen-3.sarif"), &target, &next).await.unwrap();
+    assert_eq!(
+        (r.counts.updated, r.counts.closed, r.counts.unchanged, r.counts.created),
+        (4, 1, total as u64 - 5, 0),
+        "3 severity changes, 1 suppression change, 1 gone"
+    );
+    let fixed = findings(&f, &[("status", "fixed")]).await;
+    assert_eq!(fixed.len(), 1);
+    assert_eq!(fixed[0].location, gone.location);
+    let query = ListQuery { q: Some("Generated finding 10003".into()), limit: 10, ..Default::default() };
+    let changed = s.list::<Finding>(f.actor.workspace_id, &query).await.unwrap().items;
+    assert_eq!(changed.len(), 1);
+    assert_eq!((changed[0].severity, changed[0].status), (Severity::Critical, FindingStatus::Open));
+    assert_eq!(changed[0].suppression, None);
+}
+both!(a_large_scope_reimports_across_pages, super::a_large_scope_reimports_across_pages);
+
+/// SQLite: a large import's commit does not copy its write-ahead log into the database file
+/// (that would keep the answer waiting); the background task does, within seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_commit_leaves_its_checkpoint_to_the_background() {
+    let f = Fixture::new(rhythm_store::Backend::Sqlite).await;
+    let s = f.store();
+    let path = f.db.url.trim_start_matches("sqlite://").split('?').next().unwrap().to_owned();
+    let db_bytes = || std::fs::metadata(&path).unwrap().len();
+    s.checkpoint().await.unwrap().expect("SQLite checkpoints");
+    let before = db_bytes();
+    let sys = system(&f, "big-monolith").await;
+    let target = ScanTarget { system_id: Some(sys.id), environment: Environment::Production };
+    let scan = generated_scan(20_000);
+    s.import_scan(&f.actor, f.now, &ImportFile::of("sarif", "gen.sarif", b"gen"), &target, &scan).await.unwrap();
+    let wal = std::fs::metadata(format!("{path}-wal")).unwrap().len();
+    assert!(wal > 8 << 20, "the import's {wal} bytes of log are past SQLite's own 4 MiB checkpoint threshold");
+    assert_eq!(db_bytes(), before, "the commit left the database file as it was");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while db_bytes() < before + (8 << 20) {
+        assert!(std::time::Instant::now() < deadline, "no background checkpoint within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let c = s.checkpoint().await.unwrap().unwrap();
+    assert!(c.complete(), "everything is in the database file: {c:?}");
+}
