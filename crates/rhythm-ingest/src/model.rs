@@ -194,7 +194,10 @@ pub fn fingerprint(parts: &[&str]) -> String {
         h.update(p.len().to_le_bytes());
         h.update(p.as_bytes());
     }
-    hex::encode(h.finalize())
+    // `hex::encode` collects one `char` at a time; a million fingerprints notice.
+    let mut text = [0u8; 64];
+    hex::encode_to_slice(h.finalize(), &mut text).expect("32 bytes are 64 hex digits");
+    std::str::from_utf8(&text).expect("hex digits are ASCII").to_owned()
 }
 
 #[cfg(test)]

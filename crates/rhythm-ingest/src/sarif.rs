@@ -144,9 +144,11 @@ fn read_log(bytes: &[u8]) -> Result<Log<'_>, ParseError> {
 /// CodeQL's `primaryLocationLineHash` does with its `:n` suffix: the first keeps its fingerprint,
 /// the n-th (n ≥ 2) becomes `fingerprint([fp, "occurrence", n])`.
 fn disambiguate(findings: &mut [ScannedFinding]) {
-    // Almost always every fingerprint is unique already: find out without copying them.
+    // Almost always every fingerprint is unique already: find out without copying them (with a
+    // fast seeded hash: the fingerprints are SHA-256 digests).
     {
-        let mut unique: HashSet<&str> = HashSet::with_capacity(findings.len());
+        let mut unique: HashSet<&str, foldhash::fast::RandomState> =
+            HashSet::with_capacity_and_hasher(findings.len(), foldhash::fast::RandomState::default());
         if findings.iter().all(|f| unique.insert(&f.fingerprint)) {
             return;
         }
