@@ -2,7 +2,7 @@
 //!
 //! SQLite copies the log back into the database file (a checkpoint) inside the commit that
 //! leaves more than `wal_autocheckpoint` pages in the log. After a large import that copy is
-//! the import's size again: 5.6 s of a million-finding first import on the 2-core bench
+//! the import's size again: 4 to 5.6 s of a million-finding first import on the 2-core bench
 //! machine, spent before the import could answer. So connections checkpoint by themselves only
 //! past a safety net of 1 GiB ([`AUTOCHECKPOINT_PAGES`]), and a background task does it once a
 //! second whenever the log changed since its last complete checkpoint and holds at least

@@ -266,7 +266,6 @@ struct Known {
 type KeyMap<V> = HashMap<Uuid, V, foldhash::fast::RandomState>;
 
 /// The scope's open scanner findings, by scan key.
-#[derive(Default)]
 struct Open {
     known: KeyMap<Known>,
     /// What the scanner said of the suppressed ones (usually few).

@@ -350,9 +350,10 @@ async fn a_large_commit_leaves_its_checkpoint_to_the_background() {
     let s = f.store();
     let path = f.db.url.trim_start_matches("sqlite://").split('?').next().unwrap().to_owned();
     let db_bytes = || std::fs::metadata(&path).unwrap().len();
+    let sys = system(&f, "big-monolith").await;
+    // Everything committed so far is in the database file; only the import is in the log.
     s.checkpoint().await.unwrap().expect("SQLite checkpoints");
     let before = db_bytes();
-    let sys = system(&f, "big-monolith").await;
     let target = ScanTarget { system_id: Some(sys.id), environment: Environment::Production };
     let scan = generated_scan(20_000);
     s.import_scan(&f.actor, f.now, &ImportFile::of("sarif", "gen.sarif", b"gen"), &target, &scan).await.unwrap();
