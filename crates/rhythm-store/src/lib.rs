@@ -167,8 +167,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(15))
                 .connect_with(opts)
                 .await?;
-            let checkpoints = Some(checkpoint::spawn(pool.clone(), path));
-            Store { pool: Pool::Sqlite(pool), _checkpoints: checkpoints }
+            Store { _checkpoints: Some(checkpoint::spawn(pool.clone(), path)), pool: Pool::Sqlite(pool) }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts =
                 PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("bad PostgreSQL URL: {e}")))?;
@@ -203,7 +202,8 @@ impl Store {
     }
 
     /// Copies SQLite's write-ahead log back into the database file now (a background task
-    /// does it within a second of any write; see `checkpoint.rs`). `None` on PostgreSQL.
+    /// does it within a second once the log holds 4 MiB; see `checkpoint.rs`). `None` on
+    /// PostgreSQL.
     pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
         match &self.pool {
             Pool::Sqlite(p) => checkpoint::passive(p).await.map(Some),
