@@ -33,6 +33,32 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+impl AuditEntry {
+    /// The entry with any webhook URL of a notification target reduced to its scheme and host,
+    /// for readers who may not see it whole. Entries written since migration 0010 hold only
+    /// the masked URL; older ones hold it whole, and the chain's hashes cover them as written.
+    #[must_use]
+    pub fn without_webhook_urls(mut self) -> AuditEntry {
+        if self.entity != "notification_target" {
+            return self;
+        }
+        let mask = |text: &mut Option<String>| {
+            let Some(mut v) = text.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok()) else {
+                return;
+            };
+            let webhook = v.get("channel").and_then(serde_json::Value::as_str) == Some("webhook");
+            if let (true, Some(t)) = (webhook, v.get_mut("target")) {
+                let masked = crate::outbox::masked_target(crate::Channel::Webhook, t.as_str().unwrap_or(""));
+                *t = serde_json::Value::String(masked);
+                *text = Some(v.to_string());
+            }
+        };
+        mask(&mut self.before);
+        mask(&mut self.after);
+        self
+    }
+}
+
 /// What a verification of the chain found.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ChainReport {
@@ -43,6 +69,17 @@ pub struct ChainReport {
     pub problem: Option<String>,
     /// The hash of the last entry: publish it to detect a rewrite of the whole chain.
     pub head: String,
+    /// The sequence number of the last entry (0 for an empty chain).
+    pub head_seq: i64,
+}
+
+/// The newest entry of a workspace's chain, as `audit_heads` records it: publish it (the
+/// quarterly pack, a ticket, a chat message) and check a later chain against it
+/// ([`Store::verify_audit_chain_against`]) to detect a rewrite or a truncation of the chain.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
 }
 
 #[derive(Serialize)]
@@ -137,7 +174,24 @@ pub(crate) async fn append<B: Serialize, A: Serialize>(
         ],
     )
     .await?;
+    // The head moves in the same transaction: deleting the newest entries later leaves a chain
+    // that still links but no longer reaches its recorded head.
+    tx.exec(
+        "INSERT INTO audit_heads (workspace_id, seq, hash) VALUES ($1, $2, $3) \
+         ON CONFLICT (workspace_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        &[ws.into(), e.seq.into(), e.hash.clone().into()],
+    )
+    .await?;
     Ok(())
+}
+
+/// Marks the report invalid at `seq`, unless an earlier problem was found first.
+fn fail(report: &mut ChainReport, seq: i64, problem: String) {
+    if report.valid {
+        report.valid = false;
+        report.first_bad_seq = Some(seq);
+        report.problem = Some(problem);
+    }
 }
 
 fn json<T: Serialize>(v: &T) -> String {
@@ -186,16 +240,65 @@ impl Store {
         rows.iter().map(entry).collect()
     }
 
-    /// Recomputes the workspace's whole chain and reports the first entry that does not verify.
+    /// Appends one audit entry that no other write carries: a sign-in, a refused sign-in, an
+    /// export. `detail` is the entry's `after` JSON; it must hold no secret.
+    pub async fn audit_event(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        action: &str,
+        entity: &str,
+        entity_id: Option<Uuid>,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.write().await?;
+        crate::registers::lock_workspace(&mut tx, actor.workspace_id).await?;
+        append(&mut tx, actor, now, action, entity, entity_id, None::<&()>, Some(detail)).await?;
+        tx.commit().await
+    }
+
+    /// The head the database records for the workspace's chain (`None` before the first entry).
+    pub async fn audit_head(&self, workspace_id: Uuid) -> Result<Option<AuditHead>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let row = tx.opt("SELECT seq, hash FROM audit_heads WHERE workspace_id = $1", &[workspace_id.into()]).await?;
+        tx.commit().await?;
+        row.map(|r| Ok(AuditHead { seq: r.int("seq")?, hash: r.text("hash")? })).transpose()
+    }
+
+    /// Recomputes the workspace's whole chain and reports the first entry that does not verify,
+    /// and whether the chain still reaches the head recorded in `audit_heads`.
     pub async fn verify_audit_chain(&self, workspace_id: Uuid) -> Result<ChainReport, StoreError> {
+        self.verify_audit_chain_against(workspace_id, None).await
+    }
+
+    /// [`Store::verify_audit_chain`], and also that the chain still holds `published`, a head
+    /// read earlier (from the API or `rhythm admin verify-audit`) and kept outside the database:
+    /// a chain rewritten from some entry on, or cut short together with its head record, no
+    /// longer holds it.
+    pub async fn verify_audit_chain_against(
+        &self,
+        workspace_id: Uuid,
+        published: Option<&AuditHead>,
+    ) -> Result<ChainReport, StoreError> {
         let mut tx = self.pool.read().await?;
         let rows =
             tx.all("SELECT * FROM audit_log WHERE workspace_id = $1 ORDER BY seq", &[workspace_id.into()]).await?;
+        let recorded =
+            tx.opt("SELECT seq, hash FROM audit_heads WHERE workspace_id = $1", &[workspace_id.into()]).await?;
         tx.commit().await?;
+        let recorded = recorded.map(|r| Ok::<_, StoreError>(AuditHead { seq: r.int("seq")?, hash: r.text("hash")? }));
+        let recorded = recorded.transpose()?;
         let mut prev = GENESIS.to_owned();
         let mut expected_seq = 1;
-        let mut report =
-            ChainReport { entries: 0, valid: true, first_bad_seq: None, problem: None, head: prev.clone() };
+        let mut report = ChainReport {
+            entries: 0,
+            valid: true,
+            first_bad_seq: None,
+            problem: None,
+            head: prev.clone(),
+            head_seq: 0,
+        };
+        let mut published_seen = false;
         for r in &rows {
             let e = entry(r)?;
             report.entries += 1;
@@ -208,17 +311,49 @@ impl Store {
             } else {
                 None
             };
-            if let Some(p) = problem
-                && report.valid
-            {
-                report.valid = false;
-                report.first_bad_seq = Some(e.seq);
-                report.problem = Some(p);
+            if let Some(p) = problem {
+                fail(&mut report, e.seq, p);
+            }
+            if let Some(p) = published.filter(|p| p.seq == e.seq) {
+                published_seen = true;
+                if p.hash != e.hash {
+                    fail(
+                        &mut report,
+                        e.seq,
+                        format!("entry {} is not the published head {}: the chain was rewritten", e.seq, p.hash),
+                    );
+                }
             }
             prev.clone_from(&e.hash);
             expected_seq = e.seq + 1;
+            report.head_seq = e.seq;
         }
-        report.head = prev;
+        report.head.clone_from(&prev);
+        let last = report.head_seq;
+        match recorded {
+            Some(h) if h.seq > last => fail(
+                &mut report,
+                last + 1,
+                format!("entries {} to {} are missing: the chain ends before its recorded head", last + 1, h.seq),
+            ),
+            Some(h) if h.seq != last || h.hash != report.head => fail(
+                &mut report,
+                last,
+                format!("the recorded head (entry {}, {}) is not the last entry of the chain", h.seq, h.hash),
+            ),
+            None if last > 0 => fail(&mut report, last, "the chain's head record is missing".to_owned()),
+            _ => {}
+        }
+        if let Some(p) = published
+            && p.seq > 0
+            && !published_seen
+        {
+            fail(
+                &mut report,
+                last + 1,
+                format!("the chain ends at entry {last}, before the published head (entry {})", p.seq),
+            );
+        }
         Ok(report)
     }
 }

@@ -277,6 +277,18 @@ trait Record: Serialize + Clone + Send + Sync + Sized {
     fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>);
 }
 
+/// The sorts of the decision log: (name in `?sort=`, column).
+pub const DECISION_SORTS: &[(&str, &str)] =
+    &[("requested_at", "requested_at"), ("decided_at", "decided_at"), ("number", "number")];
+/// The sorts of the exception list: (name in `?sort=`, column).
+pub const EXCEPTION_SORTS: &[(&str, &str)] = &[
+    ("expires_on", "expires_on"),
+    ("number", "number"),
+    ("created_at", "created_at"),
+    ("review_on", "review_on"),
+    ("updated_at", "updated_at"),
+];
+
 impl Record for Decision {
     const ENTITY: &'static str = "decision";
     const TABLE: &'static str = "decisions";
@@ -305,8 +317,7 @@ impl Record for Decision {
     ];
     const LINKS: &'static [&'static str] =
         &["decision_risk", "decision_exception", "decision_release", "decision_backlog_item"];
-    const SORTS: &'static [(&'static str, &'static str)] =
-        &[("requested_at", "requested_at"), ("decided_at", "decided_at"), ("number", "number")];
+    const SORTS: &'static [(&'static str, &'static str)] = DECISION_SORTS;
     const DEFAULT_SORT: (&'static str, SortDir) = ("requested_at", SortDir::Desc);
     const FILTERS: &'static [Filter] = &[
         Filter { name: "category", sql: "category = {v}", parse: p_enum::<DecisionCategory> },
@@ -481,13 +492,7 @@ impl Record for rhythm_domain::Exception {
         "review_item_id",
     ];
     const LINKS: &'static [&'static str] = &["exception_system", "exception_risk", "exception_finding"];
-    const SORTS: &'static [(&'static str, &'static str)] = &[
-        ("expires_on", "expires_on"),
-        ("number", "number"),
-        ("created_at", "created_at"),
-        ("review_on", "review_on"),
-        ("updated_at", "updated_at"),
-    ];
+    const SORTS: &'static [(&'static str, &'static str)] = EXCEPTION_SORTS;
     const DEFAULT_SORT: (&'static str, SortDir) = ("expires_on", SortDir::Asc);
     const FILTERS: &'static [Filter] = &[
         Filter { name: "status", sql: "status = {v}", parse: p_enum::<ExceptionStatus> },

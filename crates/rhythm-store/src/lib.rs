@@ -17,6 +17,7 @@ mod outbox;
 mod registers;
 mod reviews;
 mod scan_import;
+mod sign_in;
 mod tables;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -30,19 +31,22 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use uuid::Uuid;
 
 pub use accounts::{ApiToken, NewToken, Session, TokenScope};
-pub use audit::{AuditEntry, ChainReport};
+pub use audit::{AuditEntry, AuditHead, ChainReport, GENESIS as AUDIT_GENESIS};
 pub use checkpoint::Checkpoint;
 pub use db::{Row, Val};
-pub use governance::{PolicyProposal, PolicyVersion, ProposalInput, rule as refusal_rule};
+pub use governance::{
+    DECISION_SORTS, EXCEPTION_SORTS, PolicyProposal, PolicyVersion, ProposalInput, rule as refusal_rule,
+};
 pub use imports::ImportData;
 pub use outbox::{
     AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, GATE_STOP_QUIET, MAX_ATTEMPTS, MAX_JITTER,
     MAX_PAYLOAD_BYTES, NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxItem, OutboxStatus, backoff,
-    backoff_with_jitter,
+    backoff_with_jitter, masked_target,
 };
 pub use registers::{ListQuery, Page, SortDir};
 pub use rhythm_ingest::csv::{CsvKind, CsvRows};
 pub use scan_import::{AsOfCount, FindingEvent, FindingsAsOf, ImportFile, ImportRecord, ScanTarget};
+pub use sign_in::{MAX_DEVICES_PER_USER, MAX_THROTTLE_ROWS, ThrottleKey};
 pub use tables::Table;
 
 use db::Pool;

@@ -63,6 +63,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_ingest.sql"),
         include_str!("../migrations/postgres/0009_ingest.sql"),
     ),
+    (
+        10,
+        "sign_in",
+        include_str!("../migrations/sqlite/0010_sign_in.sql"),
+        include_str!("../migrations/postgres/0010_sign_in.sql"),
+    ),
 ];
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"

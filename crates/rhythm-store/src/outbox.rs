@@ -39,6 +39,7 @@
 use rhythm_domain::Invalid;
 use rhythm_domain::validate::Check;
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -257,6 +258,58 @@ impl NotificationTarget {
     /// Whether this target wants `event`.
     pub fn wants(&self, event: Event) -> bool {
         !self.disabled && (self.events.is_empty() || self.events.contains(&event))
+    }
+
+    /// The target as the audit log keeps it: a webhook URL only as its scheme and host (the
+    /// rest, Slack's path for one, is a credential that every reader of the log would see), with
+    /// the SHA-256 of the whole URL so an auditor can still tell which URL it was.
+    fn audited(&self) -> AuditedTarget<'_> {
+        let webhook = self.channel == Channel::Webhook;
+        AuditedTarget {
+            id: self.id,
+            workspace_id: self.workspace_id,
+            channel: self.channel,
+            target: masked_target(self.channel, &self.target),
+            target_sha256: webhook.then(|| hex::encode(sha2::Sha256::digest(self.target.as_bytes()))),
+            has_secret: self.has_secret,
+            format: self.format,
+            events: &self.events,
+            created_at: self.created_at,
+            disabled: self.disabled,
+        }
+    }
+}
+
+/// [`NotificationTarget::audited`].
+#[derive(Serialize)]
+struct AuditedTarget<'a> {
+    id: Uuid,
+    workspace_id: Uuid,
+    channel: Channel,
+    target: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_sha256: Option<String>,
+    has_secret: bool,
+    format: Format,
+    events: &'a [Event],
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    disabled: bool,
+}
+
+/// A target as people without the admin permission see it: a webhook URL only as its scheme
+/// and host (`https://hooks.slack.com/…`); an e-mail address whole.
+pub fn masked_target(channel: Channel, target: &str) -> String {
+    if channel != Channel::Webhook {
+        return target.to_owned();
+    }
+    match target.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = host.rsplit('@').next().unwrap_or(host);
+            format!("{scheme}://{host}/…")
+        }
+        None => "…".to_owned(),
     }
 }
 
@@ -553,7 +606,17 @@ impl Store {
             ],
         )
         .await?;
-        audit::append(&mut tx, actor, now, "create", "notification_target", Some(t.id), None::<&()>, Some(&t)).await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now,
+            "create",
+            "notification_target",
+            Some(t.id),
+            None::<&()>,
+            Some(&t.audited()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(t)
     }
@@ -588,8 +651,8 @@ impl Store {
         .await?;
         let after = NotificationTarget { disabled, ..before.clone() };
         let action = if disabled { "disable" } else { "enable" };
-        audit::append(&mut tx, actor, now, action, "notification_target", Some(id), Some(&before), Some(&after))
-            .await?;
+        let (b, a) = (before.audited(), after.audited());
+        audit::append(&mut tx, actor, now, action, "notification_target", Some(id), Some(&b), Some(&a)).await?;
         tx.commit().await?;
         Ok(after)
     }

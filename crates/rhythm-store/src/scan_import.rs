@@ -38,14 +38,15 @@ use crate::{Actor, Store, StoreError, new_id};
 
 /// The SQL condition (over `findings`) of a **silent exception**: an open finding the scanner
 /// reports as suppressed that no approved exception covers. An exception covers it when it
-/// names the finding, or when it names the finding's system and its title or scope mentions
-/// the rule (`CVE-2024-3094 in payments until March`).
+/// names the finding, or when it names the finding's system and its scope mentions the rule
+/// (`CVE-2024-3094 in payments until March`). Only what the two owners signed counts: the
+/// title is a label its requester may edit without new signatures, so it covers nothing.
 pub(crate) const SILENT_SQL: &str = "suppression IS NOT NULL AND status = 'open' AND NOT EXISTS (\
      SELECT 1 FROM exceptions e WHERE e.workspace_id = findings.workspace_id AND e.status = 'approved' AND (\
      EXISTS (SELECT 1 FROM links l WHERE l.rel = 'exception_finding' AND l.src_id = e.id AND l.dst_id = findings.id) \
      OR (findings.system_id IS NOT NULL \
      AND EXISTS (SELECT 1 FROM links l WHERE l.rel = 'exception_system' AND l.src_id = e.id AND l.dst_id = findings.system_id) \
-     AND (LOWER(e.scope) LIKE '%' || LOWER(findings.rule) || '%' OR LOWER(e.title) LIKE '%' || LOWER(findings.rule) || '%'))))";
+     AND findings.rule <> '' AND LOWER(e.scope) LIKE '%' || LOWER(findings.rule) || '%')))";
 
 /// Rows per multi-row INSERT: 500 × 24 finding columns stays under SQLite's 32,766 bound
 /// parameters (and PostgreSQL's 65,535).

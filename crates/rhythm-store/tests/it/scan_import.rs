@@ -190,11 +190,13 @@ async fn suppressed_findings_without_an_exception_are_silent(f: Fixture) {
     assert_eq!(history.iter().map(|h| h.event.as_str()).collect::<Vec<_>>(), ["opened", "accepted"]);
     assert_eq!(s.findings_as_of(ws, f.now).await.unwrap().accepted, 1);
 
-    // One naming the system and the rule covers the rest of that rule.
+    // One naming the system and, in its signed scope, the rule covers the rest of that rule.
+    // (A title naming the rule covers nothing: the title can change without new signatures.)
     let rule = silent[1].rule.clone();
     let same_rule = silent.iter().filter(|x| x.rule == rule && x.id != silent[0].id).count();
     let mut input = exception_input(&f, team.eng.user_id.unwrap(), team.sec.user_id.unwrap(), team.risk.id);
     input.title = format!("Accept {rule} in uptime-watcher until the rewrite");
+    input.scope = format!("{rule} in uptime-watcher until the rewrite");
     input.system_ids = vec![sys.id];
     let e2 = s
         .request_exception(&team.requester, input, &rhythm_domain::policy::ExceptionRules::default(), f.now)
