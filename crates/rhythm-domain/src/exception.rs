@@ -263,10 +263,10 @@ pub struct ExceptionPatch {
     #[serde(default)]
     pub users_impacted: Option<String>,
     #[serde(default, deserialize_with = "some_date")]
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = String, format = Date, required = false)]
     pub starts_on: Option<Date>,
     #[serde(default, deserialize_with = "some_date")]
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = String, format = Date, required = false)]
     pub expires_on: Option<Date>,
     #[serde(default)]
     pub compensating_controls: Option<Vec<String>>,

@@ -57,24 +57,85 @@ pub fn new_api_token() -> (String, String, String) {
     (token, prefix, hash)
 }
 
-/// Argon2id with the library's defaults (OWASP's 19 MiB, 2 passes, 1 lane).
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+/// What a client is told to wait (`Retry-After`, seconds) when every hashing slot is taken.
+pub const BUSY_RETRY_AFTER_SECS: &str = "2";
+
+/// Bounds the Argon2id work in flight: each hash holds 19 MiB for tens of milliseconds, so
+/// unbounded parallel sign-ins would let anyone who can reach the sign-in page grow the
+/// process by 19 MiB per request. A request waits up to `wait` for a slot, then is answered
+/// 503 with `Retry-After`. The slot is held by the blocking task itself, so a client that
+/// hangs up does not free it before the hash is done.
+#[derive(Debug)]
+pub struct HashLimiter {
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
 }
 
-/// Checks a password against a stored hash, off the async threads.
+impl HashLimiter {
+    pub fn new(slots: usize, wait: std::time::Duration) -> HashLimiter {
+        HashLimiter { slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots.max(1))), wait }
+    }
+
+    async fn permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(AppError::Busy("too many sign-ins are being checked at once; try again in a few seconds".into())),
+        }
+    }
+
+    /// Slots free now (for tests and metrics).
+    pub fn available(&self) -> usize {
+        self.slots.available_permits()
+    }
+
+    /// [`verify_password`] in a slot.
+    pub async fn verify(&self, password: String, hash: String) -> Result<bool, AppError> {
+        let permit = self.permit().await?;
+        Ok(tokio::task::spawn_blocking(move || {
+            let _slot = permit;
+            check_password_hash(&password, &hash)
+        })
+        .await
+        .unwrap_or(false))
+    }
+
+    /// [`hash_password`] in a slot.
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        let permit = self.permit().await?;
+        tokio::task::spawn_blocking(move || {
+            let _slot = permit;
+            new_password_hash(&password)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+}
+
+fn new_password_hash(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+}
+
+fn check_password_hash(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Argon2id with the library's defaults (OWASP's 19 MiB, 2 passes, 1 lane).
+/// Off the async threads and outside any [`HashLimiter`]: for the CLI and tests. The server
+/// hashes through `AppState::hashing`.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || new_password_hash(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// Checks a password against a stored hash, off the async threads (outside any
+/// [`HashLimiter`], like [`hash_password`]).
 pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || check_password_hash(&password, &hash)).await.unwrap_or(false)
 }
 
 /// How the request proved who it is.

@@ -105,7 +105,9 @@ pub fn start(
             let _ = rx.wait_for(|stop| *stop).await;
         }
     };
-    let worker = notify::spawn_worker(state.clone(), config.notify.clone(), stop(shutdown))?;
+    // The server's one reach setting governs both adding targets and delivering to them.
+    let notify = NotifyConfig { webhook_reach: state.config.webhook_reach.clone(), ..config.notify.clone() };
+    let worker = notify::spawn_worker(state.clone(), notify, stop(shutdown))?;
     let governance = spawn_governance(state.clone(), config.governance_interval, stop(shutdown));
     tracing::info!(
         governance_interval_secs = config.governance_interval.as_secs(),

@@ -49,6 +49,18 @@ pub struct Config {
     pub max_import_bytes: usize,
     /// How tracker labels and issue types map to work kinds (`--tracker-mapping FILE`).
     pub tracker_mapping: rhythm_ingest::tracker::TrackerMapping,
+    /// Password hashes (Argon2id, 19 MiB each) computed at once; more sign-ins wait.
+    pub hash_slots: usize,
+    /// How long a sign-in waits for a hashing slot before it is answered 503.
+    pub hash_wait: std::time::Duration,
+    /// Take the client's address from the last `X-Forwarded-For` entry (set only behind a
+    /// proxy that writes it); otherwise the address of the connection. Sign-in throttling is
+    /// per address.
+    pub trust_forwarded_for: bool,
+    /// Where webhook targets may point: public addresses, and networks allowed although they
+    /// are private, loopback or link-local (an internal relay). Checked when a target is added;
+    /// the background jobs [`serve`] starts deliver with it too.
+    pub webhook_reach: notify::webhook::Reach,
 }
 
 impl Default for Config {
@@ -62,6 +74,10 @@ impl Default for Config {
             jobs: None,
             max_import_bytes: imports::DEFAULT_MAX_IMPORT_BYTES,
             tracker_mapping: rhythm_ingest::tracker::TrackerMapping::default(),
+            hash_slots: 4,
+            hash_wait: std::time::Duration::from_secs(2),
+            trust_forwarded_for: false,
+            webhook_reach: notify::webhook::Reach::default(),
         }
     }
 }
@@ -72,7 +88,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
-    pub(crate) login_limiter: Arc<web::auth::LoginLimiter>,
+    /// Bounds concurrent password hashing ([`Config::hash_slots`]).
+    pub hashing: Arc<auth::HashLimiter>,
 }
 
 impl AppState {
@@ -81,7 +98,8 @@ impl AppState {
     }
 
     pub fn with_clock(store: Store, config: Config, clock: Arc<dyn Clock>) -> Self {
-        AppState { store, config: Arc::new(config), clock, login_limiter: Arc::default() }
+        let hashing = Arc::new(auth::HashLimiter::new(config.hash_slots, config.hash_wait));
+        AppState { store, config: Arc::new(config), clock, hashing }
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -118,6 +136,7 @@ pub fn app(state: AppState) -> Router {
         title: Some("Rhythm API"),
     }))
     .layer(DefaultBodyLimit::max(max_body))
+    .layer(middleware::from_fn(api_problems))
     .layer(middleware::from_fn(security_headers))
     .layer(middleware::from_fn(close_after_refused_body))
     .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -167,6 +186,53 @@ async fn close_after_refused_body(req: Request, next: Next) -> Response {
         resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     resp
+}
+
+/// Every refusal under `/api/` is an RFC 9457 problem document, as the OpenAPI document says:
+/// the few that axum's own extractors answer in plain text (a path or query that does not
+/// parse, a body over the limit) are rewritten, their text kept as the detail.
+async fn api_problems(req: Request, next: Next) -> Response {
+    let api = req.uri().path().starts_with("/api/v1/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let plain = !resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/problem+json") || ct.starts_with("application/json"));
+    if !api || !plain || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let detail = String::from_utf8_lossy(&text).trim().to_owned();
+    let err = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => error::AppError::PayloadTooLarge(detail),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => error::AppError::UnsupportedMediaType(detail),
+        StatusCode::NOT_FOUND => error::AppError::NotFound(detail),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let mut r = (
+                status,
+                axum::Json(serde_json::json!({
+                    "type": "/problems/method-not-allowed", "title": "Method Not Allowed", "status": 405,
+                    "detail": "this path does not take that method"
+                })),
+            )
+                .into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+            if let Some(allow) = parts.headers.get(header::ALLOW) {
+                r.headers_mut().insert(header::ALLOW, allow.clone());
+            }
+            return r;
+        }
+        s if s.is_server_error() => error::AppError::Internal(detail),
+        _ => error::AppError::BadRequest(if detail.is_empty() { "the request was refused".into() } else { detail }),
+    };
+    let mut r = err.into_response();
+    if let Some(c) = parts.headers.get(header::CONNECTION) {
+        r.headers_mut().insert(header::CONNECTION, c.clone());
+    }
+    r
 }
 
 /// CSP without inline scripts, no framing, no sniffing, no referrer leaks.

@@ -36,8 +36,9 @@ pub fn run(a: AdminArgs) -> Result<(), Failure> {
                 .read_to_string(&mut password)
                 .map_err(|e| Failure::error(format!("cannot read the password from standard input: {e}")))?;
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
-            rhythm_domain::account::check_password(&password).map_err(|e| Failure::refused(e.to_string()))?;
             let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+            rhythm_domain::account::check_password(&password, &[&email, &name])
+                .map_err(|e| Failure::refused(e.to_string()))?;
             runtime()?.block_on(async move {
                 let store = Store::open(&db, Create::IfMissing).await.map_err(store_failure)?;
                 let ws = match store.workspaces().await.map_err(store_failure)?.into_iter().next() {
@@ -54,13 +55,28 @@ pub fn run(a: AdminArgs) -> Result<(), Failure> {
                 Ok(())
             })
         }
-        AdminCommand::VerifyAudit { db } => runtime()?.block_on(async move {
+        AdminCommand::VerifyAudit { db, expect_head, workspace } => runtime()?.block_on(async move {
             let store = Store::open(&db, Create::MustExist).await.map_err(store_failure)?;
+            let all = store.workspaces().await.map_err(store_failure)?;
+            let expected_in = match (&expect_head, &workspace) {
+                (None, _) => None,
+                (Some(_), Some(name)) => Some(
+                    all.iter()
+                        .find(|w| &w.name == name)
+                        .ok_or_else(|| Failure::error(format!("no workspace named '{name}'")))?
+                        .id,
+                ),
+                (Some(_), None) if all.len() == 1 => Some(all[0].id),
+                (Some(_), None) => {
+                    return Err(Failure::error("the database has several workspaces: name one with --workspace"));
+                }
+            };
             let mut bad = 0;
-            for ws in store.workspaces().await.map_err(store_failure)? {
-                let r = store.verify_audit_chain(ws.id).await.map_err(store_failure)?;
+            for ws in all {
+                let published = expect_head.as_ref().filter(|_| expected_in == Some(ws.id));
+                let r = store.verify_audit_chain_against(ws.id, published).await.map_err(store_failure)?;
                 if r.valid {
-                    println!("{}: {} entries verify; head {}", ws.name, r.entries, r.head);
+                    println!("{}: {} entries verify; head {}:{}", ws.name, r.entries, r.head_seq, r.head);
                 } else {
                     bad += 1;
                     println!(

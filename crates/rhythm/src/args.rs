@@ -93,6 +93,15 @@ pub struct ServeArgs {
     /// Run no background jobs (a web-only instance; another instance delivers notifications).
     #[arg(long, env = "RHYTHM_NO_JOBS")]
     pub no_jobs: bool,
+    /// A network webhooks may reach although it is private, loopback or link-local (an internal
+    /// relay), e.g. 10.1.2.0/24 or 127.0.0.1/32; repeat or separate with commas. Without it,
+    /// webhooks go to public addresses only.
+    #[arg(long, env = "RHYTHM_WEBHOOK_ALLOW", value_delimiter = ',', value_name = "CIDR")]
+    pub webhook_allow: Vec<ipnet::IpNet>,
+    /// Behind a reverse proxy that sets X-Forwarded-For: take the client's address (for sign-in
+    /// throttling and the audit log) from its last entry instead of the connection.
+    #[arg(long, env = "RHYTHM_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Args)]
@@ -140,11 +149,32 @@ pub enum AdminCommand {
         #[arg(long, default_value = "Rhythm")]
         workspace: String,
     },
-    /// Recompute every workspace's audit hash chain; exit 1 if one does not verify.
+    /// Recompute every workspace's audit hash chain and check it reaches its recorded head;
+    /// exit 1 if one does not verify.
     VerifyAudit {
         #[arg(long, env = "RHYTHM_DB")]
         db: String,
+        /// A head published earlier (SEQ:HASH, as this command, the API's /api/v1/audit-log/head
+        /// or the server's start-up log printed it): the chain must still hold that entry with
+        /// that hash, so a chain cut short or rewritten together with its head record is caught.
+        /// Checks the database's only workspace, or the one given by --workspace.
+        #[arg(long, value_name = "SEQ:HASH", value_parser = head_arg)]
+        expect_head: Option<rhythm_store::AuditHead>,
+        /// The workspace (by name) that --expect-head belongs to.
+        #[arg(long, requires = "expect_head")]
+        workspace: Option<String>,
     },
+}
+
+/// `SEQ:HASH`: a published audit head.
+fn head_arg(s: &str) -> Result<rhythm_store::AuditHead, String> {
+    let (seq, hash) = s.trim().split_once(':').ok_or("expected SEQ:HASH, e.g. 1234:9f86d081…")?;
+    let seq = seq.parse::<i64>().map_err(|_| format!("'{seq}' is not an entry number"))?;
+    let hash = hash.trim().to_ascii_lowercase();
+    if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err("the hash is 64 hexadecimal characters".into());
+    }
+    Ok(rhythm_store::AuditHead { seq, hash })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -54,6 +54,13 @@ async fn run_server(store: Store, config: Config, listen: std::net::SocketAddr) 
         .map_err(|e| Failure::error(format!("cannot listen on {listen}: {e}")))?;
     let bound = listener.local_addr().map_err(|e| Failure::error(e.to_string()))?;
     tracing::info!(address = %bound, backend = ?store.backend(), "Rhythm is serving");
+    // Each workspace's audit head goes into the log at every start: a copy outside the
+    // database that a later `rhythm admin verify-audit --expect-head` can check against.
+    for ws in store.workspaces().await.unwrap_or_default() {
+        if let Ok(Some(head)) = store.audit_head(ws.id).await {
+            tracing::info!(workspace = %ws.id, seq = head.seq, hash = %head.hash, "audit chain head");
+        }
+    }
     let state = AppState::new(store.clone(), config);
     rhythm_server::serve(listener, state, shutdown_signal())
         .await
@@ -75,6 +82,8 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         jobs: jobs_config(&a)?,
         max_import_bytes: a.max_import_mb as usize * 1024 * 1024,
         tracker_mapping: tracker_mapping(a.tracker_mapping.as_deref())?,
+        webhook_reach: rhythm_server::notify::webhook::Reach::new(a.webhook_allow.clone()),
+        trust_forwarded_for: a.trust_forwarded_for,
         ..Config::default()
     };
     if !a.secure_cookies && !a.listen.ip().is_loopback() {

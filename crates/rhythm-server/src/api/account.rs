@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use rhythm_domain::{Permission, Role, User};
+use rhythm_domain::{Invalid, Permission, Role, User};
 use rhythm_store::{NewToken, TokenScope};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -50,8 +50,8 @@ pub async fn create_user(
     ApiJson(u): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<User>), AppError> {
     p.require(Permission::Admin)?;
-    rhythm_domain::account::check_password(&u.password)?;
-    let hash = auth::hash_password(u.password).await?;
+    rhythm_domain::account::check_password(&u.password, &[&u.email, &u.name])?;
+    let hash = st.hashing.hash(u.password).await?;
     let user = st.store.create_user(&p.actor(), &u.email, &u.name, u.role, Some(hash), st.now()).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
@@ -222,6 +222,7 @@ impl From<rhythm_store::AuditEntry> for AuditEntryBody {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only entries about this entity.
@@ -242,8 +243,18 @@ pub async fn audit_log(
     p.require(Permission::Read)?;
     let q: AuditQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| AppError::BadRequest(format!("the query string does not parse: {e}")))?;
-    let rows = st.store.audit_log(p.workspace_id(), q.entity_id, q.limit.unwrap_or(100), q.before_seq).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(Invalid::one("limit", format!("must be between 1 and 1000; got {limit}")).into());
+    }
+    let rows = st.store.audit_log(p.workspace_id(), q.entity_id, limit, q.before_seq).await?;
+    Ok(Json(rows.into_iter().map(|e| readable(&p, e).into()).collect()))
+}
+
+/// An audit entry as `p` may read it: webhook URLs whole only for admins (they can be
+/// credentials, and the target list shows them whole only to admins too).
+pub fn readable(p: &Principal, e: rhythm_store::AuditEntry) -> rhythm_store::AuditEntry {
+    if p.can(Permission::Admin) { e } else { e.without_webhook_urls() }
 }
 
 /// Result of verifying the audit chain.
@@ -255,6 +266,30 @@ pub struct ChainBody {
     pub problem: Option<String>,
     /// Hash of the newest entry.
     pub head: String,
+    /// Sequence number of the newest entry (0 when the chain is empty).
+    pub head_seq: i64,
+}
+
+/// The newest entry of the audit chain, as the database records it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeadBody {
+    /// Sequence number of the newest entry (0 when the chain is empty).
+    pub seq: i64,
+    /// Its hash. Keep `seq:hash` somewhere the database's administrators cannot change; a later
+    /// `rhythm admin verify-audit --expect-head seq:hash` proves the chain was not cut short or
+    /// rewritten since.
+    pub hash: String,
+}
+
+/// The audit chain's head, to publish.
+#[utoipa::path(get, path = "/api/v1/audit-log/head", tag = "Audit log", responses((status = 200, body = HeadBody)))]
+pub async fn head(State(st): State<AppState>, p: Principal) -> Result<Json<HeadBody>, AppError> {
+    p.require(Permission::Read)?;
+    let h = st.store.audit_head(p.workspace_id()).await?;
+    Ok(Json(h.map_or_else(
+        || HeadBody { seq: 0, hash: rhythm_store::AUDIT_GENESIS.to_owned() },
+        |h| HeadBody { seq: h.seq, hash: h.hash },
+    )))
 }
 
 /// Recompute the workspace's audit hash chain.
@@ -268,6 +303,7 @@ pub async fn verify(State(st): State<AppState>, p: Principal) -> Result<Json<Cha
         first_bad_seq: r.first_bad_seq,
         problem: r.problem,
         head: r.head,
+        head_seq: r.head_seq,
     }))
 }
 
@@ -278,4 +314,5 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_token))
         .routes(routes!(audit_log))
         .routes(routes!(verify))
+        .routes(routes!(head))
 }

@@ -44,17 +44,7 @@ pub struct TargetBody {
 
 /// Only scheme and host of a webhook URL: the rest may be a credential.
 pub fn masked(channel: Channel, target: &str) -> String {
-    if channel != Channel::Webhook {
-        return target.to_owned();
-    }
-    match target.split_once("://") {
-        Some((scheme, rest)) => {
-            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-            let host = host.rsplit('@').next().unwrap_or(host);
-            format!("{scheme}://{host}/…")
-        }
-        None => "…".to_owned(),
-    }
+    rhythm_store::masked_target(channel, target)
 }
 
 impl TargetBody {
@@ -149,7 +139,8 @@ pub struct OutboxEntryBody {
     pub attempts: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub next_attempt_at: OffsetDateTime,
-    /// Why the last attempt failed.
+    /// Why the last attempt failed. Admins read the receiver's answer too; everyone else only
+    /// the status (an answer can be anything the receiver holds).
     pub last_error: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub delivered_at: Option<OffsetDateTime>,
@@ -162,6 +153,15 @@ pub struct OutboxEntryBody {
     /// The event's payload (what a JSON webhook receives as `data`).
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
+}
+
+/// A failed attempt's reason without the receiver's answer: `HTTP 500 Internal Server Error:
+/// <answer>` becomes `HTTP 500 Internal Server Error`; transport errors carry no answer.
+fn status_only(error: &str) -> String {
+    match error.strip_prefix("HTTP ") {
+        Some(rest) => format!("HTTP {}", rest.split_once(": ").map_or(rest, |(status, _)| status)),
+        None => error.to_owned(),
+    }
 }
 
 pub fn status_name(s: OutboxStatus) -> &'static str {
@@ -185,7 +185,7 @@ impl OutboxEntryBody {
             status: status_name(e.status).to_owned(),
             attempts: e.attempts,
             next_attempt_at: e.next_attempt_at,
-            last_error: e.last_error,
+            last_error: if p.can(Permission::Admin) { e.last_error } else { e.last_error.map(|m| status_only(&m)) },
             delivered_at: e.delivered_at,
             failed_at: e.failed_at,
             created_at: e.created_at,
@@ -208,6 +208,11 @@ pub async fn list_targets(State(st): State<AppState>, p: Principal) -> Result<Js
 pub async fn add_target(st: &AppState, p: &Principal, body: NewTargetBody) -> Result<NotificationTarget, AppError> {
     p.require(Permission::Admin)?;
     let input = body.parse()?;
+    if input.channel == Channel::Webhook
+        && let Err(why) = st.config.webhook_reach.check_url(input.target.trim())
+    {
+        return Err(Invalid::one("target", why).into());
+    }
     Ok(st.store.add_notification_target(&p.actor(), input, st.now()).await?)
 }
 
@@ -283,6 +288,7 @@ pub async fn test_target(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// `pending`, `delivered` or `dead`.

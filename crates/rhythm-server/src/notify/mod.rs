@@ -70,6 +70,8 @@ pub struct NotifyConfig {
     /// How long a claim holds an item. Longer than any delivery can take (the timeouts above),
     /// so a live worker never loses an item it is still sending.
     pub lease: time::Duration,
+    /// Where webhooks may connect: public addresses and these networks.
+    pub webhook_reach: webhook::Reach,
 }
 
 impl Default for NotifyConfig {
@@ -81,6 +83,7 @@ impl Default for NotifyConfig {
             webhook_timeout: StdDuration::from_secs(10),
             smtp_timeout: StdDuration::from_secs(30),
             lease: time::Duration::minutes(5),
+            webhook_reach: webhook::Reach::default(),
         }
     }
 }
@@ -136,7 +139,7 @@ impl std::fmt::Debug for Notifier {
 
 impl Notifier {
     pub fn new(store: Store, config: NotifyConfig) -> Result<Notifier, NotifyError> {
-        let http = webhook::client(config.webhook_timeout)?;
+        let http = webhook::client(config.webhook_timeout, &config.webhook_reach)?;
         let mailer = config.smtp.as_ref().map(|smtp| Mailer::new(smtp, config.smtp_timeout)).transpose()?.map(Arc::new);
         Ok(Notifier { store, http, mailer, config: Arc::new(config), jitter: random_jitter })
     }
@@ -194,7 +197,7 @@ impl Notifier {
     /// Sends one item; the error says why it was not delivered (never with the secret).
     pub async fn deliver(&self, item: &OutboxItem, now: OffsetDateTime) -> Result<(), String> {
         match item.channel {
-            Channel::Webhook => webhook::send(&self.http, item, now).await,
+            Channel::Webhook => webhook::send(&self.http, &self.config.webhook_reach, item, now).await,
             Channel::Email => match &self.mailer {
                 Some(m) => m.send(item).await,
                 None => Err("e-mail is not configured on this server (no SMTP relay)".to_owned()),

@@ -22,7 +22,17 @@
 //!
 //! A 2xx answer is a delivery. Any other status (redirects are not followed), a connection
 //! error or no answer within the timeout (10 s by default) is a failed attempt, retried with
-//! backoff; the status and the first 200 characters of the answer are recorded.
+//! backoff; the status and the first 200 characters of the answer are recorded (people without
+//! the admin permission see only the status).
+//!
+//! # Where webhooks may go
+//!
+//! Only to public addresses: a target whose host is, or resolves to, a loopback, private,
+//! link-local, shared (CGNAT), multicast or otherwise reserved address is refused when it is
+//! added and again at every delivery — the addresses are checked after DNS resolution, on the
+//! addresses the connection then uses, so a name that resolves elsewhere later (DNS
+//! rebinding) is caught too. An internal relay is allowed by naming its network
+//! (`--webhook-allow 10.1.2.0/24`, [`Reach`]).
 //!
 //! # Verifying a delivery (receiver side)
 //!
@@ -35,9 +45,12 @@
 //!
 //! [`verify`] is that procedure in Rust.
 
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use hmac::{Hmac, Mac};
+use ipnet::IpNet;
 use rhythm_store::{Format, OutboxItem};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -88,12 +101,126 @@ pub fn verify(
     mac(secret, timestamp, body).verify_slice(&expected).is_ok()
 }
 
-/// The HTTP client for webhooks: rustls, a whole-request timeout, no redirects.
-pub(crate) fn client(timeout: StdDuration) -> Result<reqwest::Client, NotifyError> {
+/// The addresses webhooks may reach: every public address, and the networks of `allow`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// Networks allowed although they are not public (an internal relay).
+    pub allow: Vec<IpNet>,
+}
+
+impl Reach {
+    pub fn new(allow: Vec<IpNet>) -> Reach {
+        Reach { allow }
+    }
+
+    /// Whether a webhook may connect to `ip`.
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 @ IpAddr::V4(_) => v4,
+        };
+        is_public(ip) || self.allow.iter().any(|n| n.contains(&ip))
+    }
+
+    /// Refuses a target URL whose host is a literal address this reach does not permit, or a
+    /// name that is loopback by definition (`localhost`, `*.localhost`). Other names are checked
+    /// when they are resolved, at every delivery.
+    pub fn check_url(&self, target: &str) -> Result<(), String> {
+        let url = url::Url::parse(target).map_err(|e| format!("is not a URL: {e}"))?;
+        let ip = match url.host() {
+            Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
+            Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
+            Some(url::Host::Domain(d)) => {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                if d == "localhost" || d.ends_with(".localhost") {
+                    IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+                } else {
+                    return Ok(());
+                }
+            }
+            None => return Err("names no host".to_owned()),
+        };
+        if self.permits(ip) { Ok(()) } else { Err(refusal(&[ip])) }
+    }
+}
+
+/// Why a target was refused, and what to do about it.
+fn refusal(ips: &[IpAddr]) -> String {
+    let list = ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    format!(
+        "points at {list}, a loopback, private, link-local or reserved address; webhooks go to public addresses unless the server allows that network (--webhook-allow)"
+    )
+}
+
+/// A public unicast address: not loopback, private, link-local, shared (RFC 6598), unspecified,
+/// broadcast, multicast, documentation, benchmarking or reserved.
+fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || v6.is_unique_local()
+                || v6.is_unicast_link_local()
+                || (first & 0xffc0) == 0xfec0
+                || first == 0x2001 && v6.segments()[1] == 0x0db8
+                || first == 0x0064 && v6.segments()[1] == 0xff9b
+                || first == 0x0100 && v6.segments()[1..4] == [0, 0, 0])
+        }
+    }
+}
+
+/// Resolves webhook hosts and keeps only the addresses [`Reach`] permits, so the connection
+/// can only go where the check allowed (no DNS rebinding between a check and the connect).
+struct GuardedResolver(Reach);
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let reach = self.0.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let (ok, refused): (Vec<SocketAddr>, Vec<SocketAddr>) =
+                all.into_iter().partition(|a| reach.permits(a.ip()));
+            if ok.is_empty() {
+                let ips: Vec<IpAddr> = refused.iter().map(SocketAddr::ip).collect();
+                let why = if ips.is_empty() {
+                    format!("{host} does not resolve")
+                } else {
+                    format!("{host} {}", refusal(&ips))
+                };
+                return Err(why.into());
+            }
+            Ok(Box::new(ok.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The HTTP client for webhooks: rustls, a whole-request timeout, no redirects, no proxy, and
+/// connections only to addresses `reach` permits.
+pub(crate) fn client(timeout: StdDuration, reach: &Reach) -> Result<reqwest::Client, NotifyError> {
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver(reach.clone())))
         .user_agent(concat!("Rhythm-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| NotifyError::Config(format!("cannot build the webhook HTTP client: {e}")))
@@ -172,7 +299,14 @@ fn describe(e: reqwest::Error) -> String {
 }
 
 /// Posts one item. `Ok` on a 2xx answer; otherwise why not.
-pub(crate) async fn send(http: &reqwest::Client, item: &OutboxItem, now: OffsetDateTime) -> Result<(), String> {
+pub(crate) async fn send(
+    http: &reqwest::Client,
+    reach: &Reach,
+    item: &OutboxItem,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    // Literal addresses never reach the resolver: they are checked here.
+    reach.check_url(&item.target).map_err(|why| format!("not sent: the target {why}"))?;
     let timestamp = now.unix_timestamp();
     let body = body(item);
     let mut req = http
@@ -216,6 +350,49 @@ mod tests {
         assert!(!verify("topsecret-0123456789", "1772443801", b"{\"a\":1}", &sig, 1_772_443_900, 300));
         assert!(!verify("topsecret-0123456789", "1772443800", b"{\"a\":1}", &sig, 1_772_444_101, 300), "stale");
         assert!(!verify("topsecret-0123456789", "1772443800", b"{\"a\":1}", "sha256=zz", 1_772_443_800, 300));
+    }
+
+    #[test]
+    fn only_public_addresses_are_reached_unless_allowed() {
+        let none = Reach::default();
+        for bad in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!none.permits(bad.parse().unwrap()), "{bad}");
+        }
+        for good in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+            assert!(none.permits(good.parse().unwrap()), "{good}");
+        }
+        let relay = Reach::new(vec!["10.1.2.0/24".parse().unwrap()]);
+        assert!(relay.permits("10.1.2.9".parse().unwrap()) && !relay.permits("10.1.3.9".parse().unwrap()));
+        for bad in [
+            "http://127.0.0.1:8080/hook",
+            "http://[::1]/hook",
+            "http://localhost/hook",
+            "http://api.localhost./hook",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://0x7f000001/hook",
+            "http://2130706433/hook",
+            "http://127.1/hook",
+        ] {
+            let why = none.check_url(bad).expect_err(bad);
+            assert!(why.contains("--webhook-allow"), "{bad}: {why}");
+        }
+        assert!(none.check_url("https://hooks.slack.com/services/T0/B0/x").is_ok());
     }
 
     #[test]

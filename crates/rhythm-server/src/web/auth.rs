@@ -1,17 +1,23 @@
-//! Sign-in and sign-out. A new session id is issued at every sign-in (no fixation), failed
-//! attempts are throttled per address, and unknown e-mails cost the same time as wrong
-//! passwords.
+//! Sign-in and sign-out. A new session id is issued at every sign-in (no fixation); failed
+//! attempts are throttled in the database, per account and per client address, and a browser
+//! that signed in before carries a device cookie that exempts it from the per-account limit,
+//! so nobody can lock a person out by failing on purpose; unknown e-mails cost the same time
+//! as wrong passwords; concurrent hashing is bounded (`AppState::hashing`). Sign-ins and
+//! refused sign-ins of an account are audited.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::OnceLock;
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use maud::html;
+use rhythm_store::{Actor, ThrottleKey};
 use serde::Deserialize;
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
 
 use super::layout::{bare, error_page};
 use super::{RawForm, WebUser, check_csrf};
@@ -19,34 +25,54 @@ use crate::AppState;
 use crate::auth::{
     self, LOGIN_CSRF_COOKIE, random_secret, same_secret, secret_hash, session_cookie, session_cookie_name,
 };
+use crate::error::AppError;
 
-/// Failed sign-ins allowed per e-mail address in [`WINDOW`].
-const MAX_FAILURES: u32 = 10;
-const WINDOW: Duration = Duration::from_mins(15);
+/// Failed sign-ins per account (from browsers without its device cookie) in [`WINDOW`].
+pub const ACCOUNT_MAX_FAILURES: u32 = 10;
+/// Failed sign-ins per device cookie in [`WINDOW`].
+pub const DEVICE_MAX_FAILURES: u32 = 10;
+/// Failed sign-ins per client address, whatever the account, in [`WINDOW`].
+pub const ADDRESS_MAX_FAILURES: u32 = 100;
+/// The throttle window: a blocked key is free again when its window ends.
+pub const WINDOW: Duration = Duration::minutes(15);
+/// The device cookie: set at a successful sign-in, sent back only to `/login`.
+pub const DEVICE_COOKIE: &str = "rhythm_device";
+/// Longest e-mail address (RFC 5321) and password a sign-in reads; longer input is refused
+/// before anything is hashed or stored.
+const MAX_EMAIL_BYTES: usize = 254;
+const MAX_PASSWORD_BYTES: usize = 4096;
 
-/// Counts failed sign-ins per address (per instance; a determined attacker spread over many
-/// instances still pays Argon2id for every guess).
-#[derive(Default)]
-pub struct LoginLimiter(Mutex<HashMap<String, (u32, Instant)>>);
+/// The client's address: the connection's peer, or the last `X-Forwarded-For` entry when
+/// [`crate::Config::trust_forwarded_for`] is set. `None` when neither is known (a server
+/// started without connect info).
+pub struct ClientAddr(pub Option<IpAddr>);
 
-impl LoginLimiter {
-    fn blocked(&self, key: &str) -> bool {
-        let map = self.0.lock().expect("limiter lock");
-        map.get(key).is_some_and(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < WINDOW)
-    }
-    fn failed(&self, key: &str) {
-        let mut map = self.0.lock().expect("limiter lock");
-        if map.len() > 100_000 {
-            map.retain(|_, (_, since)| since.elapsed() < WINDOW);
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        if st.config.trust_forwarded_for {
+            let forwarded = parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back();
+            if let Some(ip) = forwarded.and_then(|v| v.rsplit(',').next()).and_then(|v| v.trim().parse().ok()) {
+                return Ok(ClientAddr(Some(ip)));
+            }
         }
-        let e = map.entry(key.to_owned()).or_insert((0, Instant::now()));
-        if e.1.elapsed() >= WINDOW {
-            *e = (0, Instant::now());
-        }
-        e.0 += 1;
+        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
     }
-    fn succeeded(&self, key: &str) {
-        self.0.lock().expect("limiter lock").remove(key);
+}
+
+/// The address's throttle key: IPv4 as it is, IPv6 by its /64 (one host usually holds a whole
+/// /64, so per-address limits on single IPv6 addresses would not limit anyone).
+fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => format!("addr:{v4}"),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("addr:{v4}"),
+            None => {
+                let s = v6.segments();
+                format!("addr:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -66,11 +92,24 @@ pub struct Next {
     next: Option<String>,
 }
 
-/// Only same-site paths: never `//evil.example` or `https://…`.
+/// Where to go after signing in: only a path of this site, as a browser would resolve it.
+/// Browsers drop tabs and newlines from URLs and read `\\` as `/`, so the raw text is not
+/// what they follow: the path is resolved by the WHATWG URL parser against this origin and kept
+/// only if it stays here, and what it resolved to is what the redirect sends.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
+    let home = || "/".to_owned();
+    let Some(n) = next else { return home() };
+    if !n.starts_with('/') || n.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') {
+        return home();
+    }
+    let Ok(base) = url::Url::parse("http://rhythm.invalid/") else { return home() };
+    match base.join(n) {
+        Ok(u) if u.origin() == base.origin() && u.username().is_empty() && u.password().is_none() => {
+            let path = &u[url::Position::BeforePath..];
+            // A path that resolved to `//host` would leave the site.
+            if path.starts_with("//") { home() } else { path.to_owned() }
+        }
+        _ => home(),
     }
 }
 
@@ -120,8 +159,9 @@ pub async fn login_page(
     (jar, Html(login_form(&csrf, &safe_next(q.next.as_deref()), "", None))).into_response()
 }
 
-fn login_csrf_cookie(st: &AppState, value: String) -> Cookie<'static> {
-    let mut c = Cookie::new(LOGIN_CSRF_COOKIE, value);
+/// A cookie only the sign-in page reads: HttpOnly, SameSite=Strict, path `/login`.
+fn login_cookie(st: &AppState, name: &'static str, value: String) -> Cookie<'static> {
+    let mut c = Cookie::new(name, value);
     c.set_http_only(true);
     c.set_same_site(SameSite::Strict);
     c.set_secure(st.config.secure_cookies);
@@ -129,7 +169,52 @@ fn login_csrf_cookie(st: &AppState, value: String) -> Cookie<'static> {
     c
 }
 
-pub async fn login(State(st): State<AppState>, jar: CookieJar, RawForm(form): RawForm) -> Response {
+fn login_csrf_cookie(st: &AppState, value: String) -> Cookie<'static> {
+    login_cookie(st, LOGIN_CSRF_COOKIE, value)
+}
+
+/// The device cookie, kept a year.
+fn new_device_cookie(st: &AppState, value: String) -> Cookie<'static> {
+    let mut c = login_cookie(st, DEVICE_COOKIE, value);
+    c.set_max_age(time::Duration::days(365));
+    c
+}
+
+/// Which throttle keys a sign-in attempt counts against.
+struct Keys {
+    account: String,
+    address: Option<String>,
+    /// The device cookie's key, when the browser sent a cookie issued for this account.
+    device: Option<String>,
+}
+
+impl Keys {
+    /// A browser with this account's device cookie is limited per device only; any other is
+    /// limited per account and per address.
+    fn limits(&self) -> Vec<ThrottleKey<'_>> {
+        match &self.device {
+            Some(d) => vec![ThrottleKey { key: d, max_failures: DEVICE_MAX_FAILURES }],
+            None => {
+                let mut v = vec![ThrottleKey { key: &self.account, max_failures: ACCOUNT_MAX_FAILURES }];
+                if let Some(a) = &self.address {
+                    v.push(ThrottleKey { key: a, max_failures: ADDRESS_MAX_FAILURES });
+                }
+                v
+            }
+        }
+    }
+
+    fn counted(&self) -> Vec<&str> {
+        self.limits().into_iter().map(|k| k.key).collect()
+    }
+}
+
+pub async fn login(
+    State(st): State<AppState>,
+    jar: CookieJar,
+    ClientAddr(addr): ClientAddr,
+    RawForm(form): RawForm,
+) -> Response {
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let (email, password, sent_csrf) = (get("email"), get("password"), get("_csrf"));
     let next = safe_next(Some(&get("next")));
@@ -137,19 +222,31 @@ pub async fn login(State(st): State<AppState>, jar: CookieJar, RawForm(form): Ra
     if expected.is_empty() || !same_secret(&sent_csrf, &expected) {
         return error_page(StatusCode::FORBIDDEN, "The sign-in form expired. Reload the page and sign in again.");
     }
-    let key = email.trim().to_ascii_lowercase();
-    let again = |msg: &str, status: StatusCode| {
+    let shown_email: String = email.trim().chars().take(MAX_EMAIL_BYTES).collect();
+    let again = |msg: &str, status: StatusCode, retry_after: Option<i64>| {
         let csrf = random_secret();
         let jar = jar.clone().add(login_csrf_cookie(&st, csrf.clone()));
-        (status, jar, Html(login_form(&csrf, &next, email.trim(), Some(msg)))).into_response()
+        let mut resp = (status, jar, Html(login_form(&csrf, &next, &shown_email, Some(msg)))).into_response();
+        if let Some(secs) = retry_after.and_then(|s| HeaderValue::from_str(&s.max(1).to_string()).ok()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, secs);
+        }
+        resp
     };
-    if st.login_limiter.blocked(&key) {
-        tracing::warn!("sign-in throttled");
-        return again(
-            "Too many failed attempts for this address. Wait 15 minutes and try again.",
-            StatusCode::TOO_MANY_REQUESTS,
-        );
+    let refused = "That e-mail and password do not match an account.";
+    let now = st.now();
+    let address = addr.map(address_key);
+    // Input no account can have is refused before anything is hashed, looked up or stored
+    // under its own name; it still counts against the address.
+    if email.len() > MAX_EMAIL_BYTES || password.len() > MAX_PASSWORD_BYTES {
+        if let Some(a) = &address
+            && let Err(e) = st.store.sign_in_failed(&[a.as_str()], WINDOW, now).await
+        {
+            tracing::error!(error = %e, "sign-in throttle failed");
+        }
+        tracing::info!("sign-in refused: input too long");
+        return again(refused, StatusCode::UNAUTHORIZED, None);
     }
+    let normalized = email.trim().to_ascii_lowercase();
     let found = match st.store.user_credentials(&email).await {
         Ok(f) => f,
         Err(e) => {
@@ -157,34 +254,118 @@ pub async fn login(State(st): State<AppState>, jar: CookieJar, RawForm(form): Ra
             return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again shortly.");
         }
     };
+    // The cookie is looked up whether or not the account exists, so the time taken does not
+    // tell one from the other.
+    let device_cookie = jar.get(DEVICE_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() <= 200);
+    let mut device = None;
+    if let Some(cookie) = &device_cookie {
+        let hash = secret_hash(cookie);
+        match st.store.sign_in_device(&hash).await {
+            Ok(Some(owner)) if found.as_ref().is_some_and(|(u, _)| u.id == owner) => {
+                device = Some(format!("device:{hash}"));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "sign-in device lookup failed"),
+        }
+    }
+    let keys = Keys { account: format!("account:{}", secret_hash(&normalized)), address, device };
+    match st.store.sign_in_blocked(&keys.limits(), WINDOW, now).await {
+        Ok(Some(until)) => {
+            tracing::warn!("sign-in throttled");
+            let wait = (until - now).whole_seconds();
+            let minutes = (wait + 59) / 60;
+            return again(
+                &format!(
+                    "Too many failed sign-ins. Try again in {minutes} minute{}, or from a browser you signed in with before.",
+                    if minutes == 1 { "" } else { "s" }
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(wait),
+            );
+        }
+        Ok(None) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in throttle lookup failed");
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again shortly.");
+        }
+    }
+    let account = found.as_ref().map(|(u, _)| u.clone());
     let (user, hash) = match found {
         Some((u, Some(h))) if !u.disabled => (Some(u), h),
         _ => (None, dummy_hash().to_owned()),
     };
-    let ok = auth::verify_password(password, hash).await;
-    let Some(user) = user.filter(|_| ok) else {
-        st.login_limiter.failed(&key);
-        tracing::info!("sign-in refused");
-        return again("That e-mail and password do not match an account.", StatusCode::UNAUTHORIZED);
+    let ok = match st.hashing.verify(password, hash).await {
+        Ok(ok) => ok,
+        Err(AppError::Busy(m)) => {
+            tracing::warn!("sign-in refused: every hashing slot is busy");
+            return again(&format!("Rhythm is busy: {m}."), StatusCode::SERVICE_UNAVAILABLE, Some(2));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "password check failed");
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again shortly.");
+        }
     };
-    st.login_limiter.succeeded(&key);
+    let Some(user) = user.filter(|_| ok) else {
+        if let Err(e) = st.store.sign_in_failed(&keys.counted(), WINDOW, now).await {
+            tracing::error!(error = %e, "sign-in throttle failed");
+        }
+        if let Some(u) = &account {
+            audit_sign_in(&st, u, addr, now, false);
+        }
+        tracing::info!("sign-in refused");
+        return again(refused, StatusCode::UNAUTHORIZED, None);
+    };
+    let cleared = if keys.device.is_some() { keys.device.as_deref() } else { Some(keys.account.as_str()) };
+    if let Err(e) = st.store.sign_in_cleared(&cleared.into_iter().collect::<Vec<_>>()).await {
+        tracing::error!(error = %e, "sign-in throttle reset failed");
+    }
     // Rotate: the old session (if any) ends; a fresh id is issued.
     let cookie_name = session_cookie_name(st.config.secure_cookies);
     if let Some(old) = jar.get(cookie_name) {
         let _ = st.store.delete_session(&secret_hash(old.value())).await;
     }
     let sid = random_secret();
-    let now = st.now();
     if let Err(e) =
         st.store.create_session(&user, &secret_hash(&sid), &random_secret(), now, st.config.session_absolute).await
     {
         tracing::error!(error = %e, "session create failed");
         return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again shortly.");
     }
+    // The device cookie: kept when it is this person's, otherwise a new one.
+    let device_value = match (&keys.device, device_cookie) {
+        (Some(_), Some(v)) => v,
+        _ => random_secret(),
+    };
+    if let Err(e) = st.store.remember_sign_in_device(user.id, &secret_hash(&device_value), now).await {
+        tracing::error!(error = %e, "sign-in device record failed");
+    }
+    audit_sign_in(&st, &user, addr, now, true);
     tracing::info!(user = %user.id, "signed in");
-    let jar =
-        jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login")).add(session_cookie(st.config.secure_cookies, sid));
+    let jar = jar
+        .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
+        .add(session_cookie(st.config.secure_cookies, sid))
+        .add(new_device_cookie(&st, device_value));
     (jar, Redirect::to(&next)).into_response()
+}
+
+/// Audits a sign-in (`sign_in`) or a refused one (`sign_in_failed`) of an account, after the
+/// answer: the audit write takes the workspace's lock, and a refused sign-in must not answer
+/// later than one for an unknown address (which has no workspace to audit in).
+fn audit_sign_in(st: &AppState, user: &rhythm_domain::User, addr: Option<IpAddr>, now: OffsetDateTime, ok: bool) {
+    let store = st.store.clone();
+    let (ws, id, email) = (user.workspace_id, user.id, user.email.clone());
+    tokio::spawn(async move {
+        let (actor, action) = if ok {
+            (Actor { workspace_id: ws, user_id: Some(id), label: email.clone() }, "sign_in")
+        } else {
+            let from = addr.map_or_else(|| "an unknown address".to_owned(), |a| a.to_string());
+            (Actor { workspace_id: ws, user_id: None, label: format!("sign-in attempt from {from}") }, "sign_in_failed")
+        };
+        let detail = json!({ "email": email, "address": addr.map(|a| a.to_string()), "method": "password" });
+        if let Err(e) = store.audit_event(&actor, now, action, "user", Some(id), &detail).await {
+            tracing::error!(error = %e, action, "could not audit a sign-in");
+        }
+    });
 }
 
 pub async fn logout(State(st): State<AppState>, WebUser(user): WebUser, jar: CookieJar, form: RawForm) -> Response {
@@ -205,21 +386,33 @@ mod tests {
     #[test]
     fn next_only_goes_to_our_own_pages() {
         assert_eq!(safe_next(Some("/risks?status=open")), "/risks?status=open");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "evil"] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        assert_eq!(safe_next(Some("/risks/../findings#x")), "/findings#x");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/.//evil.example",
+            "/%2e//evil.example",
+            "\u{0}/evil",
+        ] {
+            let got = safe_next(Some(bad));
+            assert!(!got.starts_with("//") && got.starts_with('/'), "{bad:?} -> {got}");
+            assert!(!got.contains("evil.example") || got == "/", "{bad:?} -> {got}");
         }
     }
 
     #[test]
-    fn the_limiter_blocks_after_ten_failures_and_forgets_on_success() {
-        let l = LoginLimiter::default();
-        for _ in 0..MAX_FAILURES {
-            assert!(!l.blocked("a@b.c"));
-            l.failed("a@b.c");
-        }
-        assert!(l.blocked("a@b.c"));
-        assert!(!l.blocked("other@b.c"));
-        l.succeeded("a@b.c");
-        assert!(!l.blocked("a@b.c"));
+    fn ipv6_addresses_are_throttled_by_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        assert_eq!(address_key("::ffff:192.0.2.7".parse().unwrap()), "addr:192.0.2.7");
     }
 }

@@ -28,6 +28,11 @@ macro_rules! both {
     };
 }
 
+/// Webhooks may reach loopback (where the tests' receivers listen).
+pub fn loopback_reach() -> rhythm_server::notify::webhook::Reach {
+    rhythm_server::notify::webhook::Reach::new(vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()])
+}
+
 /// The password of every test user.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -46,15 +51,18 @@ pub struct TestServer {
     handle: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// The real time, to the microsecond (what the store keeps).
 #[allow(clippy::disallowed_methods)]
-fn now() -> OffsetDateTime {
+pub fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap()
 }
 
 impl TestServer {
+    /// The default settings, except that webhooks may reach loopback: the tests' receivers
+    /// listen there. (`start_with(backend, Config::default())` keeps the default refusal.)
     pub async fn start(backend: Backend) -> TestServer {
-        Self::start_with(backend, Config::default()).await
+        Self::start_with(backend, Config { webhook_reach: loopback_reach(), ..Config::default() }).await
     }
 
     /// [`TestServer::start`] with other server settings.

@@ -115,6 +115,7 @@ impl JobInstance {
                 notify: NotifyConfig { interval: StdDuration::from_millis(50), ..notify },
                 governance_interval: StdDuration::from_millis(100),
             }),
+            webhook_reach: crate::harness::loopback_reach(),
             ..Config::default()
         };
         let state = AppState::with_clock(store, config, clock);
@@ -267,7 +268,11 @@ async fn jobs_tell_an_expiring_exception_once_even_with_two_runners(s: TestServe
         GovernanceReport::default()
     );
 
-    let n = Notifier::new(one.clone(), NotifyConfig::default()).unwrap();
+    let n = Notifier::new(
+        one.clone(),
+        NotifyConfig { webhook_reach: crate::harness::loopback_reach(), ..NotifyConfig::default() },
+    )
+    .unwrap();
     assert_eq!(n.run_once(t0).await.unwrap().delivered, 1);
     assert_eq!(n.run_once(t0 + Duration::days(3)).await.unwrap().claimed, 0);
     let got = rx.got();

@@ -15,6 +15,7 @@ mod imports;
 mod jobs;
 mod notify;
 mod notify_browser;
+mod pentest;
 mod registers;
 mod reviews;
 mod web_imports;

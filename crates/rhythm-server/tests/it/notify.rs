@@ -63,7 +63,9 @@ impl Fx {
         &self.db.store
     }
 
+    /// A notifier that may reach the loopback receivers of these tests.
     fn notifier(&self, config: NotifyConfig) -> Notifier {
+        let config = NotifyConfig { webhook_reach: crate::harness::loopback_reach(), ..config };
         Notifier::new(self.store().clone(), config).unwrap().with_jitter(|| 0.0)
     }
 
@@ -512,7 +514,11 @@ async fn the_worker_delivers_on_its_own_and_stops_on_shutdown(f: Fx) {
     f.target(webhook(&rx.url, Some(SECRET), Format::Json)).await;
     let state = AppState::with_clock(f.store().clone(), Config::default(), Arc::new(FixedClock(f.now)));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = NotifyConfig { interval: StdDuration::from_millis(50), ..NotifyConfig::default() };
+    let config = NotifyConfig {
+        interval: StdDuration::from_millis(50),
+        webhook_reach: crate::harness::loopback_reach(),
+        ..NotifyConfig::default()
+    };
     let handle = notify::spawn_worker(state, config, async {
         let _ = stopped.await;
     })

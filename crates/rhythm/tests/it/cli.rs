@@ -190,6 +190,25 @@ fn full_cycle(db: &str) {
     let o = rhythm(&["admin", "verify-audit", "--db", db], &[], None);
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(text(&o).0.contains("entries verify"), "{:?}", text(&o));
+    // The head it prints (SEQ:HASH) is what a later check holds the chain to.
+    let out = text(&o).0;
+    let head = out.rsplit("head ").next().unwrap().trim().to_owned();
+    let (seq, hash) = head.split_once(':').expect("SEQ:HASH");
+    assert_eq!(hash.len(), 64, "{out}");
+    let o = rhythm(&["admin", "verify-audit", "--db", db, "--expect-head", &head], &[], None);
+    assert!(o.status.success(), "{:?}", text(&o));
+    // Another hash at that entry: the chain was rewritten since the head was published.
+    let forged = format!("{seq}:{}", "0".repeat(64));
+    let o = rhythm(&["admin", "verify-audit", "--db", db, "--expect-head", &forged], &[], None);
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(text(&o).0.contains("is not the published head"), "{:?}", text(&o));
+    // A head past the chain's end: entries published since were cut off.
+    let later = format!("{}:{hash}", seq.parse::<i64>().unwrap() + 3);
+    let o = rhythm(&["admin", "verify-audit", "--db", db, "--expect-head", &later], &[], None);
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(text(&o).0.contains("before the published head"), "{:?}", text(&o));
+    let o = rhythm(&["admin", "verify-audit", "--db", db, "--expect-head", "12:nothex"], &[], None);
+    assert_eq!(o.status.code(), Some(2), "a malformed head is a usage error: {:?}", text(&o));
 }
 
 #[test]
@@ -351,8 +370,17 @@ fn the_notify_cli_manages_targets_and_shows_the_outbox() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("--mail-from"), "{:?}", text(&o));
 
-    let server =
-        Served::start_with(&db, &["--public-url", "https://rhythm.acme.example/", "--jobs-interval-secs", "5"]);
+    let server = Served::start_with(
+        &db,
+        &[
+            "--public-url",
+            "https://rhythm.acme.example/",
+            "--jobs-interval-secs",
+            "5",
+            "--webhook-allow",
+            "127.0.0.0/8",
+        ],
+    );
     let env = [("RHYTHM_SERVER", server.url.as_str()), ("RHYTHM_TOKEN", cto.as_str())];
     let secret = "whsec-cli-0123456789abcdef";
     let o = rhythm(
