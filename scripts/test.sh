@@ -18,6 +18,7 @@
 #   RHYTHM_TEST_CHROMEDRIVER  chromedriver binary
 #   RHYTHM_TEST_CHROMIUM      chromium binary
 #   RHYTHM_TEST_AXE           axe.min.js injected into pages for accessibility checks
+#   RHYTHM_TEST_SCHEMATHESIS  the schemathesis CLI (PyPI, in target/schemathesis) for the API contract test
 #   RHYTHM_TEST_REQUIRE_ALL=1 a missing service is a test FAILURE, never a skip
 #   RHYTHM_TEST_ARTIFACTS     where screenshots and logs go
 # shellcheck disable=SC2317  # functions run via trap / run_step
@@ -221,28 +222,49 @@ ensure_browser_npm() {
 }
 
 # ---------------------------------------------------------------------------
+# 4. Schemathesis (PyPI) for the API contract test, in its own virtualenv
+# ---------------------------------------------------------------------------
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV="$ROOT/target/schemathesis"
+ensure_schemathesis() {
+    local st="$SCHEMATHESIS_VENV/bin/schemathesis"
+    if [[ -x "$st" ]] && "$st" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+        return 0
+    fi
+    command -v python3 >/dev/null 2>&1 || die "python3 is needed for Schemathesis (the API contract test)"
+    log "installing Schemathesis $SCHEMATHESIS_VERSION from PyPI into $SCHEMATHESIS_VENV"
+    rm -rf "$SCHEMATHESIS_VENV"
+    python3 -m venv "$SCHEMATHESIS_VENV" >&2 || die "python3 -m venv $SCHEMATHESIS_VENV failed (is python3-venv installed?)"
+    "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" </dev/null >&2 ||
+        die "pip install schemathesis==$SCHEMATHESIS_VERSION failed"
+    "$st" --version >/dev/null 2>&1 || die "Schemathesis installed but $st does not run"
+}
+
+# ---------------------------------------------------------------------------
 # Setup
 # ---------------------------------------------------------------------------
 export RHYTHM_TEST_PG_URL="postgres://postgres@$PG_HOST:$PG_PORT/postgres"
 export RHYTHM_TEST_CHROMEDRIVER=/usr/bin/chromedriver
 export RHYTHM_TEST_CHROMIUM=/usr/bin/chromium
 export RHYTHM_TEST_AXE="$PWD/tests/browser/node_modules/axe-core/axe.min.js"
+export RHYTHM_TEST_SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/schemathesis"
 export RHYTHM_TEST_REQUIRE_ALL=1
 export RHYTHM_TEST_ARTIFACTS="$PWD/artifacts"
 
 ensure_apt_packages
 ensure_postgres
 ensure_browser_npm
+ensure_schemathesis
 mkdir -p "$RHYTHM_TEST_ARTIFACTS"
 
 CHROMIUM_VERSION="$("$RHYTHM_TEST_CHROMIUM" --version 2>/dev/null)" || die "$RHYTHM_TEST_CHROMIUM --version failed"
 CHROMEDRIVER_VERSION="$("$RHYTHM_TEST_CHROMEDRIVER" --version 2>/dev/null)" || die "$RHYTHM_TEST_CHROMEDRIVER --version failed"
 PG_VERSION="$(psql "$RHYTHM_TEST_PG_URL" -w -XAtqc 'SHOW server_version')"
-log "ready: PostgreSQL $PG_VERSION, $CHROMIUM_VERSION, ${CHROMEDRIVER_VERSION%% (*}, axe-core $(node -p "require('./tests/browser/node_modules/axe-core/package.json').version")"
+log "ready: PostgreSQL $PG_VERSION, $CHROMIUM_VERSION, ${CHROMEDRIVER_VERSION%% (*}, axe-core $(node -p "require('./tests/browser/node_modules/axe-core/package.json').version"), Schemathesis $SCHEMATHESIS_VERSION"
 
 if [[ "${RHYTHM_TEST_SETUP_ONLY:-0}" == "1" ]]; then
     for v in RHYTHM_TEST_PG_URL RHYTHM_TEST_CHROMEDRIVER RHYTHM_TEST_CHROMIUM RHYTHM_TEST_AXE \
-        RHYTHM_TEST_REQUIRE_ALL RHYTHM_TEST_ARTIFACTS; do
+        RHYTHM_TEST_SCHEMATHESIS RHYTHM_TEST_REQUIRE_ALL RHYTHM_TEST_ARTIFACTS; do
         printf 'export %s=%q\n' "$v" "${!v}"
     done
     FINAL_REPORTED=1

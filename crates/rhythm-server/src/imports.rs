@@ -146,9 +146,12 @@ pub async fn run(
         Some(e) => Some(e.parse::<Environment>().map_err(|m| AppError::Invalid(Invalid::one("environment", m)))?),
         None => None,
     };
-    if !format.is_scanner() && (params.system.is_some() || environment.is_some()) {
-        return Err(AppError::BadRequest(format!(
-            "system and environment apply to scanner files only; a {format} file says where each row belongs"
+    let system_given = params.system.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if !format.is_scanner() && (system_given || environment.is_some()) {
+        let field = if system_given { "system" } else { "environment" };
+        return Err(AppError::Invalid(Invalid::one(
+            field,
+            format!("system and environment apply to scanner files only; a {format} file says where each row belongs"),
         )));
     }
     let system = match params.system.as_deref().filter(|s| !s.trim().is_empty()) {

@@ -69,7 +69,11 @@ pub async fn list(
     Query(q): Query<ListParams>,
 ) -> Result<Json<Vec<ImportRecord>>, AppError> {
     p.require(Permission::Read)?;
-    Ok(Json(st.store.imports(p.workspace_id(), q.limit.unwrap_or(50)).await?))
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(rhythm_domain::Invalid::one("limit", format!("must be between 1 and 1000; got {limit}")).into());
+    }
+    Ok(Json(st.store.imports(p.workspace_id(), limit).await?))
 }
 
 /// `IMP-12` or `12`.
@@ -112,7 +116,16 @@ pub fn csv_kind(name: &str) -> Result<CsvKind, AppError> {
 pub async fn csv_response(st: &AppState, p: &Principal, kind: CsvKind) -> Result<Response, AppError> {
     p.require(Permission::Read)?;
     let text = st.store.export_csv(p.workspace_id(), kind).await?;
-    let name = format!("{}-{}.csv", kind.as_str().trim_end_matches("-csv"), st.now().date());
+    let register = kind.as_str().trim_end_matches("-csv");
+    // Who took a copy of a register out of Rhythm, and exactly which copy.
+    let detail = serde_json::json!({
+        "register": register,
+        "format": "csv",
+        "bytes": text.len(),
+        "sha256": crate::auth::secret_hash(&text),
+    });
+    st.store.audit_event(&p.actor(), st.now(), "export", register, None, &detail).await?;
+    let name = format!("{register}-{}.csv", st.now().date());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -73,6 +73,9 @@ pub struct ProposalBody {
 pub struct PolicyProblemBody {
     #[serde(flatten)]
     pub problem: Problem,
+    /// Each problem of the file with its line and column; absent when the request itself was
+    /// refused (an empty document, a field of the JSON body).
+    #[schema(required = false)]
     pub problems: Vec<PolicyProblem>,
 }
 

@@ -12,8 +12,8 @@ use rhythm_domain::{
     VendorPatch,
 };
 use rhythm_store::Table;
+use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::{ObjectBuilder, Required, Type};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -279,11 +279,48 @@ fn filters_of<T: Table>() -> Vec<Parameter> {
                 .name(f.name)
                 .parameter_in(ParameterIn::Query)
                 .required(Required::False)
-                .description(Some(format!("Filter on {}", f.name.replace('_', " "))))
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some(format!("Filter on {}; empty means no filter", f.name.replace('_', " "))))
+                .schema(Some(schema_of(filter_schema(f.parse))))
                 .build()
         })
         .collect()
+}
+
+fn schema_of(v: serde_json::Value) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    serde_json::from_value(v).expect("a valid schema")
+}
+
+/// The schema of a filter's value, read off the filter's own parser so the document says
+/// exactly what the list accepts: free text, true/false, a date, an id, a number, or one of
+/// the values an enumeration's parser names when it refuses. An empty value is no filter.
+fn filter_schema(parse: fn(&str) -> Result<rhythm_store::Val, String>) -> serde_json::Value {
+    use serde_json::json;
+    const ODD: &str = "zz-not-a-value-zz";
+    let ok = |s: &str| parse(s).is_ok();
+    let or_empty = |s: serde_json::Value| json!({"anyOf": [s, {"type": "string", "maxLength": 0}]});
+    if ok(ODD) {
+        return json!({"type": "string"});
+    }
+    if ok("true") && ok("false") {
+        return json!({"type": "string", "enum": ["", "true", "false", "1", "0", "yes", "no"]});
+    }
+    if ok("2026-03-31") {
+        return or_empty(json!({"type": "string", "format": "date"}));
+    }
+    if ok("01a23c42-efa0-759c-a77a-50c034691f16") {
+        return or_empty(json!({"type": "string", "format": "uuid"}));
+    }
+    if ok("5") {
+        return or_empty(json!({"type": "string", "pattern": "^[0-9]{1,18}$"}));
+    }
+    let refusal = parse(ODD).err().unwrap_or_default();
+    let mut values: Vec<String> = refusal
+        .split_once("one of: ")
+        .map(|(_, list)| list.split(", ").map(|v| v.trim_end_matches(['.', ')']).trim().to_owned()).collect())
+        .unwrap_or_default();
+    values.retain(|v| ok(v));
+    values.insert(0, String::new());
+    json!({"type": "string", "enum": values})
 }
 
 /// Adds each register's filters, taken from its table definition, to its list operation.
@@ -312,6 +349,12 @@ pub fn document_filters(doc: &mut utoipa::openapi::OpenApi) {
                     "Sort by one of: {}; prefix with - for descending",
                     sorts.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 ));
+                let mut values = vec![String::new()];
+                for (n, _) in sorts {
+                    values.push((*n).to_owned());
+                    values.push(format!("-{n}"));
+                }
+                p.schema = Some(schema_of(serde_json::json!({"type": "string", "enum": values})));
             }
         }
         params.extend(filters);

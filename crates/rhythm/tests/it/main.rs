@@ -3,6 +3,7 @@
 
 mod cli;
 mod cli_decisions;
+mod contract;
 mod demo;
 mod exceptions_cli;
 mod import_cli;
