@@ -198,20 +198,9 @@ impl Browser {
                 ],
             }),
         );
-        // fantoccini's rustls connector needs one process-wide rustls `CryptoProvider`. When
-        // the dependency graph enables two (ring through reqwest, aws-lc-rs through
-        // hyper-rustls) rustls cannot choose and panics: turn that into a clear failure.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = std::panic::catch_unwind(ClientBuilder::rustls)
-            .unwrap_or_else(|_| {
-                panic!(
-                    "fantoccini could not build its rustls connector: rustls has more than one crypto \
-                     provider enabled and none installed. Add the dev-dependency `rustls = {{ version = \
-                     \"0.23\", default-features = false, features = [\"ring\", \"std\"] }}` and call \
-                     `rustls::crypto::ring::default_provider().install_default()` before connecting."
-                )
-            })
-            .expect("rustls connector with the system's root certificates");
+        // ChromeDriver listens on loopback over plain HTTP: no TLS stack (fantoccini's rustls
+        // feature would build aws-lc-rs, C and CMake, the costliest crate of the test build).
+        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         let client = builder.capabilities(caps).connect(&webdriver).await.unwrap_or_else(|e| {
             panic!(
                 "start a Chromium session ({}) through {webdriver}: {e}; see {}",
