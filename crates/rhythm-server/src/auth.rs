@@ -59,9 +59,6 @@ pub fn new_api_token() -> (String, String, String) {
     (token, prefix, hash)
 }
 
-/// What a client is told to wait (`Retry-After`, seconds) when every hashing slot is taken.
-pub const BUSY_RETRY_AFTER_SECS: &str = "2";
-
 /// Bounds the Argon2id work in flight: each hash holds 19 MiB for tens of milliseconds, so
 /// unbounded parallel sign-ins would let anyone who can reach the sign-in page grow the
 /// process by 19 MiB per request. A request waits up to `wait` for a slot, then is answered

@@ -7,6 +7,9 @@ use rhythm_domain::{FieldError, Invalid};
 use rhythm_store::StoreError;
 use serde::Serialize;
 
+/// What a client is told to wait (`Retry-After`, seconds) after a [`AppError::Busy`].
+pub const BUSY_RETRY_AFTER_SECS: &str = "2";
+
 /// An error an API handler returns.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -160,8 +163,7 @@ impl IntoResponse for AppError {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"rhythm\""));
         }
         if matches!(self, AppError::Busy(_)) {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static(crate::auth::BUSY_RETRY_AFTER_SECS));
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER_SECS));
         }
         resp
     }

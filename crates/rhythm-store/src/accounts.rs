@@ -113,6 +113,23 @@ const USER_COLS: &str = "u.id, u.workspace_id, u.email, u.name, u.role, u.disabl
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 impl Store {
+    /// Appends one audit entry that no other write carries: a sign-in, a refused sign-in, an
+    /// export. `detail` is the entry's `after` JSON; it must hold no secret.
+    pub async fn audit_event(
+        &self,
+        actor: &Actor,
+        now: OffsetDateTime,
+        action: &str,
+        entity: &str,
+        entity_id: Option<Uuid>,
+        detail: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.write().await?;
+        lock_workspace(&mut tx, actor.workspace_id).await?;
+        audit::append(&mut tx, actor, now, action, entity, entity_id, None::<&()>, Some(detail)).await?;
+        tx.commit().await
+    }
+
     /// Creates a workspace; its audit chain starts with this entry.
     pub async fn create_workspace(&self, name: &str, now: OffsetDateTime) -> Result<Workspace, StoreError> {
         let mut c = rhythm_domain::validate::Check::new();

@@ -33,32 +33,6 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-impl AuditEntry {
-    /// The entry with any webhook URL of a notification target reduced to its scheme and host,
-    /// for readers who may not see it whole. Entries written since migration 0010 hold only
-    /// the masked URL; older ones hold it whole, and the chain's hashes cover them as written.
-    #[must_use]
-    pub fn without_webhook_urls(mut self) -> AuditEntry {
-        if self.entity != "notification_target" {
-            return self;
-        }
-        let mask = |text: &mut Option<String>| {
-            let Some(mut v) = text.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok()) else {
-                return;
-            };
-            let webhook = v.get("channel").and_then(serde_json::Value::as_str) == Some("webhook");
-            if let (true, Some(t)) = (webhook, v.get_mut("target")) {
-                let masked = crate::outbox::masked_target(crate::Channel::Webhook, t.as_str().unwrap_or(""));
-                *t = serde_json::Value::String(masked);
-                *text = Some(v.to_string());
-            }
-        };
-        mask(&mut self.before);
-        mask(&mut self.after);
-        self
-    }
-}
-
 /// What a verification of the chain found.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ChainReport {
@@ -238,23 +212,6 @@ impl Store {
         let rows = tx.all(&sql, &args).await?;
         tx.commit().await?;
         rows.iter().map(entry).collect()
-    }
-
-    /// Appends one audit entry that no other write carries: a sign-in, a refused sign-in, an
-    /// export. `detail` is the entry's `after` JSON; it must hold no secret.
-    pub async fn audit_event(
-        &self,
-        actor: &Actor,
-        now: OffsetDateTime,
-        action: &str,
-        entity: &str,
-        entity_id: Option<Uuid>,
-        detail: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.write().await?;
-        crate::registers::lock_workspace(&mut tx, actor.workspace_id).await?;
-        append(&mut tx, actor, now, action, entity, entity_id, None::<&()>, Some(detail)).await?;
-        tx.commit().await
     }
 
     /// The head the database records for the workspace's chain (`None` before the first entry).

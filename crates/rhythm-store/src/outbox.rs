@@ -43,7 +43,7 @@ use sha2::Digest as _;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::audit::{self, micros};
+use crate::audit::{self, AuditEntry, micros};
 use crate::db::{Row, Tx, Val};
 use crate::registers::lock_workspace;
 use crate::{Actor, Store, StoreError, new_id};
@@ -295,6 +295,32 @@ struct AuditedTarget<'a> {
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
     disabled: bool,
+}
+
+impl AuditEntry {
+    /// The entry with any webhook URL of a notification target reduced to its scheme and host,
+    /// for readers who may not see it whole. Entries written since migration 0010 hold only
+    /// the masked URL; older ones hold it whole, and the chain's hashes cover them as written.
+    #[must_use]
+    pub fn without_webhook_urls(mut self) -> AuditEntry {
+        if self.entity != "notification_target" {
+            return self;
+        }
+        let mask = |text: &mut Option<String>| {
+            let Some(mut v) = text.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok()) else {
+                return;
+            };
+            let webhook = v.get("channel").and_then(serde_json::Value::as_str) == Some("webhook");
+            if let (true, Some(t)) = (webhook, v.get_mut("target")) {
+                let masked = masked_target(Channel::Webhook, t.as_str().unwrap_or(""));
+                *t = serde_json::Value::String(masked);
+                *text = Some(v.to_string());
+            }
+        };
+        mask(&mut self.before);
+        mask(&mut self.after);
+        self
+    }
 }
 
 /// A target as people without the admin permission see it: a webhook URL only as its scheme
