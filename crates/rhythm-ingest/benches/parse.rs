@@ -103,6 +103,7 @@ fn report(name: &str, bytes: &[u8], results: usize, parse: impl Fn(&[u8]) -> usi
     );
 }
 
+#[expect(clippy::disallowed_methods, reason = "a benchmark reads its size from the environment")]
 fn main() {
     let results: usize = std::env::var("RHYTHM_BENCH_RESULTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
     let s = sarif(results);

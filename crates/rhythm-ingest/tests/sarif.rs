@@ -13,6 +13,7 @@ use rhythm_ingest::sarif::parse;
 use rhythm_ingest::{Scan, ScannedFinding};
 use serde_json::Value;
 
+#[expect(clippy::disallowed_methods, reason = "the test harness's own setting (RHYTHM_FIXTURES)")]
 fn fixtures() -> PathBuf {
     // When RHYTHM_FIXTURES is set it is the only place looked at: a wrong setting fails rather
     // than silently testing other files.

@@ -8,6 +8,10 @@
 //! `cargo bench -p rhythm-server --bench upload`
 //! (`RHYTHM_BENCH_FINDINGS=10000`, `RHYTHM_BENCH_UPLOADS=40`, `RHYTHM_BENCH_BACKENDS=sqlite,postgres`;
 //! PostgreSQL from `RHYTHM_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/postgres).
+#![expect(
+    clippy::disallowed_methods,
+    reason = "a benchmark reads its settings from the environment and stamps real times"
+)]
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};

@@ -11,7 +11,7 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[allow(clippy::disallowed_methods)]
+    #[expect(clippy::disallowed_methods, reason = "the server's one clock")]
     fn now(&self) -> OffsetDateTime {
         let t = OffsetDateTime::now_utc();
         t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)

@@ -16,6 +16,10 @@
 //! asserting its counts: first import into an empty database; re-import of the same file;
 //! re-import with 1 % gone and 1 % new; first imports of the same size into other scopes of a
 //! database that already holds N and 2N findings (memory must not grow with the database).
+#![expect(
+    clippy::disallowed_methods,
+    reason = "a benchmark reads its settings from the environment and makes its own ids"
+)]
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

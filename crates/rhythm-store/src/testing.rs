@@ -19,6 +19,7 @@ pub struct TestDb {
 /// that: a wrong setting fails rather than testing other files), else `shared/fixtures/real`
 /// next to the checkout, else `/work/shared/fixtures/real`. Panics (fails the test) when
 /// none holds `facts.json`.
+#[expect(clippy::disallowed_methods, reason = "the test harness's own setting")]
 pub fn fixtures_dir() -> std::path::PathBuf {
     use std::path::PathBuf;
     let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
@@ -41,6 +42,7 @@ pub fn fixture(rel: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+#[expect(clippy::disallowed_methods, reason = "the test harness's own setting")]
 pub fn pg_admin_url() -> String {
     std::env::var("RHYTHM_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }

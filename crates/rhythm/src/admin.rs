@@ -9,7 +9,7 @@ use rhythm_store::{Actor, Create, NewToken, Store, StoreError, TokenScope};
 use crate::Failure;
 use crate::args::{AdminArgs, AdminCommand, TokenArgs, TokenCommand, TokenFormat};
 
-#[allow(clippy::disallowed_methods)]
+#[expect(clippy::disallowed_methods, reason = "the CLI's clock for the commands that write to the database directly")]
 fn now() -> time::OffsetDateTime {
     let t = time::OffsetDateTime::now_utc();
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)

@@ -163,7 +163,7 @@ fn demo_password() -> String {
         .join("-")
 }
 
-#[allow(clippy::disallowed_methods)]
+#[expect(clippy::disallowed_methods, reason = "the demo company is generated around today")]
 fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 /// The real fixtures folder: `$RHYTHM_FIXTURES`, else `shared/fixtures/real` next to the
 /// checkout, else `/work/shared/fixtures/real`. Panics (fails the test) when none exists.
+#[expect(clippy::disallowed_methods, reason = "the test harness's own setting (RHYTHM_FIXTURES)")]
 pub fn fixtures_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("RHYTHM_FIXTURES") {
         let p = PathBuf::from(&dir);

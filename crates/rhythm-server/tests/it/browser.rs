@@ -39,6 +39,7 @@ pub(crate) struct Tools {
     artifacts: PathBuf,
 }
 
+#[expect(clippy::disallowed_methods, reason = "the test harness's own settings (scripts/test.sh exports them)")]
 pub(crate) fn env_path(var: &str, default: &str) -> PathBuf {
     std::env::var_os(var).filter(|v| !v.is_empty()).map_or_else(|| PathBuf::from(default), PathBuf::from)
 }

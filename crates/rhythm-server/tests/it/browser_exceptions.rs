@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::TestServer;
 use crate::browser::{Axe, Browser, expect_app_page};
 
-#[allow(clippy::disallowed_methods)]
+#[expect(clippy::disallowed_methods, reason = "dates relative to today, as a person types them")]
 fn date_in(days: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }

@@ -52,7 +52,7 @@ pub struct TestServer {
 }
 
 /// The real time, to the microsecond (what the store keeps).
-#[allow(clippy::disallowed_methods)]
+#[expect(clippy::disallowed_methods, reason = "the real time, to compare with what a live server stamps")]
 pub fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap()

@@ -30,7 +30,7 @@ impl Clock for TestClock {
     }
 }
 
-#[allow(clippy::disallowed_methods)]
+#[expect(clippy::disallowed_methods, reason = "the real time, to run jobs against a live server")]
 fn real_now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap()

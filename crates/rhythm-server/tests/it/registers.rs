@@ -14,7 +14,7 @@ use crate::{TestServer, both};
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-#[allow(clippy::disallowed_methods)]
+#[expect(clippy::disallowed_methods, reason = "the real time, to compare with what a live server stamps")]
 fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap()

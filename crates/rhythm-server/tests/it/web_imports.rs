@@ -16,7 +16,7 @@ async fn session(s: &TestServer, role: Role) -> (String, String) {
     let user = users.into_iter().find(|u| u.email == s.emails[&role]).expect("the role's user");
     let sid = rhythm_server::auth::random_secret();
     let csrf = rhythm_server::auth::random_secret();
-    #[allow(clippy::disallowed_methods)]
+    #[expect(clippy::disallowed_methods, reason = "the real time, to compare with what a live server stamps")]
     let now = time::OffsetDateTime::now_utc();
     s.db.store
         .create_session(&user, &rhythm_server::auth::secret_hash(&sid), &csrf, now, time::Duration::hours(1))

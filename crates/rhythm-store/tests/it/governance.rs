@@ -81,7 +81,7 @@ async fn applying_a_policy_needs_a_decided_policy_change(f: Fixture) {
     let doc = "[sla_days]\nhigh = 21\n";
     let before = audit_len(&f, ws).await;
 
-    let err = s.apply_policy(&f.actor, doc, Uuid::now_v7(), f.now).await.unwrap_err();
+    let err = s.apply_policy(&f.actor, doc, Uuid::new_v4(), f.now).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(ref m) if m.contains("policy_change")), "{err}");
 
     // Requested, not decided.
@@ -292,7 +292,7 @@ async fn decision_links_must_exist_in_the_workspace(f: Fixture) {
     let risk = s.create(&f.actor, f.now, |n| Risk::create(risk_input("Ours."), n)).await.unwrap();
 
     let mut input = decision_input("Replace the old decision", DecisionCategory::ControlRequirements);
-    input.supersedes = Some(Uuid::now_v7());
+    input.supersedes = Some(Uuid::new_v4());
     let err = s.create_decision(&f.actor, input, f.now).await.unwrap_err();
     assert_eq!(fields(&err), ["supersedes"]);
 
@@ -341,7 +341,7 @@ async fn decision_links_must_exist_in_the_workspace(f: Fixture) {
     let by_risk = s.list_decisions(ws, &filter("risk", risk.id.to_string())).await.unwrap();
     assert_eq!(by_risk.items.iter().map(|d| d.id).collect::<Vec<_>>(), [new.id]);
     assert_eq!(s.list_decisions(ws, &filter("supersedes", old.id.to_string())).await.unwrap().total, 1);
-    assert_eq!(s.list_decisions(ws, &filter("release", Uuid::now_v7().to_string())).await.unwrap().total, 0);
+    assert_eq!(s.list_decisions(ws, &filter("release", Uuid::new_v4().to_string())).await.unwrap().total, 0);
     assert_eq!(s.list_decisions(ws, &filter("category", "control_requirements".into())).await.unwrap().total, 2);
     assert_eq!(s.list_decisions(ws, &filter("decider", "ciso".into())).await.unwrap().total, 2);
     assert_eq!(s.list_decisions(ws, &filter("status", "requested".into())).await.unwrap().total, 2);
@@ -487,7 +487,7 @@ async fn exceptions_are_signed_by_both_named_owners(f: Fixture) {
         [team.risk.id]
     );
     assert_eq!(s.list_exceptions(ws, &filter("status", "approved".into())).await.unwrap().total, 1);
-    assert_eq!(s.list_exceptions(ws, &filter("system", Uuid::now_v7().to_string())).await.unwrap().total, 0);
+    assert_eq!(s.list_exceptions(ws, &filter("system", Uuid::new_v4().to_string())).await.unwrap().total, 0);
     let second = request(&f, &team, f.now.date() + Duration::days(5)).await;
     let by_expiry: Vec<Uuid> =
         s.list_exceptions(ws, &ListQuery::default()).await.unwrap().items.iter().map(|e| e.id).collect();
@@ -573,7 +573,7 @@ async fn exception_refusals_write_nothing(f: Fixture) {
     let them = f.other_workspace().await;
     let their_risk = s.create(&them, f.now, |n| Risk::create(risk_input("Theirs."), n)).await.unwrap();
     input.risk_ids.push(their_risk.id);
-    input.finding_ids = vec![Uuid::now_v7()];
+    input.finding_ids = vec![Uuid::new_v4()];
     let err = s.request_exception(&team.requester, input, &ExceptionRules::default(), f.now).await.unwrap_err();
     assert_eq!(fields(&err), ["risk_ids[1]", "finding_ids[0]", "engineering_owner_id"]);
     // The domain's own field rules come through too.
@@ -817,7 +817,7 @@ async fn governance_gate_stop_is_not_repeated_within_a_day(f: Fixture) {
     assert_eq!(fields(&err), ["release_ref", "summary", "url"]);
     assert_eq!(outbox_of(&f, ws, Event::LaunchGateStop).await.len(), 4);
     assert!(matches!(
-        s.notify_gate_stop(Uuid::now_v7(), "REL-4", "x", None, f.now).await,
+        s.notify_gate_stop(Uuid::new_v4(), "REL-4", "x", None, f.now).await,
         Err(StoreError::NotFound { .. })
     ));
 }

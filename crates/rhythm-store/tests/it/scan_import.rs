@@ -236,7 +236,7 @@ async fn a_failed_import_stores_nothing(f: Fixture) {
     assert_eq!(findings(&f, &[]).await.iter().map(|x| x.version).collect::<Vec<_>>(), versions);
     // A system of another workspace is not a target.
     let other = f.other_workspace().await;
-    let theirs = ScanTarget { system_id: Some(Uuid::now_v7()), environment: Environment::Production };
+    let theirs = ScanTarget { system_id: Some(Uuid::new_v4()), environment: Environment::Production };
     let err = s.import_scan(&other, f.now, &file("x", b"x"), &theirs, &scan).await.unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
     let err = s.import_scan(&other, f.now, &file("x", b"x"), &target, &scan).await.unwrap_err();

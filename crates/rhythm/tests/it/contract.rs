@@ -18,6 +18,7 @@ use rhythm_store::testing::TestDb;
 use rhythm_store::{Actor, Backend, NewToken, TokenScope};
 use time::macros::date;
 
+#[expect(clippy::disallowed_methods, reason = "the test harness's own setting (scripts/test.sh exports it)")]
 fn schemathesis() -> PathBuf {
     let path = std::env::var_os("RHYTHM_TEST_SCHEMATHESIS").filter(|v| !v.is_empty()).map(PathBuf::from);
     let path = path.unwrap_or_else(|| {
@@ -32,6 +33,7 @@ fn schemathesis() -> PathBuf {
     path
 }
 
+#[expect(clippy::disallowed_methods, reason = "the test harness's own settings: the long run and the artifacts folder")]
 async fn contract(backend: Backend) {
     let st = schemathesis();
     let db = TestDb::new(backend).await;
