@@ -273,8 +273,21 @@ impl Browser {
         self.client.find_all(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find `{css}`: {e}"))
     }
 
+    /// The text of the first `css` element. An element found on the page a click is leaving
+    /// goes stale when the next page arrives: it is found again on that page, within [`WAIT`].
     pub(crate) async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap_or_else(|e| panic!("text of `{css}`: {e}"))
+        let start = Instant::now();
+        loop {
+            match self.find(css).await.text().await {
+                Ok(text) => return text,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference && start.elapsed() < WAIT =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("text of `{css}`: {e}"),
+            }
+        }
     }
 
     pub(crate) async fn value(&self, css: &str) -> String {
