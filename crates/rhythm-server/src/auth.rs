@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
@@ -167,7 +167,9 @@ fn with_argon2_memory<T>(blocks: usize, f: impl FnOnce(&mut [argon2::Block]) -> 
     })
 }
 
-/// Checks `password` against a PHC string (`$argon2id$v=19$m=…`) in this thread's memory.
+/// Checks `password` against a PHC string (`$argon2id$v=19$m=…`) in this thread's memory
+/// (the one Argon2 implementation here: the CLI's [`verify_password`] and the server's
+/// [`HashLimiter`] both run it).
 fn pooled_verify(password: &str, phc: &str) -> bool {
     let check = || -> Option<bool> {
         let h = PasswordHash::new(phc).ok()?;
@@ -216,31 +218,17 @@ fn pooled_hash(password: &str) -> Result<String, AppError> {
     Ok(phc.to_string())
 }
 
-fn new_password_hash(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
-}
-
-fn check_password_hash(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
 /// Argon2id with the library's defaults (OWASP's 19 MiB, 2 passes, 1 lane).
 /// Off the async threads and outside any [`HashLimiter`]: for the CLI and tests. The server
 /// hashes through `AppState::hashing`.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || new_password_hash(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+    tokio::task::spawn_blocking(move || pooled_hash(&password)).await.map_err(|e| AppError::Internal(e.to_string()))?
 }
 
 /// Checks a password against a stored hash, off the async threads (outside any
 /// [`HashLimiter`], like [`hash_password`]).
 pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || check_password_hash(&password, &hash)).await.unwrap_or(false)
+    tokio::task::spawn_blocking(move || pooled_verify(&password, &hash)).await.unwrap_or(false)
 }
 
 /// How the request proved who it is.
@@ -385,17 +373,28 @@ mod tests {
         assert!(!verify_password("x".into(), "not a hash".into()).await);
     }
 
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+    /// The argon2 crate's own hash, as the reference the reused-memory hashing must match.
+    fn library_hash(password: &str) -> String {
+        Argon2::default().hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng)).unwrap().to_string()
+    }
+
+    fn library_verify(password: &str, hash: &str) -> bool {
+        PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    }
+
     #[tokio::test]
     async fn the_hashing_threads_agree_with_the_library() {
         let limiter = HashLimiter::new(2, std::time::Duration::from_secs(5));
         // A hash made the usual way verifies on the threads, and one made there verifies the
         // usual way: the same PHC strings, only the memory is reused.
-        let usual = hash_password("correct horse battery".into()).await.unwrap();
+        let usual = library_hash("correct horse battery");
         assert!(limiter.verify("correct horse battery".into(), usual.clone()).await.unwrap());
         assert!(!limiter.verify("wrong horse battery".into(), usual).await.unwrap());
         let pooled = limiter.hash("violet tractor sings".into()).await.unwrap();
         assert!(pooled.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{pooled}");
-        assert!(verify_password("violet tractor sings".into(), pooled.clone()).await);
+        assert!(library_verify("violet tractor sings", &pooled));
         assert!(limiter.verify("violet tractor sings".into(), pooled.clone()).await.unwrap());
         assert!(!limiter.verify("violet tractor sang".into(), pooled).await.unwrap());
         assert!(!limiter.verify("x".into(), "not a hash".into()).await.unwrap());

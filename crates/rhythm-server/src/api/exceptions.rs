@@ -65,7 +65,7 @@ const REFUSED_409: &str = "Not possible in its state (`rule`: not_signable_in_st
         ("requester" = Option<Uuid>, Query, description = "Requested by this user"),
         ("awaiting_signature" = Option<Uuid>, Query, description = "Requested, and this user owns a side that is not signed yet"),
         ("supersedes" = Option<Uuid>, Query, description = "Extends this exception"),
-        ("expires_before" = Option<String>, Query, description = "Last valid day on or before this date (YYYY-MM-DD)"),
+        ("expires_before" = Option<time::Date>, Query, description = "Last valid day on or before this date (YYYY-MM-DD)"),
     ),
     responses(
         (status = 200, description = "One page", body = PageBody<Exception>),

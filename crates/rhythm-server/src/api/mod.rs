@@ -179,15 +179,6 @@ fn list_filter(path: &str, method: &str) -> bool {
     method == "get" && matches!(path, "/api/v1/exceptions" | "/api/v1/decisions")
 }
 
-/// The decision log's filters that take an id (declared as text, read as a UUID).
-fn id_filter(path: &str, name: &str) -> bool {
-    path == "/api/v1/decisions"
-        && matches!(
-            name,
-            "risk" | "release" | "exception" | "backlog_item" | "supersedes" | "requested_by" | "decided_by"
-        )
-}
-
 /// The values the exception, decision and outbox lists take for their enumerated filters and
 /// sorts (empty: none), from the domain's enumerations and the store's sort lists.
 fn enumerated_param_values(path: &str, name: &str) -> Option<Vec<String>> {
@@ -278,13 +269,12 @@ fn document_common_answers(doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
                         }
                         if let Some(values) = enumerated_param_values(path, &name) {
                             p["schema"] = json!({"type": "string", "enum": values});
-                        } else if list_filter(path, method)
-                            && (p["schema"]["format"] == "uuid" || id_filter(path, &name))
+                        } else if let Some(format @ ("uuid" | "date")) = p["schema"]["format"].as_str()
+                            && list_filter(path, method)
                         {
                             // A list's empty filter is no filter (what a browser form sends).
-                            p["schema"] = json!({"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "maxLength": 0}]});
-                        } else if list_filter(path, method) && name == "expires_before" {
-                            p["schema"] = json!({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]});
+                            let format = format.to_owned();
+                            p["schema"] = json!({"anyOf": [{"type": "string", "format": format}, {"type": "string", "maxLength": 0}]});
                         }
                     }
                 }

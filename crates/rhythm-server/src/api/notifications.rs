@@ -9,7 +9,9 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use rhythm_domain::{FieldError, Invalid, Permission};
-use rhythm_store::{Channel, Event, Format, NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxStatus};
+use rhythm_store::{
+    Channel, Event, Format, NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxStatus, masked_target,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -42,14 +44,9 @@ pub struct TargetBody {
     pub disabled: bool,
 }
 
-/// Only scheme and host of a webhook URL: the rest may be a credential.
-pub fn masked(channel: Channel, target: &str) -> String {
-    rhythm_store::masked_target(channel, target)
-}
-
 impl TargetBody {
     pub fn of(t: NotificationTarget, p: &Principal) -> TargetBody {
-        let target = if p.can(Permission::Admin) { t.target } else { masked(t.channel, &t.target) };
+        let target = if p.can(Permission::Admin) { t.target } else { masked_target(t.channel, &t.target) };
         TargetBody {
             id: t.id,
             channel: t.channel.as_str().to_owned(),
@@ -175,7 +172,7 @@ pub fn status_name(s: OutboxStatus) -> &'static str {
 impl OutboxEntryBody {
     pub fn of(e: OutboxEntry, p: &Principal) -> OutboxEntryBody {
         let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null);
-        let target = if p.can(Permission::Admin) { e.target } else { masked(e.channel, &e.target) };
+        let target = if p.can(Permission::Admin) { e.target } else { masked_target(e.channel, &e.target) };
         OutboxEntryBody {
             id: e.id,
             target_id: e.target_id,

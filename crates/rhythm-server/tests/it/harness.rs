@@ -47,8 +47,43 @@ pub struct TestServer {
     pub read_token: String,
     pub emails: HashMap<Role, String>,
     pub http: reqwest::Client,
+    _server: Instance,
+}
+
+/// Rhythm serving `state` on 127.0.0.1:0 until dropped (one instance; tests that need a second
+/// one over the same database start another).
+pub struct Instance {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Instance {
+    pub async fn start(state: AppState) -> Instance {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(async move {
+            rhythm_server::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Instance { url, shutdown: Some(tx), handle: Some(handle) }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+    }
 }
 
 /// The real time, to the microsecond (what the store keeps).
@@ -111,28 +146,17 @@ impl TestServer {
             tokens.insert(role, token);
             emails.insert(role, email);
         }
-        let state = AppState::new(store, config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let handle = tokio::spawn(async move {
-            rhythm_server::serve(listener, state, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
+        let server = Instance::start(AppState::new(store, config)).await;
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestServer {
-            url,
+            url: server.url.clone(),
             db,
             workspace_id: ws.id,
             tokens,
             read_token,
             emails,
             http,
-            shutdown: Some(tx),
-            handle: Some(handle),
+            _server: server,
         }
     }
 
@@ -200,16 +224,5 @@ impl TestServer {
     /// Rows in the audit log: a refused request must not add any.
     pub async fn audit_len(&self) -> usize {
         self.db.store.audit_log(self.workspace_id, None, 1000, None).await.unwrap().len()
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(h) = self.handle.take() {
-            h.abort();
-        }
     }
 }
