@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::policy::{Decider, DecisionCategory};
-use crate::registers::{New, Ref, Target, check_unique_ids, refs_of};
+use crate::registers::{New, Ref, Target, check_unique_ids, ref_of, refs_of};
 use crate::validate::{Check, Invalid};
 use crate::{Kind, Role};
 
@@ -133,8 +133,6 @@ fn right_text(category: DecisionCategory, decider: Decider) -> String {
 }
 
 impl Decision {
-    pub const KIND_PREFIX: &'static str = "DEC";
-
     /// A new request. `decider` comes from the policy in force.
     pub fn request(
         input: DecisionInput,
@@ -278,7 +276,7 @@ impl Decision {
     }
 
     pub fn reference(&self) -> String {
-        format!("{}-{}", Self::KIND_PREFIX, self.number)
+        Kind::Decision.reference(self.number)
     }
 
     pub fn check(&self) -> Result<(), Invalid> {
@@ -301,12 +299,13 @@ impl Decision {
         c.finish()
     }
 
-    /// References to register entries that must be in the same workspace. Exception and
-    /// decision references are checked by the store against their own tables.
+    /// References to entries that must be in the same workspace.
     pub fn refs(&self) -> Vec<Ref> {
-        let mut v = refs_of("risk_ids", Target::Register(Kind::Risk), &self.risk_ids);
-        v.extend(refs_of("release_ids", Target::Register(Kind::Release), &self.release_ids));
-        v.extend(refs_of("backlog_item_ids", Target::Register(Kind::BacklogItem), &self.backlog_item_ids));
+        let mut v = refs_of("risk_ids", Target::Entry(Kind::Risk), &self.risk_ids);
+        v.extend(refs_of("exception_ids", Target::Entry(Kind::Exception), &self.exception_ids));
+        v.extend(refs_of("release_ids", Target::Entry(Kind::Release), &self.release_ids));
+        v.extend(refs_of("backlog_item_ids", Target::Entry(Kind::BacklogItem), &self.backlog_item_ids));
+        v.extend(ref_of("supersedes", Target::Entry(Kind::Decision), self.supersedes));
         v
     }
 }

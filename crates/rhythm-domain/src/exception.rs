@@ -44,9 +44,6 @@ use crate::registers::{Kind, New, Ref, Target, ref_of, refs_of};
 use crate::role::Role;
 use crate::validate::{Check, FieldError, Invalid};
 
-/// Prefix of human references: `EXC-12`.
-pub const REFERENCE_PREFIX: &str = "EXC";
-
 /// Shortest business reason, in characters. "Too much work" is not a business reason.
 pub const BUSINESS_REASON_MIN_CHARS: usize = 20;
 
@@ -834,15 +831,16 @@ impl Exception {
         let mut v = ref_of("requester_id", Target::User, Some(self.requester_id));
         v.extend(ref_of("engineering_owner_id", Target::User, Some(self.engineering_owner_id)));
         v.extend(ref_of("security_owner_id", Target::User, Some(self.security_owner_id)));
-        v.extend(refs_of("system_ids", Target::Register(Kind::System), &self.system_ids));
-        v.extend(refs_of("risk_ids", Target::Register(Kind::Risk), &self.risk_ids));
-        v.extend(refs_of("finding_ids", Target::Register(Kind::Finding), &self.finding_ids));
+        v.extend(refs_of("system_ids", Target::Entry(Kind::System), &self.system_ids));
+        v.extend(refs_of("risk_ids", Target::Entry(Kind::Risk), &self.risk_ids));
+        v.extend(refs_of("finding_ids", Target::Entry(Kind::Finding), &self.finding_ids));
+        v.extend(ref_of("supersedes", Target::Entry(Kind::Exception), self.supersedes));
         v
     }
 
     /// `EXC-{number}`.
     pub fn reference(&self) -> String {
-        format!("{REFERENCE_PREFIX}-{}", self.number)
+        Kind::Exception.reference(self.number)
     }
 }
 

@@ -162,9 +162,16 @@ impl IntoResponse for AppError {
         if matches!(self, AppError::Unauthenticated) {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"rhythm\""));
         }
-        if matches!(self, AppError::Busy(_)) {
-            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(BUSY_RETRY_AFTER_SECS));
+        if let Some(v) = self.retry_after() {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         resp
+    }
+}
+
+impl AppError {
+    /// The `Retry-After` an answer of this error carries, if any.
+    pub fn retry_after(&self) -> Option<HeaderValue> {
+        matches!(self, AppError::Busy(_)).then(|| HeaderValue::from_static(BUSY_RETRY_AFTER_SECS))
     }
 }

@@ -4,7 +4,7 @@
 use rhythm_domain::{
     AuditFinding, AuditFindingInput, AuditFindingPatch, BacklogItem, BacklogItemInput, BacklogItemPatch, DesignReview,
     DesignReviewInput, DesignReviewPatch, Epic, EpicInput, EpicPatch, Finding, FindingInput, FindingPatch, Incident,
-    IncidentInput, IncidentPatch, Initiative, InitiativeInput, InitiativePatch, Invalid, Kind, New, Permission,
+    IncidentInput, IncidentPatch, Initiative, InitiativeInput, InitiativePatch, Invalid, New, Permission, Reference,
     Release, ReleaseInput, ReleasePatch, Risk, RiskInput, RiskPatch, RiskUpdate, RiskUpdateInput, System, SystemInput,
     SystemPatch, Vendor, VendorInput, VendorPatch,
 };
@@ -69,22 +69,24 @@ register!(Vendor, VendorInput, VendorPatch, |s| s.name.clone());
 register!(Finding, FindingInput, FindingPatch, |s| format!("{}: {}", s.rule, s.title));
 register!(DesignReview, DesignReviewInput, DesignReviewPatch, |s| s.title.clone());
 
-/// An id as the API and UI accept it: a UUID, or a reference such as `RISK-12`.
-pub async fn resolve<R: Register>(st: &AppState, p: &Principal, id: &str) -> Result<R, AppError> {
+/// An entry of any kind (a register's, a decision, an exception) as the API and UI accept
+/// it: a UUID, or a reference such as `RISK-12` (the one grammar: [`Reference`]). Another
+/// workspace's entry is "not found", like one that does not exist.
+pub async fn resolve<R: Table>(st: &AppState, p: &Principal, id: &str) -> Result<R, AppError> {
     p.require(Permission::Read)?;
-    if let Ok(uuid) = id.parse::<Uuid>() {
+    if let Ok(uuid) = id.trim().parse::<Uuid>() {
         return Ok(st.store.get::<R>(p.workspace_id(), uuid).await?);
     }
-    match Kind::parse_reference(id) {
-        Some((k, n)) if k == R::KIND => Ok(st.store.get_by_number::<R>(p.workspace_id(), n).await?),
-        Some((k, _)) => Err(AppError::NotFound(format!(
-            "{id} is a {} reference, not a {} one",
-            k.label().to_lowercase(),
-            R::KIND.label().to_lowercase()
-        ))),
-        None => {
+    match Reference::parse_as(id, R::KIND) {
+        Ok(Some(n)) => Ok(st.store.get_by_number::<R>(p.workspace_id(), n).await?),
+        Ok(None) => {
             Err(AppError::NotFound(format!("'{id}' is neither an id nor a reference like {}", R::KIND.reference(12))))
         }
+        Err(other) => Err(AppError::NotFound(format!(
+            "'{id}' refers to another kind of entry ({}); expected an id or a reference like {}",
+            other.kind.label().to_lowercase(),
+            R::KIND.reference(12)
+        ))),
     }
 }
 

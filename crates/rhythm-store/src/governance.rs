@@ -4,18 +4,17 @@
 //! lock, lets the domain build or change the entry, checks that every id it points at belongs
 //! to the same workspace, writes, and appends its audit row in the same transaction.
 //!
-//! Decisions and exceptions are not [`crate::Table`]s: that trait names its register with a
-//! [`rhythm_domain::Kind`], and `Kind` has no decision or exception yet. The small private
-//! `Record` trait below plays the same part for these two tables; once `Kind` gains them,
-//! they can move to the generic machinery.
+//! Decisions and exceptions are [`crate::Table`]s (`governance/tables.rs`): they are read,
+//! listed, inserted and saved by the same generic code as the registers; what is theirs is
+//! the life cycle around it.
 
 use rhythm_domain::decision::{DecideInput, Decision, DecisionInput, DecisionRefusal, DecisionStatus};
 use rhythm_domain::exception::Side;
-use rhythm_domain::policy::{Decider, DecisionCategory, ExceptionRules, Policy};
+use rhythm_domain::policy::{DecisionCategory, ExceptionRules, Policy};
 use rhythm_domain::{BacklogItem, BacklogItemInput, BacklogItemPatch, WorkKind};
 use rhythm_domain::{
     ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionRefusal, ExceptionSignature, ExceptionSignatures,
-    ExceptionStatus, FieldError, Invalid, New, Ref, Role, SignatureDecision,
+    ExceptionStatus, FieldError, Invalid, New, Role,
 };
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -25,14 +24,16 @@ use crate::audit::{self, micros};
 use crate::db::{Row, Tx, Val};
 use crate::outbox::{Event, enqueue_in, mark_of, set_mark};
 use crate::registers::{
-    ListQuery, MAX_LIMIT, Page, SortDir, create_in, insert_links, like_pattern, link_map, lock_workspace, missing_refs,
-    placeholders, update_in,
+    ListQuery, Page, create_in, fetch, insert_row, load_links, lock_workspace, missing_refs, next_number, save_row,
+    select_in, update_in,
 };
-use crate::tables::{json_text, p_date, p_enum, p_uuid};
+use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
 
 mod proposals;
+mod tables;
 pub use proposals::{PolicyProposal, ProposalInput};
+pub use tables::{DECISION_SORTS, EXCEPTION_SORTS};
 
 /// Codes of the store's own refusals of governance steps (the exception state machine names
 /// its rules in [`rhythm_domain::exception::rule`]).
@@ -248,561 +249,12 @@ impl Store {
 // The two tables: columns, links, filters, sorts
 // ---------------------------------------------------------------------------------------------
 
-/// A list filter: `sql` is a condition in which `{v}` stands for the bound value.
-struct Filter {
-    name: &'static str,
-    sql: &'static str,
-    parse: fn(&str) -> Result<Val, String>,
-}
-
-/// A governance table. Its columns start with `id`, `workspace_id`, `number`.
-trait Record: Serialize + Clone + Send + Sync + Sized {
-    /// The entity name in audit rows and messages.
-    const ENTITY: &'static str;
-    const TABLE: &'static str;
-    const COLUMNS: &'static [&'static str];
-    const LINKS: &'static [&'static str];
-    const SORTS: &'static [(&'static str, &'static str)];
-    const DEFAULT_SORT: (&'static str, SortDir);
-    const FILTERS: &'static [Filter];
-    const SEARCH: &'static [&'static str];
-
-    fn id(&self) -> Uuid;
-    fn number(&self) -> i64;
-    fn version(&self) -> i64;
-    fn reference_of(number: i64) -> String;
-    fn values(&self) -> Vec<Val>;
-    fn from_row(row: &Row) -> Result<Self, StoreError>;
-    fn link_ids(&self, rel: &str) -> Vec<Uuid>;
-    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>);
-}
-
-/// The sorts of the decision log: (name in `?sort=`, column).
-pub const DECISION_SORTS: &[(&str, &str)] =
-    &[("requested_at", "requested_at"), ("decided_at", "decided_at"), ("number", "number")];
-/// The sorts of the exception list: (name in `?sort=`, column).
-pub const EXCEPTION_SORTS: &[(&str, &str)] = &[
-    ("expires_on", "expires_on"),
-    ("number", "number"),
-    ("created_at", "created_at"),
-    ("review_on", "review_on"),
-    ("updated_at", "updated_at"),
-];
-
-impl Record for Decision {
-    const ENTITY: &'static str = "decision";
-    const TABLE: &'static str = "decisions";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "workspace_id",
-        "number",
-        "title",
-        "category",
-        "decider",
-        "context",
-        "options",
-        "choice",
-        "cost",
-        "escalated_to",
-        "status",
-        "supersedes",
-        "requested_by",
-        "requested_at",
-        "decided_by",
-        "concurred_by",
-        "decided_at",
-        "version",
-        "created_at",
-        "updated_at",
-    ];
-    const LINKS: &'static [&'static str] =
-        &["decision_risk", "decision_exception", "decision_release", "decision_backlog_item"];
-    const SORTS: &'static [(&'static str, &'static str)] = DECISION_SORTS;
-    const DEFAULT_SORT: (&'static str, SortDir) = ("requested_at", SortDir::Desc);
-    const FILTERS: &'static [Filter] = &[
-        Filter { name: "category", sql: "category = {v}", parse: p_enum::<DecisionCategory> },
-        Filter { name: "status", sql: "status = {v}", parse: p_enum::<DecisionStatus> },
-        Filter { name: "decider", sql: "decider = {v}", parse: p_enum::<Decider> },
-        Filter {
-            name: "risk",
-            sql: "id IN (SELECT src_id FROM links WHERE rel = 'decision_risk' AND dst_id = {v})",
-            parse: p_uuid,
-        },
-        Filter {
-            name: "release",
-            sql: "id IN (SELECT src_id FROM links WHERE rel = 'decision_release' AND dst_id = {v})",
-            parse: p_uuid,
-        },
-        Filter {
-            name: "exception",
-            sql: "id IN (SELECT src_id FROM links WHERE rel = 'decision_exception' AND dst_id = {v})",
-            parse: p_uuid,
-        },
-        Filter {
-            name: "backlog_item",
-            sql: "id IN (SELECT src_id FROM links WHERE rel = 'decision_backlog_item' AND dst_id = {v})",
-            parse: p_uuid,
-        },
-        Filter { name: "supersedes", sql: "supersedes = {v}", parse: p_uuid },
-        Filter { name: "requested_by", sql: "requested_by = {v}", parse: p_uuid },
-        Filter { name: "decided_by", sql: "(decided_by = {v} OR concurred_by = {v})", parse: p_uuid },
-    ];
-    const SEARCH: &'static [&'static str] = &["title", "context", "choice", "cost"];
-
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn reference_of(number: i64) -> String {
-        format!("{}-{number}", Decision::KIND_PREFIX)
-    }
-    fn values(&self) -> Vec<Val> {
-        vec![
-            self.id.into(),
-            self.workspace_id.into(),
-            self.number.into(),
-            self.title.clone().into(),
-            self.category.as_str().into(),
-            self.decider.as_str().into(),
-            self.context.clone().into(),
-            json_text(&self.options),
-            self.choice.clone().into(),
-            self.cost.clone().into(),
-            self.escalated_to.clone().into(),
-            self.status.as_str().into(),
-            self.supersedes.into(),
-            self.requested_by.into(),
-            self.requested_at.into(),
-            self.decided_by.into(),
-            self.concurred_by.into(),
-            self.decided_at.into(),
-            self.version.into(),
-            self.created_at.into(),
-            self.updated_at.into(),
-        ]
-    }
-    fn from_row(r: &Row) -> Result<Self, StoreError> {
-        Ok(Decision {
-            id: r.uuid("id")?,
-            workspace_id: r.uuid("workspace_id")?,
-            number: r.int("number")?,
-            title: r.text("title")?,
-            category: r.parsed("category")?,
-            decider: r.parsed("decider")?,
-            context: r.text("context")?,
-            options: r.json("options")?,
-            choice: r.text("choice")?,
-            cost: r.text("cost")?,
-            escalated_to: r.opt_text("escalated_to")?,
-            status: r.parsed("status")?,
-            risk_ids: Vec::new(),
-            exception_ids: Vec::new(),
-            release_ids: Vec::new(),
-            backlog_item_ids: Vec::new(),
-            supersedes: r.opt_uuid("supersedes")?,
-            requested_by: r.opt_uuid("requested_by")?,
-            requested_at: r.ts("requested_at")?,
-            decided_by: r.opt_uuid("decided_by")?,
-            concurred_by: r.opt_uuid("concurred_by")?,
-            decided_at: r.opt_ts("decided_at")?,
-            version: r.int("version")?,
-            created_at: r.ts("created_at")?,
-            updated_at: r.ts("updated_at")?,
-        })
-    }
-    fn link_ids(&self, rel: &str) -> Vec<Uuid> {
-        match rel {
-            "decision_risk" => self.risk_ids.clone(),
-            "decision_exception" => self.exception_ids.clone(),
-            "decision_release" => self.release_ids.clone(),
-            "decision_backlog_item" => self.backlog_item_ids.clone(),
-            _ => Vec::new(),
-        }
-    }
-    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>) {
-        match rel {
-            "decision_risk" => self.risk_ids = ids,
-            "decision_exception" => self.exception_ids = ids,
-            "decision_release" => self.release_ids = ids,
-            "decision_backlog_item" => self.backlog_item_ids = ids,
-            _ => {}
-        }
-    }
-}
-
-/// The four columns of one side's signature: signer, decision, note, time.
-fn signature_values(s: Option<&ExceptionSignature>) -> [Val; 4] {
-    [
-        s.map(|s| s.user_id).into(),
-        s.map(|s| s.decision.as_str().to_owned()).into(),
-        s.map(|s| s.note.clone()).into(),
-        s.map(|s| s.at).into(),
-    ]
-}
-
-fn signature_of(r: &Row, side: &str) -> Result<Option<ExceptionSignature>, StoreError> {
-    let Some(user_id) = r.opt_uuid(&format!("{side}_signer_id"))? else {
-        return Ok(None);
-    };
-    let decision: SignatureDecision = r.parsed(&format!("{side}_decision"))?;
-    let at = r.ts(&format!("{side}_signed_at"))?;
-    let note = r.opt_text(&format!("{side}_note"))?.unwrap_or_default();
-    Ok(Some(ExceptionSignature { user_id, decision, note, at }))
-}
-
-impl Record for rhythm_domain::Exception {
-    const ENTITY: &'static str = "exception";
-    const TABLE: &'static str = "exceptions";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "workspace_id",
-        "number",
-        "title",
-        "business_reason",
-        "scope",
-        "users_impacted",
-        "starts_on",
-        "expires_on",
-        "compensating_controls",
-        "requester_id",
-        "engineering_owner_id",
-        "security_owner_id",
-        "review_on",
-        "status",
-        "engineering_signer_id",
-        "engineering_decision",
-        "engineering_note",
-        "engineering_signed_at",
-        "security_signer_id",
-        "security_decision",
-        "security_note",
-        "security_signed_at",
-        "escalation_decision_id",
-        "supersedes",
-        "version",
-        "created_at",
-        "updated_at",
-        "decided_at",
-        "expired_at",
-        "review_item_id",
-    ];
-    const LINKS: &'static [&'static str] = &["exception_system", "exception_risk", "exception_finding"];
-    const SORTS: &'static [(&'static str, &'static str)] = EXCEPTION_SORTS;
-    const DEFAULT_SORT: (&'static str, SortDir) = ("expires_on", SortDir::Asc);
-    const FILTERS: &'static [Filter] = &[
-        Filter { name: "status", sql: "status = {v}", parse: p_enum::<ExceptionStatus> },
-        Filter {
-            name: "system",
-            sql: "id IN (SELECT src_id FROM links WHERE rel = 'exception_system' AND dst_id = {v})",
-            parse: p_uuid,
-        },
-        Filter {
-            name: "risk",
-            sql: "id IN (SELECT src_id FROM links WHERE rel = 'exception_risk' AND dst_id = {v})",
-            parse: p_uuid,
-        },
-        Filter {
-            name: "finding",
-            sql: "id IN (SELECT src_id FROM links WHERE rel = 'exception_finding' AND dst_id = {v})",
-            parse: p_uuid,
-        },
-        // Either named owner.
-        Filter { name: "owner", sql: "(engineering_owner_id = {v} OR security_owner_id = {v})", parse: p_uuid },
-        Filter { name: "requester", sql: "requester_id = {v}", parse: p_uuid },
-        // Waiting for this person's signature: requested, and they own a side not yet signed.
-        Filter {
-            name: "awaiting_signature",
-            sql: "(status = 'requested' AND ((engineering_owner_id = {v} AND engineering_signer_id IS NULL) \
-                  OR (security_owner_id = {v} AND security_signer_id IS NULL)))",
-            parse: p_uuid,
-        },
-        Filter { name: "supersedes", sql: "supersedes = {v}", parse: p_uuid },
-        Filter { name: "expires_before", sql: "expires_on <= {v}", parse: p_date },
-    ];
-    const SEARCH: &'static [&'static str] = &["title", "business_reason", "scope"];
-
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn reference_of(number: i64) -> String {
-        format!("{}-{number}", rhythm_domain::exception::REFERENCE_PREFIX)
-    }
-    fn values(&self) -> Vec<Val> {
-        let mut v = vec![
-            self.id.into(),
-            self.workspace_id.into(),
-            self.number.into(),
-            self.title.clone().into(),
-            self.business_reason.clone().into(),
-            self.scope.clone().into(),
-            self.users_impacted.clone().into(),
-            self.starts_on.into(),
-            self.expires_on.into(),
-            json_text(&self.compensating_controls),
-            self.requester_id.into(),
-            self.engineering_owner_id.into(),
-            self.security_owner_id.into(),
-            self.review_on.into(),
-            self.status.as_str().into(),
-        ];
-        v.extend(signature_values(self.signatures.engineering.as_ref()));
-        v.extend(signature_values(self.signatures.security.as_ref()));
-        v.extend([
-            self.escalation_decision_id.into(),
-            self.supersedes.into(),
-            self.version.into(),
-            self.created_at.into(),
-            self.updated_at.into(),
-            self.decided_at.into(),
-            self.expired_at.into(),
-            self.review_item_id.into(),
-        ]);
-        v
-    }
-    fn from_row(r: &Row) -> Result<Self, StoreError> {
-        Ok(rhythm_domain::Exception {
-            id: r.uuid("id")?,
-            workspace_id: r.uuid("workspace_id")?,
-            number: r.int("number")?,
-            title: r.text("title")?,
-            business_reason: r.text("business_reason")?,
-            scope: r.text("scope")?,
-            system_ids: Vec::new(),
-            users_impacted: r.text("users_impacted")?,
-            starts_on: r.date("starts_on")?,
-            expires_on: r.date("expires_on")?,
-            compensating_controls: r.json("compensating_controls")?,
-            risk_ids: Vec::new(),
-            finding_ids: Vec::new(),
-            requester_id: r.uuid("requester_id")?,
-            engineering_owner_id: r.uuid("engineering_owner_id")?,
-            security_owner_id: r.uuid("security_owner_id")?,
-            review_on: r.date("review_on")?,
-            status: r.parsed("status")?,
-            signatures: ExceptionSignatures {
-                engineering: signature_of(r, "engineering")?,
-                security: signature_of(r, "security")?,
-            },
-            escalation_decision_id: r.opt_uuid("escalation_decision_id")?,
-            supersedes: r.opt_uuid("supersedes")?,
-            review_item_id: r.opt_uuid("review_item_id")?,
-            version: r.int("version")?,
-            created_at: r.ts("created_at")?,
-            updated_at: r.ts("updated_at")?,
-            decided_at: r.opt_ts("decided_at")?,
-            expired_at: r.opt_ts("expired_at")?,
-        })
-    }
-    fn link_ids(&self, rel: &str) -> Vec<Uuid> {
-        match rel {
-            "exception_system" => self.system_ids.clone(),
-            "exception_risk" => self.risk_ids.clone(),
-            "exception_finding" => self.finding_ids.clone(),
-            _ => Vec::new(),
-        }
-    }
-    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>) {
-        match rel {
-            "exception_system" => self.system_ids = ids,
-            "exception_risk" => self.risk_ids = ids,
-            "exception_finding" => self.finding_ids = ids,
-            _ => {}
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Generic reads and writes over a Record
-// ---------------------------------------------------------------------------------------------
-
-async fn fetch<R: Record>(tx: &mut Tx, ws: Uuid, id: Uuid) -> Result<R, StoreError> {
-    let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND id = $2", R::TABLE);
-    let row = tx.opt(&sql, &[ws.into(), id.into()]).await?.ok_or_else(|| StoreError::not_found(R::ENTITY, id))?;
-    let mut items = vec![R::from_row(&row)?];
-    load_links(tx, ws, &mut items).await?;
-    Ok(items.remove(0))
-}
-
-async fn load_links<R: Record>(tx: &mut Tx, ws: Uuid, items: &mut [R]) -> Result<(), StoreError> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<Uuid> = items.iter().map(Record::id).collect();
-    for rel in R::LINKS {
-        let mut found = link_map(tx, ws, rel, &ids).await?;
-        for item in items.iter_mut() {
-            item.set_link_ids(rel, found.remove(&item.id()).unwrap_or_default());
-        }
-    }
-    Ok(())
-}
-
-async fn next_number<R: Record>(tx: &mut Tx, ws: Uuid) -> Result<i64, StoreError> {
-    tx.int(&format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE workspace_id = $1", R::TABLE), &[ws.into()])
-        .await
-}
-
-async fn insert<R: Record>(tx: &mut Tx, ws: Uuid, item: &R) -> Result<(), StoreError> {
-    let sql =
-        format!("INSERT INTO {} ({}) VALUES ({})", R::TABLE, R::COLUMNS.join(", "), placeholders(1, R::COLUMNS.len()));
-    tx.exec(&sql, &item.values()).await?;
-    for rel in R::LINKS {
-        insert_links(tx, ws, rel, item.id(), &item.link_ids(rel)).await?;
-    }
-    Ok(())
-}
-
-/// Writes `next` over `current`, if the stored row is still at `current`'s version.
-async fn save<R: Record>(tx: &mut Tx, ws: Uuid, current: &R, next: &R) -> Result<(), StoreError> {
-    let cols = R::COLUMNS;
-    // id and workspace_id never change: the row is found by the current ones.
-    let sets: Vec<String> = cols.iter().enumerate().skip(2).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
-    let sql = format!(
-        "UPDATE {} SET {} WHERE id = $1 AND workspace_id = $2 AND version = ${}",
-        R::TABLE,
-        sets.join(", "),
-        cols.len() + 1
-    );
-    let mut args = next.values();
-    args[0] = current.id().into();
-    args[1] = ws.into();
-    args.push(Val::from(current.version()));
-    if tx.exec(&sql, &args).await? != 1 {
-        return Err(StoreError::Conflict(format!(
-            "{} changed while saving: try again",
-            R::reference_of(current.number())
-        )));
-    }
-    for rel in R::LINKS {
-        let (old, new) = (current.link_ids(rel), next.link_ids(rel));
-        if old != new {
-            tx.exec("DELETE FROM links WHERE rel = $1 AND src_id = $2", &[Val::from(*rel), current.id().into()])
-                .await?;
-            insert_links(tx, ws, rel, current.id(), &new).await?;
-        }
-    }
-    Ok(())
-}
-
-/// The closure may only change what the domain changes: never the id, workspace or number.
-fn same_identity<R: Record>(current: &R, next: &R) -> Result<(), StoreError> {
-    let (a, b) = (current.values(), next.values());
-    if a[..3] != b[..3] {
-        return Err(StoreError::Conflict(format!(
-            "{} cannot change its id, workspace or number",
-            R::reference_of(current.number())
-        )));
-    }
-    Ok(())
-}
-
-async fn list<R: Record>(tx: &mut Tx, ws: Uuid, query: &ListQuery) -> Result<Page<R>, StoreError> {
-    let mut args = vec![Val::from(ws)];
-    let mut wheres = vec!["workspace_id = $1".to_owned()];
-    let plural = format!("{}s", R::ENTITY);
-    for (name, raw) in &query.filters {
-        let filter = R::FILTERS.iter().find(|f| f.name == name).ok_or_else(|| {
-            StoreError::BadQuery(format!(
-                "{plural} cannot be filtered by '{name}'; filters: {}",
-                R::FILTERS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-            ))
-        })?;
-        let val = (filter.parse)(raw).map_err(|e| StoreError::BadQuery(format!("filter {name}: {e}")))?;
-        args.push(val);
-        wheres.push(filter.sql.replace("{v}", &format!("${}", args.len())));
-    }
-    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        if q.chars().count() > 200 {
-            return Err(StoreError::BadQuery("search text is limited to 200 characters".into()));
-        }
-        args.push(Val::from(like_pattern(&q.to_lowercase())));
-        let n = args.len();
-        let ors: Vec<String> = R::SEARCH.iter().map(|c| format!("lower({c}) LIKE ${n} ESCAPE '\\'")).collect();
-        wheres.push(format!("({})", ors.join(" OR ")));
-    }
-    let (default_sort, default_dir) = R::DEFAULT_SORT;
-    let sort_name = query.sort.as_deref().unwrap_or(default_sort);
-    let sort_sql = R::SORTS.iter().find(|(n, _)| *n == sort_name).map(|(_, s)| *s).ok_or_else(|| {
-        StoreError::BadQuery(format!(
-            "{plural} cannot be sorted by '{sort_name}'; sorts: {}",
-            R::SORTS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-        ))
-    })?;
-    // As for the registers: a sort named without a direction is ascending.
-    let dir = match query.dir.unwrap_or(if query.sort.is_some() { SortDir::Asc } else { default_dir }) {
-        SortDir::Asc => "ASC",
-        SortDir::Desc => "DESC",
-    };
-    let limit = match query.limit {
-        0 => 50,
-        n if n > MAX_LIMIT => return Err(StoreError::BadQuery(format!("limit is at most {MAX_LIMIT}; got {n}"))),
-        n => n,
-    };
-    let offset = i64::try_from(query.offset).map_err(|_| StoreError::BadQuery("offset is too large".into()))?;
-    let where_sql = wheres.join(" AND ");
-    let total = tx.int(&format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", R::TABLE), &args).await?;
-    let sql = format!(
-        "SELECT * FROM {} WHERE {where_sql} ORDER BY {sort_sql} {dir} NULLS LAST, number {dir} LIMIT {limit} OFFSET {offset}",
-        R::TABLE
-    );
-    let rows = tx.all(&sql, &args).await?;
-    let mut items = rows.iter().map(R::from_row).collect::<Result<Vec<_>, _>>()?;
-    load_links(tx, ws, &mut items).await?;
-    Ok(Page { items, total, limit, offset: query.offset })
-}
-
-async fn by_number<R: Record>(tx: &mut Tx, ws: Uuid, number: i64) -> Result<R, StoreError> {
-    let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND number = $2", R::TABLE);
-    let row = tx
-        .opt(&sql, &[ws.into(), number.into()])
-        .await?
-        .ok_or_else(|| StoreError::not_found(R::ENTITY, R::reference_of(number)))?;
-    let mut items = vec![R::from_row(&row)?];
-    load_links(tx, ws, &mut items).await?;
-    Ok(items.remove(0))
-}
-
 /// Whether a row with this id exists in the workspace's `table`.
 async fn exists_in(tx: &mut Tx, ws: Uuid, table: &str, id: Uuid) -> Result<bool, StoreError> {
     Ok(tx
         .int(&format!("SELECT COUNT(*) FROM {table} WHERE workspace_id = $1 AND id = $2"), &[ws.into(), id.into()])
         .await?
         > 0)
-}
-
-/// Every reference must point at an entry of the same workspace: an id from another workspace
-/// is refused exactly like one that does not exist.
-async fn check_refs(tx: &mut Tx, ws: Uuid, refs: Vec<Ref>, errors: &mut Vec<FieldError>) -> Result<(), StoreError> {
-    errors.extend(missing_refs(tx, ws, refs).await?);
-    Ok(())
-}
-
-/// References into the governance tables themselves, which the domain leaves to the store.
-async fn check_own(
-    tx: &mut Tx,
-    ws: Uuid,
-    table: &str,
-    what: &str,
-    field: &str,
-    id: Uuid,
-    errors: &mut Vec<FieldError>,
-) -> Result<(), StoreError> {
-    if !exists_in(tx, ws, table, id).await? {
-        errors
-            .push(FieldError { field: field.to_owned(), message: format!("no {what} with id {id} in this workspace") });
-    }
-    Ok(())
 }
 
 fn finish(errors: Vec<FieldError>) -> Result<(), StoreError> {
@@ -814,15 +266,7 @@ fn finish(errors: Vec<FieldError>) -> Result<(), StoreError> {
 // ---------------------------------------------------------------------------------------------
 
 async fn check_decision_refs(tx: &mut Tx, ws: Uuid, d: &Decision) -> Result<(), StoreError> {
-    let mut errors = Vec::new();
-    check_refs(tx, ws, d.refs(), &mut errors).await?;
-    for (i, id) in d.exception_ids.iter().enumerate() {
-        check_own(tx, ws, "exceptions", "exception", &format!("exception_ids[{i}]"), *id, &mut errors).await?;
-    }
-    if let Some(id) = d.supersedes {
-        check_own(tx, ws, "decisions", "decision", "supersedes", id, &mut errors).await?;
-    }
-    finish(errors)
+    finish(missing_refs(tx, ws, d.refs()).await?)
 }
 
 impl Store {
@@ -843,26 +287,21 @@ impl Store {
         let new = New { id: new_id(), workspace_id: ws, number, now };
         let d = Decision::request(input, new, |c| policy.decider_for(c), actor.user_id)?;
         check_decision_refs(&mut tx, ws, &d).await?;
-        insert(&mut tx, ws, &d).await?;
-        audit::append(&mut tx, actor, now, "create", Decision::ENTITY, Some(d.id), None::<&Decision>, Some(&d)).await?;
+        insert_row(&mut tx, ws, &d).await?;
+        audit::append(&mut tx, actor, now, "create", Decision::KIND.as_str(), Some(d.id), None::<&Decision>, Some(&d))
+            .await?;
         tx.commit().await?;
         Ok(d)
     }
 
     /// One decision by id. Decisions of other workspaces are "not found".
     pub async fn decision(&self, workspace_id: Uuid, id: Uuid) -> Result<Decision, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let d = fetch(&mut tx, workspace_id, id).await?;
-        tx.commit().await?;
-        Ok(d)
+        self.get::<Decision>(workspace_id, id).await
     }
 
     /// One decision by its number (`DEC-4` → 4).
     pub async fn decision_by_number(&self, workspace_id: Uuid, number: i64) -> Result<Decision, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let d = by_number(&mut tx, workspace_id, number).await?;
-        tx.commit().await?;
-        Ok(d)
+        self.get_by_number::<Decision>(workspace_id, number).await
     }
 
     /// One page of decisions. Filters: `category`, `status`, `decider`, `risk`, `release`,
@@ -870,10 +309,7 @@ impl Store {
     /// a joint decision). Sorts: `requested_at` (default, newest first), `decided_at`, `number`.
     /// `q` searches title, context, choice and cost.
     pub async fn list_decisions(&self, workspace_id: Uuid, query: &ListQuery) -> Result<Page<Decision>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let page = list(&mut tx, workspace_id, query).await?;
-        tx.commit().await?;
-        Ok(page)
+        self.list::<Decision>(workspace_id, query).await
     }
 
     /// Changes a decision: `change` (the domain's `decide`, `concur` or `withdraw`) gets the
@@ -904,11 +340,11 @@ impl Store {
             )));
         }
         let next = change(&current).map_err(Into::into)?;
-        same_identity(&current, &next)?;
         next.check()?;
         check_decision_refs(&mut tx, ws, &next).await?;
-        save(&mut tx, ws, &current, &next).await?;
-        audit::append(&mut tx, actor, now, action, Decision::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        save_row(&mut tx, ws, &current, &next).await?;
+        audit::append(&mut tx, actor, now, action, Decision::KIND.as_str(), Some(id), Some(&current), Some(&next))
+            .await?;
         // A policy_change decision that becomes decided applies its proposal, in this
         // transaction: either both happen or neither.
         if next.status == DecisionStatus::Decided
@@ -977,13 +413,7 @@ async fn check_exception_refs(
     before: Option<&Exception>,
     e: &Exception,
 ) -> Result<(), StoreError> {
-    let mut errors = Vec::new();
-    check_refs(tx, ws, e.refs(), &mut errors).await?;
-    if let Some(id) = e.supersedes
-        && before.is_none_or(|b| b.supersedes != e.supersedes)
-    {
-        check_own(tx, ws, "exceptions", "exception", "supersedes", id, &mut errors).await?;
-    }
+    let mut errors = missing_refs(tx, ws, e.refs()).await?;
     if let Some(id) = e.escalation_decision_id
         && before.is_none_or(|b| b.escalation_decision_id != e.escalation_decision_id)
     {
@@ -1203,9 +633,18 @@ impl Store {
         let new = New { id: new_id(), workspace_id: ws, number, now };
         let e = Exception::request(input, new, requester, rules)?;
         check_exception_refs(&mut tx, ws, None, &e).await?;
-        insert(&mut tx, ws, &e).await?;
-        audit::append(&mut tx, actor, now, "create", Exception::ENTITY, Some(e.id), None::<&Exception>, Some(&e))
-            .await?;
+        insert_row(&mut tx, ws, &e).await?;
+        audit::append(
+            &mut tx,
+            actor,
+            now,
+            "create",
+            Exception::KIND.as_str(),
+            Some(e.id),
+            None::<&Exception>,
+            Some(&e),
+        )
+        .await?;
         signature_requested(&mut tx, &e, "requested", now).await?;
         tx.commit().await?;
         Ok(e)
@@ -1213,18 +652,12 @@ impl Store {
 
     /// One exception by id. Exceptions of other workspaces are "not found".
     pub async fn exception(&self, workspace_id: Uuid, id: Uuid) -> Result<Exception, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let e = fetch(&mut tx, workspace_id, id).await?;
-        tx.commit().await?;
-        Ok(e)
+        self.get::<Exception>(workspace_id, id).await
     }
 
     /// One exception by its number (`EXC-7` → 7).
     pub async fn exception_by_number(&self, workspace_id: Uuid, number: i64) -> Result<Exception, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let e = by_number(&mut tx, workspace_id, number).await?;
-        tx.commit().await?;
-        Ok(e)
+        self.get_by_number::<Exception>(workspace_id, number).await
     }
 
     /// One page of exceptions. Filters: `status`, `system`, `risk`, `finding`, `owner` (either
@@ -1233,10 +666,7 @@ impl Store {
     /// (default, soonest first), `number`, `created_at`, `review_on`, `updated_at`. `q` searches
     /// title, business reason and scope.
     pub async fn list_exceptions(&self, workspace_id: Uuid, query: &ListQuery) -> Result<Page<Exception>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let page = list(&mut tx, workspace_id, query).await?;
-        tx.commit().await?;
-        Ok(page)
+        self.list::<Exception>(workspace_id, query).await
     }
 
     /// Moves an exception through its life cycle. The domain's refusals become
@@ -1266,13 +696,13 @@ impl Store {
         lock_workspace(&mut tx, ws).await?;
         let current: Exception = fetch(&mut tx, ws, id).await?;
         let mut next = current.transition(command, ctx)?;
-        same_identity(&current, &next)?;
         check_exception_refs(&mut tx, ws, Some(&current), &next).await?;
         if next.status == ExceptionStatus::Approved && current.status != ExceptionStatus::Approved {
             next.review_item_id = Some(review_item(&mut tx, actor, &next, now).await?);
         }
-        save(&mut tx, ws, &current, &next).await?;
-        audit::append(&mut tx, actor, now, action, Exception::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        save_row(&mut tx, ws, &current, &next).await?;
+        audit::append(&mut tx, actor, now, action, Exception::KIND.as_str(), Some(id), Some(&current), Some(&next))
+            .await?;
         if next.status == ExceptionStatus::Approved && current.status != ExceptionStatus::Approved {
             // The findings it covers are accepted from now: their history says so.
             crate::scan_import::record_events(&mut tx, &next.finding_ids, "accepted", now).await?;
@@ -1368,9 +798,10 @@ impl Store {
                 return Ok(ExpiryStep::Handled(id, None));
             }
         };
-        save(&mut tx, ws, &current, &next).await?;
+        save_row(&mut tx, ws, &current, &next).await?;
         let actor = Actor::system(ws);
-        audit::append(&mut tx, &actor, now, "expire", Exception::ENTITY, Some(id), Some(&current), Some(&next)).await?;
+        audit::append(&mut tx, &actor, now, "expire", Exception::KIND.as_str(), Some(id), Some(&current), Some(&next))
+            .await?;
         if current.status == ExceptionStatus::Approved {
             crate::scan_import::record_events(&mut tx, &current.finding_ids, "expired", now).await?;
         }
@@ -1549,15 +980,7 @@ pub(crate) async fn policy_for_gate(tx: &mut Tx, ws: Uuid) -> Result<PolicyVersi
 
 /// Approved exceptions of the workspace (the gate decides which are active on its day).
 pub(crate) async fn approved_exceptions(tx: &mut Tx, ws: Uuid) -> Result<Vec<Exception>, StoreError> {
-    let rows = tx
-        .all(
-            "SELECT * FROM exceptions WHERE workspace_id = $1 AND status = $2 ORDER BY number",
-            &[ws.into(), ExceptionStatus::Approved.as_str().into()],
-        )
-        .await?;
-    let mut items = rows.iter().map(Exception::from_row).collect::<Result<Vec<_>, _>>()?;
-    load_links(tx, ws, &mut items).await?;
-    Ok(items)
+    select_in::<Exception>(tx, ws, "status = $2", &[ExceptionStatus::Approved.as_str().into()]).await
 }
 
 /// Records a decision request inside the caller's transaction (locked for the workspace),
@@ -1575,8 +998,8 @@ pub(crate) async fn create_decision_in(
     let new = New { id: new_id(), workspace_id: ws, number, now };
     let d = Decision::request(input, new, |c| policy.decider_for(c), actor.user_id)?;
     check_decision_refs(tx, ws, &d).await?;
-    insert(tx, ws, &d).await?;
-    audit::append(tx, actor, now, action, Decision::ENTITY, Some(d.id), None::<&Decision>, Some(&d)).await?;
+    insert_row(tx, ws, &d).await?;
+    audit::append(tx, actor, now, action, Decision::KIND.as_str(), Some(d.id), None::<&Decision>, Some(&d)).await?;
     Ok(d)
 }
 

@@ -67,85 +67,10 @@ pub(crate) fn placeholders(from: usize, n: usize) -> String {
 impl Store {
     /// One page of a register, filtered and sorted.
     pub async fn list<T: Table>(&self, workspace_id: Uuid, query: &ListQuery) -> Result<Page<T>, StoreError> {
-        let mut args = vec![Val::from(workspace_id)];
-        let mut wheres = vec!["workspace_id = $1".to_owned()];
-        for (name, raw) in &query.filters {
-            let filter = T::FILTERS.iter().find(|f| f.name == name).ok_or_else(|| {
-                StoreError::BadQuery(format!(
-                    "{} cannot be filtered by '{name}'; filters: {}",
-                    T::KIND.plural(),
-                    T::FILTERS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-                ))
-            })?;
-            let val = (filter.parse)(raw).map_err(|e| StoreError::BadQuery(format!("filter {name}: {e}")))?;
-            let n = args.len() + 1;
-            let clause = match filter.sql {
-                FilterSql::Eq(col) => format!("{col} = ${n}"),
-                FilterSql::Gte(col) => format!("{col} >= ${n}"),
-                FilterSql::Lte(col) => format!("{col} <= ${n}"),
-                FilterSql::Link(rel) => {
-                    format!("id IN (SELECT src_id FROM links WHERE rel = '{rel}' AND dst_id = ${n})")
-                }
-                FilterSql::JsonContains(col) => {
-                    let Val::Text(Some(needle)) = &val else { unreachable!("json filters parse to text") };
-                    args.push(Val::from(like_pattern(needle)));
-                    wheres.push(format!("{col} LIKE ${n} ESCAPE '\\'"));
-                    continue;
-                }
-                FilterSql::Flag(sql) => {
-                    let on = matches!(val, Val::Bool(true));
-                    wheres.push(if on { format!("({sql})") } else { format!("NOT ({sql})") });
-                    continue;
-                }
-                FilterSql::IsNull(col) => {
-                    let is_null = matches!(val, Val::Bool(true));
-                    wheres.push(format!("{col} IS {}NULL", if is_null { "" } else { "NOT " }));
-                    continue;
-                }
-            };
-            args.push(val);
-            wheres.push(clause);
-        }
-        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            if q.chars().count() > 200 {
-                return Err(StoreError::BadQuery("search text is limited to 200 characters".into()));
-            }
-            let n = args.len() + 1;
-            args.push(Val::from(like_pattern(&q.to_lowercase())));
-            let ors: Vec<String> = T::SEARCH.iter().map(|c| format!("lower({c}) LIKE ${n} ESCAPE '\\'")).collect();
-            wheres.push(format!("({})", ors.join(" OR ")));
-        }
-        let (sort_name, default_dir) = T::DEFAULT_SORT;
-        let sort_name = query.sort.as_deref().unwrap_or(sort_name);
-        let sort_sql = T::SORTS.iter().find(|(n, _)| *n == sort_name).map(|(_, s)| *s).ok_or_else(|| {
-            StoreError::BadQuery(format!(
-                "{} cannot be sorted by '{sort_name}'; sorts: {}",
-                T::KIND.plural(),
-                T::SORTS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-            ))
-        })?;
-        // A sort named without a direction is ascending; the register's default sort keeps its own.
-        let dir = query.dir.unwrap_or(if query.sort.is_some() { SortDir::Asc } else { default_dir }).sql();
-        let limit = match query.limit {
-            0 => 50,
-            n if n > MAX_LIMIT => {
-                return Err(StoreError::BadQuery(format!("limit is at most {MAX_LIMIT}; got {n}")));
-            }
-            n => n,
-        };
-        let offset = i64::try_from(query.offset).map_err(|_| StoreError::BadQuery("offset is too large".into()))?;
-        let where_sql = wheres.join(" AND ");
         let mut tx = self.pool.read().await?;
-        let total = tx.int(&format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", T::TABLE), &args).await?;
-        let sql = format!(
-            "SELECT * FROM {} WHERE {where_sql} ORDER BY {sort_sql} {dir} NULLS LAST, number {dir} LIMIT {limit} OFFSET {offset}",
-            T::TABLE
-        );
-        let rows = tx.all(&sql, &args).await?;
-        let mut items = rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?;
-        load_links(&mut tx, workspace_id, &mut items).await?;
+        let page = list_in::<T>(&mut tx, workspace_id, query).await?;
         tx.commit().await?;
-        Ok(Page { items, total, limit, offset: query.offset })
+        Ok(page)
     }
 
     /// One entry by id. Entries of other workspaces are "not found".
@@ -159,15 +84,9 @@ impl Store {
     /// One entry by its human number (`RISK-12` → 12).
     pub async fn get_by_number<T: Table>(&self, workspace_id: Uuid, number: i64) -> Result<T, StoreError> {
         let mut tx = self.pool.read().await?;
-        let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND number = $2", T::TABLE);
-        let row = tx
-            .opt(&sql, &[workspace_id.into(), number.into()])
-            .await?
-            .ok_or_else(|| StoreError::not_found(T::KIND.label(), T::KIND.reference(number)))?;
-        let mut items = vec![T::from_row(&row)?];
-        load_links(&mut tx, workspace_id, &mut items).await?;
+        let item = by_number_in::<T>(&mut tx, workspace_id, number).await?;
         tx.commit().await?;
-        Ok(items.remove(0))
+        Ok(item)
     }
 
     /// Creates an entry: `build` (the domain's `X::create`) gets a fresh id and number.
@@ -223,6 +142,160 @@ impl Store {
     }
 }
 
+/// [`Store::list`] in the caller's transaction.
+pub(crate) async fn list_in<T: Table>(
+    tx: &mut Tx,
+    workspace_id: Uuid,
+    query: &ListQuery,
+) -> Result<Page<T>, StoreError> {
+    let mut args = vec![Val::from(workspace_id)];
+    let mut wheres = vec!["workspace_id = $1".to_owned()];
+    for (name, raw) in &query.filters {
+        let filter = T::FILTERS.iter().find(|f| f.name == name).ok_or_else(|| {
+            StoreError::BadQuery(format!(
+                "{} cannot be filtered by '{name}'; filters: {}",
+                T::KIND.plural(),
+                T::FILTERS.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let val = (filter.parse)(raw).map_err(|e| StoreError::BadQuery(format!("filter {name}: {e}")))?;
+        let n = args.len() + 1;
+        let clause = match filter.sql {
+            FilterSql::Eq(col) => format!("{col} = ${n}"),
+            FilterSql::Gte(col) => format!("{col} >= ${n}"),
+            FilterSql::Lte(col) => format!("{col} <= ${n}"),
+            FilterSql::Link(rel) => {
+                format!("id IN (SELECT src_id FROM links WHERE rel = '{rel}' AND dst_id = ${n})")
+            }
+            FilterSql::JsonContains(col) => {
+                let Val::Text(Some(needle)) = &val else { unreachable!("json filters parse to text") };
+                args.push(Val::from(like_pattern(needle)));
+                wheres.push(format!("{col} LIKE ${n} ESCAPE '\\'"));
+                continue;
+            }
+            FilterSql::Flag(sql) => {
+                let on = matches!(val, Val::Bool(true));
+                wheres.push(if on { format!("({sql})") } else { format!("NOT ({sql})") });
+                continue;
+            }
+            FilterSql::Expr(sql) => sql.replace("{v}", &format!("${n}")),
+            FilterSql::IsNull(col) => {
+                let is_null = matches!(val, Val::Bool(true));
+                wheres.push(format!("{col} IS {}NULL", if is_null { "" } else { "NOT " }));
+                continue;
+            }
+        };
+        args.push(val);
+        wheres.push(clause);
+    }
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if q.chars().count() > 200 {
+            return Err(StoreError::BadQuery("search text is limited to 200 characters".into()));
+        }
+        let n = args.len() + 1;
+        args.push(Val::from(like_pattern(&q.to_lowercase())));
+        let ors: Vec<String> = T::SEARCH.iter().map(|c| format!("lower({c}) LIKE ${n} ESCAPE '\\'")).collect();
+        wheres.push(format!("({})", ors.join(" OR ")));
+    }
+    let (sort_name, default_dir) = T::DEFAULT_SORT;
+    let sort_name = query.sort.as_deref().unwrap_or(sort_name);
+    let sort_sql = T::SORTS.iter().find(|(n, _)| *n == sort_name).map(|(_, s)| *s).ok_or_else(|| {
+        StoreError::BadQuery(format!(
+            "{} cannot be sorted by '{sort_name}'; sorts: {}",
+            T::KIND.plural(),
+            T::SORTS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    // A sort named without a direction is ascending; the register's default sort keeps its own.
+    let dir = query.dir.unwrap_or(if query.sort.is_some() { SortDir::Asc } else { default_dir }).sql();
+    let limit = match query.limit {
+        0 => 50,
+        n if n > MAX_LIMIT => {
+            return Err(StoreError::BadQuery(format!("limit is at most {MAX_LIMIT}; got {n}")));
+        }
+        n => n,
+    };
+    let offset = i64::try_from(query.offset).map_err(|_| StoreError::BadQuery("offset is too large".into()))?;
+    let where_sql = wheres.join(" AND ");
+    let total = tx.int(&format!("SELECT COUNT(*) FROM {} WHERE {where_sql}", T::TABLE), &args).await?;
+    let sql = format!(
+        "SELECT * FROM {} WHERE {where_sql} ORDER BY {sort_sql} {dir} NULLS LAST, number {dir} LIMIT {limit} OFFSET {offset}",
+        T::TABLE
+    );
+    let rows = tx.all(&sql, &args).await?;
+    let mut items = rows.iter().map(T::from_row).collect::<Result<Vec<_>, _>>()?;
+    load_links(tx, workspace_id, &mut items).await?;
+    Ok(Page { items, total, limit, offset: query.offset })
+}
+
+/// One entry by its number, links loaded; another workspace's is "not found".
+pub(crate) async fn by_number_in<T: Table>(tx: &mut Tx, ws: Uuid, number: i64) -> Result<T, StoreError> {
+    let sql = format!("SELECT * FROM {} WHERE workspace_id = $1 AND number = $2", T::TABLE);
+    let row = tx
+        .opt(&sql, &[ws.into(), number.into()])
+        .await?
+        .ok_or_else(|| StoreError::not_found(T::KIND.label(), T::KIND.reference(number)))?;
+    let mut items = vec![T::from_row(&row)?];
+    load_links(tx, ws, &mut items).await?;
+    Ok(items.remove(0))
+}
+
+/// The next number of `T` in the workspace (the caller holds the workspace lock).
+pub(crate) async fn next_number<T: Table>(tx: &mut Tx, ws: Uuid) -> Result<i64, StoreError> {
+    tx.int(&format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE workspace_id = $1", T::TABLE), &[ws.into()])
+        .await
+}
+
+/// Inserts a new entry and its links. A unique violation is a conflict.
+pub(crate) async fn insert_row<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Result<(), StoreError> {
+    let sql =
+        format!("INSERT INTO {} ({}) VALUES ({})", T::TABLE, T::COLUMNS.join(", "), placeholders(1, T::COLUMNS.len()));
+    tx.exec(&sql, &item.values()).await.map_err(unique_to_conflict)?;
+    for rel in T::LINKS {
+        insert_links(tx, ws, rel, item.id(), &item.link_ids(rel)).await?;
+    }
+    Ok(())
+}
+
+/// Writes `next` over `current` if the stored row is still at `current`'s version, and the
+/// links that changed. `next` may not change the id, workspace or number. A unique violation
+/// is a conflict.
+pub(crate) async fn save_row<T: Table>(tx: &mut Tx, ws: Uuid, current: &T, next: &T) -> Result<(), StoreError> {
+    let (a, b) = (current.values(), next.values());
+    if a[..3] != b[..3] {
+        return Err(StoreError::Conflict(format!(
+            "{} cannot change its id, workspace or number",
+            T::KIND.reference(current.number())
+        )));
+    }
+    let cols = T::COLUMNS;
+    // id and workspace_id never change: the row is found by the current ones.
+    let sets: Vec<String> = cols.iter().enumerate().skip(2).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = $1 AND workspace_id = $2 AND version = ${}",
+        T::TABLE,
+        sets.join(", "),
+        cols.len() + 1
+    );
+    let mut args = b;
+    args.push(Val::from(current.version()));
+    if tx.exec(&sql, &args).await.map_err(unique_to_conflict)? != 1 {
+        return Err(StoreError::Conflict(format!(
+            "{} changed while saving: try again",
+            T::KIND.reference(current.number())
+        )));
+    }
+    let id = current.id();
+    for rel in T::LINKS {
+        let (old, new) = (current.link_ids(rel), next.link_ids(rel));
+        if old != new {
+            tx.exec("DELETE FROM links WHERE rel = $1 AND src_id = $2", &[Val::from(*rel), id.into()]).await?;
+            insert_links(tx, ws, rel, id, &new).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Takes the workspace's write lock and checks that it exists. On PostgreSQL this is a row
 /// lock, so writes of one workspace queue and the audit chain never forks; on SQLite the
 /// `BEGIN IMMEDIATE` already holds the database's write lock.
@@ -264,30 +337,7 @@ pub(crate) async fn update_in<T: Table>(
     }
     check_unique(tx, actor.workspace_id, &next).await?;
     check_refs(tx, actor.workspace_id, &next).await?;
-    let cols = T::COLUMNS;
-    let sets: Vec<String> = cols.iter().enumerate().skip(2).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
-    let sql = format!(
-        "UPDATE {} SET {} WHERE id = $1 AND workspace_id = $2 AND version = ${}",
-        T::TABLE,
-        sets.join(", "),
-        cols.len() + 1
-    );
-    let mut args = next.values();
-    args.push(Val::from(current.version()));
-    let n = tx.exec(&sql, &args).await.map_err(unique_to_conflict)?;
-    if n != 1 {
-        return Err(StoreError::Conflict(format!(
-            "{} changed while saving: try again",
-            T::KIND.reference(current.number())
-        )));
-    }
-    for rel in T::LINKS {
-        let (old, new) = (current.link_ids(rel), next.link_ids(rel));
-        if old != new {
-            tx.exec("DELETE FROM links WHERE rel = $1 AND src_id = $2", &[Val::from(*rel), id.into()]).await?;
-            insert_links(tx, actor.workspace_id, rel, id, &new).await?;
-        }
-    }
+    save_row(tx, actor.workspace_id, &current, &next).await?;
     audit::append(tx, actor, now, action, T::KIND.as_str(), Some(id), Some(&current), Some(&next)).await?;
     crate::scan_import::write_history(tx, id, T::history(Some(&current), &next)).await?;
     Ok(next)
@@ -300,21 +350,11 @@ pub(crate) async fn create_in<T: Table>(
     build: impl FnOnce(New) -> Result<T, Invalid>,
 ) -> Result<T, StoreError> {
     lock_workspace(tx, actor.workspace_id).await?;
-    let number = tx
-        .int(
-            &format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE workspace_id = $1", T::TABLE),
-            &[actor.workspace_id.into()],
-        )
-        .await?;
+    let number = next_number::<T>(tx, actor.workspace_id).await?;
     let item = build(New { id: new_id(), workspace_id: actor.workspace_id, number, now })?;
     check_unique(tx, actor.workspace_id, &item).await?;
     check_refs(tx, actor.workspace_id, &item).await?;
-    let sql =
-        format!("INSERT INTO {} ({}) VALUES ({})", T::TABLE, T::COLUMNS.join(", "), placeholders(1, T::COLUMNS.len()));
-    tx.exec(&sql, &item.values()).await.map_err(unique_to_conflict)?;
-    for rel in T::LINKS {
-        insert_links(tx, actor.workspace_id, rel, item.id(), &item.link_ids(rel)).await?;
-    }
+    insert_row(tx, actor.workspace_id, &item).await?;
     audit::append(tx, actor, now, "create", T::KIND.as_str(), Some(item.id()), None::<&T>, Some(&item)).await?;
     crate::scan_import::write_history(tx, item.id(), T::history(None, &item)).await?;
     Ok(item)
@@ -368,7 +408,7 @@ pub(crate) async fn select_in<T: Table>(
     Ok(items)
 }
 
-async fn load_links<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<(), StoreError> {
+pub(crate) async fn load_links<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<(), StoreError> {
     crate::scan_import::load_scan_scopes(tx, ws, items).await?;
     if T::LINKS.is_empty() || items.is_empty() {
         return Ok(());
@@ -428,9 +468,8 @@ pub(crate) async fn missing_refs(tx: &mut Tx, ws: Uuid, refs: Vec<Ref>) -> Resul
     let mut errors = Vec::new();
     for r in refs {
         let (table, what) = match r.target {
-            Target::Register(k) => (table_of(k), k.label().to_lowercase()),
+            Target::Entry(k) => (table_of(k), k.label().to_lowercase()),
             Target::User => ("users", "user".to_owned()),
-            Target::Decision => ("decisions", "decision".to_owned()),
         };
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE workspace_id = $1 AND id = $2");
         if tx.int(&sql, &[ws.into(), r.id.into()]).await? == 0 {

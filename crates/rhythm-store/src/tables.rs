@@ -78,6 +78,9 @@ pub enum FilterSql {
     IsNull(&'static str),
     /// `true`: the SQL condition holds; `false`: it does not.
     Flag(&'static str),
+    /// A condition over the columns in which `{v}` stands for the bound value (any number of
+    /// times): `(engineering_owner_id = {v} OR security_owner_id = {v})`.
+    Expr(&'static str),
 }
 
 pub(crate) fn p_uuid(s: &str) -> Result<Val, String> {
@@ -1170,7 +1173,7 @@ impl Table for DesignReview {
     }
 }
 
-/// The table that holds a register, for reference checks.
+/// The table that holds entries of a kind, for reference checks.
 pub(crate) fn table_of(kind: Kind) -> &'static str {
     match kind {
         Kind::System => System::TABLE,
@@ -1184,5 +1187,8 @@ pub(crate) fn table_of(kind: Kind) -> &'static str {
         Kind::Vendor => Vendor::TABLE,
         Kind::Finding => Finding::TABLE,
         Kind::DesignReview => DesignReview::TABLE,
+        Kind::Decision => rhythm_domain::decision::Decision::TABLE,
+        Kind::Exception => rhythm_domain::Exception::TABLE,
+        Kind::Import => "imports",
     }
 }

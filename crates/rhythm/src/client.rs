@@ -25,6 +25,9 @@ fn columns(kind: Kind) -> &'static [&'static str] {
         Kind::Vendor => &["data_tier", "status", "name"],
         Kind::Finding => &["severity", "environment", "status", "rule", "title"],
         Kind::DesignReview => &["review_date", "status", "title"],
+        Kind::Decision => &["category", "decider", "status", "title"],
+        Kind::Exception => &["status", "starts_on", "expires_on", "title"],
+        Kind::Import => &["format", "file_name", "imported_at"],
     }
 }
 

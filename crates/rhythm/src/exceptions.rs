@@ -12,7 +12,7 @@ use crate::output::{csv, table, write_out};
 const COLUMNS: &[&str] = &["status", "starts_on", "expires_on", "review_on", "title"];
 
 fn reference(v: &Value) -> String {
-    format!("EXC-{}", v.get("number").and_then(Value::as_i64).unwrap_or(0))
+    rhythm_domain::Kind::Exception.reference(v.get("number").and_then(Value::as_i64).unwrap_or(0))
 }
 
 /// `/api/v1/exceptions/{id}`: only letters, digits and hyphens, so an id cannot leave the path.

@@ -28,7 +28,7 @@ fn text(v: &Value, key: &str) -> String {
 }
 
 fn reference(v: &Value) -> String {
-    format!("DEC-{}", v.get("number").and_then(Value::as_i64).unwrap_or(0))
+    rhythm_domain::Kind::Decision.reference(v.get("number").and_then(Value::as_i64).unwrap_or(0))
 }
 
 /// Who must sign a decision, in words.

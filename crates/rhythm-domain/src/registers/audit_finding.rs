@@ -151,6 +151,6 @@ impl AuditFinding {
     }
 
     pub fn refs(&self) -> Vec<Ref> {
-        ref_of("repeat_of", Target::Register(Kind::AuditFinding), self.repeat_of)
+        ref_of("repeat_of", Target::Entry(Kind::AuditFinding), self.repeat_of)
     }
 }

@@ -220,7 +220,7 @@ impl Epic {
     }
 
     pub fn refs(&self) -> Vec<Ref> {
-        ref_of("initiative_id", Target::Register(Kind::Initiative), self.initiative_id)
+        ref_of("initiative_id", Target::Entry(Kind::Initiative), self.initiative_id)
     }
 }
 
@@ -398,8 +398,8 @@ impl BacklogItem {
     }
 
     pub fn refs(&self) -> Vec<Ref> {
-        let mut v = ref_of("epic_id", Target::Register(Kind::Epic), self.epic_id);
-        v.extend(ref_of("system_id", Target::Register(Kind::System), self.system_id));
+        let mut v = ref_of("epic_id", Target::Entry(Kind::Epic), self.epic_id);
+        v.extend(ref_of("system_id", Target::Entry(Kind::System), self.system_id));
         v.extend(ref_of("assignee_id", Target::User, self.assignee_id));
         v
     }

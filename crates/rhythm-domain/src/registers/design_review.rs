@@ -232,9 +232,9 @@ impl DesignReview {
     }
 
     pub fn refs(&self) -> Vec<Ref> {
-        let mut v = ref_of("system_id", Target::Register(Kind::System), self.system_id);
-        v.extend(ref_of("spike_item_id", Target::Register(Kind::BacklogItem), self.spike_item_id));
-        v.extend(ref_of("decision_id", Target::Decision, self.decision_id));
+        let mut v = ref_of("system_id", Target::Entry(Kind::System), self.system_id);
+        v.extend(ref_of("spike_item_id", Target::Entry(Kind::BacklogItem), self.spike_item_id));
+        v.extend(ref_of("decision_id", Target::Entry(Kind::Decision), self.decision_id));
         v
     }
 }

@@ -225,7 +225,7 @@ impl Finding {
     }
 
     pub fn refs(&self) -> Vec<Ref> {
-        ref_of("system_id", Target::Register(Kind::System), self.system_id)
+        ref_of("system_id", Target::Entry(Kind::System), self.system_id)
     }
 
     /// `FND-12`.

@@ -213,7 +213,7 @@ impl Incident {
     }
 
     pub fn refs(&self) -> Vec<Ref> {
-        refs_of("system_ids", Target::Register(Kind::System), &self.system_ids)
+        refs_of("system_ids", Target::Entry(Kind::System), &self.system_ids)
     }
 }
 

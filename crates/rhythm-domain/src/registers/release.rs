@@ -226,7 +226,7 @@ impl Release {
     }
 
     pub fn refs(&self) -> Vec<Ref> {
-        ref_of("system_id", Target::Register(Kind::System), self.system_id)
+        ref_of("system_id", Target::Entry(Kind::System), self.system_id)
     }
 }
 

@@ -215,8 +215,8 @@ impl Risk {
     /// References that must exist in the same workspace.
     pub fn refs(&self) -> Vec<Ref> {
         let mut v = ref_of("owner_id", Target::User, self.owner_id);
-        v.extend(refs_of("system_ids", Target::Register(Kind::System), &self.system_ids));
-        v.extend(refs_of("backlog_item_ids", Target::Register(Kind::BacklogItem), &self.backlog_item_ids));
+        v.extend(refs_of("system_ids", Target::Entry(Kind::System), &self.system_ids));
+        v.extend(refs_of("backlog_item_ids", Target::Entry(Kind::BacklogItem), &self.backlog_item_ids));
         v
     }
 

@@ -155,6 +155,6 @@ impl Vendor {
     }
 
     pub fn refs(&self) -> Vec<Ref> {
-        super::ref_of("onboarding_decision_id", super::Target::Decision, self.onboarding_decision_id)
+        super::ref_of("onboarding_decision_id", super::Target::Entry(Kind::Decision), self.onboarding_decision_id)
     }
 }

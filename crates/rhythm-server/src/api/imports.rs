@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rhythm_domain::Permission;
+use rhythm_domain::{Kind, Permission, Reference};
 use rhythm_store::{CsvKind, ImportRecord};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -76,11 +76,13 @@ pub async fn list(
     Ok(Json(st.store.imports(p.workspace_id(), limit).await?))
 }
 
-/// `IMP-12` or `12`.
+/// `IMP-12` (the reference grammar, [`Reference`]) or a bare `12`.
 pub fn import_number(id: &str) -> Option<i64> {
-    let n = id.trim();
-    let n = n.strip_prefix("IMP-").or_else(|| n.strip_prefix("imp-")).unwrap_or(n);
-    n.parse::<i64>().ok().filter(|n| *n > 0)
+    match Reference::parse_as(id, Kind::Import) {
+        Ok(Some(n)) => Some(n),
+        Err(_) => None,
+        Ok(None) => format!("{}-{}", Kind::Import.prefix(), id.trim()).parse::<Reference>().ok().map(|r| r.number),
+    }
 }
 
 /// One import.

@@ -4,31 +4,14 @@
 use rhythm_domain::Permission;
 use rhythm_domain::decision::{DecideInput, Decision, DecisionInput};
 use rhythm_store::{ListQuery, Page};
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
 
-/// `DEC-12` → 12 (case-insensitive prefix).
-pub fn parse_reference(s: &str) -> Option<i64> {
-    let (prefix, n) = s.trim().split_once('-')?;
-    if !prefix.eq_ignore_ascii_case(Decision::KIND_PREFIX) {
-        return None;
-    }
-    n.parse().ok().filter(|n| *n > 0)
-}
-
 /// A decision by UUID or reference (`DEC-4`). Other workspaces' decisions are not found.
 pub async fn resolve(st: &AppState, p: &Principal, id: &str) -> Result<Decision, AppError> {
-    p.require(Permission::Read)?;
-    if let Ok(uuid) = id.trim().parse::<Uuid>() {
-        return Ok(st.store.decision(p.workspace_id(), uuid).await?);
-    }
-    match parse_reference(id) {
-        Some(n) => Ok(st.store.decision_by_number(p.workspace_id(), n).await?),
-        None => Err(AppError::NotFound(format!("'{id}' is neither an id nor a reference like DEC-12"))),
-    }
+    crate::service::resolve::<Decision>(st, p, id).await
 }
 
 pub async fn list(st: &AppState, p: &Principal, q: &ListQuery) -> Result<Page<Decision>, AppError> {
@@ -87,16 +70,4 @@ pub fn next_steps(p: &Principal, d: &Decision) -> (bool, bool, bool) {
         && matches!(d.status, S::Requested | S::AwaitingConcurrence)
         && (chief || d.requested_by == Some(p.user.id));
     (decide, concur, withdraw)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn references_parse() {
-        assert_eq!(super::parse_reference("DEC-12"), Some(12));
-        assert_eq!(super::parse_reference("dec-3"), Some(3));
-        assert_eq!(super::parse_reference("RISK-3"), None);
-        assert_eq!(super::parse_reference("DEC-0"), None);
-        assert_eq!(super::parse_reference("DEC-x"), None);
-    }
 }

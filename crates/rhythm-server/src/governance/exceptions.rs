@@ -3,7 +3,6 @@
 //! through it the domain's state machine) decide the rest. Signing, withdrawing and editing
 //! always act as the caller: nobody signs for someone else.
 
-use rhythm_domain::exception::REFERENCE_PREFIX;
 use rhythm_domain::{
     Exception, ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionPatch, ExceptionSide, Permission,
 };
@@ -17,25 +16,9 @@ use crate::error::AppError;
 /// The largest page of the inbox.
 const INBOX_LIMIT: u32 = 500;
 
-/// `EXC-7` → 7 (case-insensitive prefix).
-pub fn parse_reference(s: &str) -> Option<i64> {
-    let (prefix, n) = s.trim().split_once('-')?;
-    if !prefix.eq_ignore_ascii_case(REFERENCE_PREFIX) {
-        return None;
-    }
-    n.parse().ok().filter(|n: &i64| *n > 0)
-}
-
 /// An exception by id (a UUID) or reference (`EXC-7`); another workspace's is "not found".
 pub async fn resolve(st: &AppState, p: &Principal, id: &str) -> Result<Exception, AppError> {
-    p.require(Permission::Read)?;
-    if let Ok(uuid) = id.trim().parse::<Uuid>() {
-        return Ok(st.store.exception(p.workspace_id(), uuid).await?);
-    }
-    match parse_reference(id) {
-        Some(n) => Ok(st.store.exception_by_number(p.workspace_id(), n).await?),
-        None => Err(AppError::NotFound(format!("'{id}' is neither an id nor a reference like {REFERENCE_PREFIX}-7"))),
-    }
+    crate::service::resolve::<Exception>(st, p, id).await
 }
 
 /// One page of the workspace's exceptions (filters and sorts: see [`rhythm_store::Store::list_exceptions`]).
@@ -131,18 +114,4 @@ pub async fn inbox(st: &AppState, p: &Principal) -> Result<Vec<(Exception, Excep
     };
     let page = st.store.list_exceptions(p.workspace_id(), &q).await?;
     Ok(page.items.into_iter().filter_map(|e| awaiting_side(&e, p.user.id).map(|side| (e, side))).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_reference;
-
-    #[test]
-    fn references_parse_case_insensitively_and_nothing_else_does() {
-        assert_eq!(parse_reference("EXC-7"), Some(7));
-        assert_eq!(parse_reference("exc-12"), Some(12));
-        for bad in ["RISK-7", "EXC-", "EXC-0", "EXC--1", "EXC7", "7", ""] {
-            assert_eq!(parse_reference(bad), None, "{bad}");
-        }
-    }
 }

@@ -20,7 +20,7 @@ use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
 use super::layout::{bare, error_page};
-use super::{RawForm, WebUser, check_csrf};
+use super::{CsrfForm, RawForm, WebUser};
 use crate::AppState;
 use crate::auth::{
     self, LOGIN_CSRF_COOKIE, random_secret, same_secret, secret_hash, session_cookie, session_cookie_name,
@@ -368,10 +368,12 @@ fn audit_sign_in(st: &AppState, user: &rhythm_domain::User, addr: Option<IpAddr>
     });
 }
 
-pub async fn logout(State(st): State<AppState>, WebUser(user): WebUser, jar: CookieJar, form: RawForm) -> Response {
-    if let Err(r) = check_csrf(&user, form) {
-        return r;
-    }
+pub async fn logout(
+    State(st): State<AppState>,
+    WebUser(user): WebUser,
+    jar: CookieJar,
+    _checked: CsrfForm,
+) -> Response {
     if let auth::AuthMethod::Session { id_hash, .. } = &user.method {
         let _ = st.store.delete_session(id_hash).await;
     }

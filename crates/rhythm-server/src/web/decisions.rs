@@ -16,18 +16,14 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::forms::sentence;
-use super::layout::{Flash, Nav, csrf_field, error_page, multiline, page, page_head};
+use super::layout::{Flash, Nav, csrf_field, multiline, page, page_head};
 use super::registers::{choices_of, truncate};
-use super::{Form, RawForm, WebUser, check_csrf};
+use super::{CsrfForm, Form, WebUser, error_response};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::governance::decisions as svc;
 use crate::service;
-
-fn app_error_page(e: &AppError) -> Response {
-    error_page(e.status(), &e.public_detail())
-}
 
 fn date(t: OffsetDateTime) -> String {
     t.date().to_string()
@@ -84,7 +80,7 @@ fn flash_from(q: Option<&str>) -> Option<Flash> {
 pub async fn list_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery(raw): RawQuery) -> Response {
     let mut q = match service::list_query(raw.as_deref()) {
         Ok(q) => q,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     q.filters.retain(|(k, _)| k != "flash");
     if q.limit == 0 {
@@ -92,11 +88,11 @@ pub async fn list_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery
     }
     let page_ = match svc::list(&st, &p, &q).await {
         Ok(x) => x,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let (risks, releases) = match (choices_of::<Risk>(&st, &p).await, choices_of::<Release>(&st, &p).await) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return app_error_page(&e),
+        (Err(e), _) | (_, Err(e)) => return error_response(&e),
     };
     let current = |name: &str| q.filters.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let filtered = !q.filters.is_empty() || q.q.is_some();
@@ -311,11 +307,11 @@ async fn new_form(st: &AppState, p: &Principal, draft: &Draft, errors: &[FieldEr
 
 pub async fn new_page(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
     if let Err(e) = p.require(Permission::Write) {
-        return app_error_page(&e);
+        return error_response(&e);
     }
     match new_form(&st, &p, &Draft::default(), &[]).await {
         Ok(body) => page(&p, Nav::Decisions, "Record a decision", None, body),
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -332,11 +328,7 @@ fn parse_ids(field: &str, values: Vec<&str>, errors: &mut Vec<FieldError>) -> Ve
     out
 }
 
-pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawForm) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
     let draft = Draft {
         title: form.get("title").unwrap_or("").to_owned(),
         category: form.get("category").unwrap_or("").to_owned(),
@@ -387,7 +379,7 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawFo
         match svc::create(&st, &p, input).await {
             Ok(d) => return Redirect::to(&format!("/decisions/{}?flash=created", d.reference())).into_response(),
             Err(AppError::Invalid(inv)) => errors = inv.0,
-            Err(e) => return app_error_page(&e),
+            Err(e) => return error_response(&e),
         }
     }
     match new_form(&st, &p, &draft, &errors).await {
@@ -396,7 +388,7 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawFo
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -412,7 +404,7 @@ pub async fn detail_page(
 async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, errors: &[FieldError]) -> Response {
     let d = match svc::resolve(st, p, id).await {
         Ok(d) => d,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let names = user_names(st, p).await;
     let name = |u: Option<Uuid>| u.and_then(|u| names.get(&u).cloned()).unwrap_or_else(|| "—".into());
@@ -569,7 +561,7 @@ async fn step(st: &AppState, p: &Principal, id: &str, r: Result<Decision, AppErr
             *r.status_mut() = e.status();
             r
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -577,12 +569,8 @@ pub async fn decide(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    CsrfForm(form): CsrfForm,
 ) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let input = DecideInput {
         choice: form.get("choice").unwrap_or("").to_owned(),
         cost: form.get("cost").unwrap_or("").to_owned(),
@@ -596,12 +584,8 @@ pub async fn concur(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    CsrfForm(mut form): CsrfForm,
 ) -> Response {
-    let mut form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     form.0.push(("_step".into(), "concur".into()));
     let r = svc::concur(&st, &p, &id).await;
     step(&st, &p, &id, r, &form).await
@@ -611,12 +595,8 @@ pub async fn withdraw(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    CsrfForm(form): CsrfForm,
 ) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let r = svc::withdraw(&st, &p, &id).await;
     step(&st, &p, &id, r, &form).await
 }

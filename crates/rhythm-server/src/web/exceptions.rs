@@ -16,17 +16,13 @@ use time::Date;
 use uuid::Uuid;
 
 use super::forms::sentence;
-use super::layout::{Flash, Nav, csrf_field, error_page, multiline, page, page_head};
+use super::layout::{Flash, Nav, csrf_field, multiline, page, page_head};
 use super::registers::{choices_of, truncate};
-use super::{Form, RawForm, WebUser, check_csrf};
+use super::{CsrfForm, Form, WebUser, error_response};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::governance::exceptions as svc;
-
-fn app_error_page(e: &AppError) -> Response {
-    error_page(e.status(), &e.public_detail())
-}
 
 fn status_badge(s: ExceptionStatus) -> Markup {
     html! { span class={ "badge badge-" (s.as_str()) } { (s.label()) } }
@@ -77,11 +73,11 @@ pub async fn list_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery
     }
     let listing = match svc::list(&st, &p, &q).await {
         Ok(l) => l,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let (people, systems) = match (people(&st, &p).await, choices_of::<System>(&st, &p).await) {
         (Ok(u), Ok(s)) => (u, s.into_iter().collect::<HashMap<_, _>>()),
-        (Err(e), _) | (_, Err(e)) => return app_error_page(&e),
+        (Err(e), _) | (_, Err(e)) => return error_response(&e),
     };
     let can_write = p.can(Permission::Write);
     let body = html! {
@@ -488,13 +484,13 @@ fn exception_form(p: &Principal, v: &Values, errors: &[FieldError], c: &Choices,
 
 pub async fn new_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery(raw): RawQuery) -> Response {
     if let Err(e) = p.require(Permission::Write) {
-        return app_error_page(&e);
+        return error_response(&e);
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     let mut values = match pairs.iter().find(|(k, _)| k == "supersedes") {
         Some((_, r)) => match svc::resolve(&st, &p, r).await {
             Ok(old) => Values::extending(&old),
-            Err(e) => return app_error_page(&e),
+            Err(e) => return error_response(&e),
         },
         None => Values::default(),
     };
@@ -506,7 +502,7 @@ pub async fn new_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery(
     }
     let choices = match load_choices(&st, &p).await {
         Ok(c) => c,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let extending = !values.text("supersedes").is_empty();
     let title = if extending { "Extend an exception" } else { "Request an exception" };
@@ -517,11 +513,7 @@ pub async fn new_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery(
     page(&p, Nav::Exceptions, title, None, body)
 }
 
-pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawForm) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
     let values = Values::from_form(&form);
     let result = match values.to_input() {
         Ok(input) => svc::request(&st, &p, input).await,
@@ -532,7 +524,7 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawFo
         Err(AppError::Invalid(inv)) => {
             let choices = match load_choices(&st, &p).await {
                 Ok(c) => c,
-                Err(e) => return app_error_page(&e),
+                Err(e) => return error_response(&e),
             };
             let body = html! {
                 (page_head("Exceptions", "Request an exception", None, html! {}))
@@ -542,7 +534,7 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawFo
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -632,14 +624,14 @@ fn signature_panel(
 async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) -> Response {
     let e = match svc::resolve(st, p, id).await {
         Ok(e) => e,
-        Err(err) => return app_error_page(&err),
+        Err(err) => return error_response(&err),
     };
     let (people, systems, risks) =
         match (people(st, p).await, choices_of::<System>(st, p).await, choices_of::<Risk>(st, p).await) {
             (Ok(users), Ok(sys), Ok(rs)) => {
                 (users, sys.into_iter().collect::<HashMap<_, _>>(), rs.into_iter().collect::<HashMap<_, _>>())
             }
-            (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => return app_error_page(&err),
+            (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => return error_response(&err),
         };
     let decided = if e.status == ExceptionStatus::Escalated { decided_decisions(st, p).await } else { Vec::new() };
     let mut findings = Vec::new();
@@ -770,11 +762,12 @@ async fn refused(st: &AppState, p: &Principal, id: &str, e: &AppError) -> Respon
     r
 }
 
-pub async fn sign(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>, form: RawForm) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn sign(
+    State(st): State<AppState>,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Response {
     let side = match form.get("side").unwrap_or("").parse::<ExceptionSide>() {
         Ok(s) => s,
         Err(m) => return refused(&st, &p, &id, &AppError::BadRequest(m)).await,
@@ -790,7 +783,7 @@ pub async fn sign(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Pat
         Err(e @ (AppError::Invalid(_) | AppError::Refused { .. } | AppError::Forbidden(_) | AppError::Conflict(_))) => {
             refused(&st, &p, &id, &e).await
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -798,17 +791,14 @@ pub async fn withdraw(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    _checked: CsrfForm,
 ) -> Response {
-    if let Err(r) = check_csrf(&p, form) {
-        return r;
-    }
     match svc::withdraw(&st, &p, &id).await {
         Ok(e) => Redirect::to(&format!("/exceptions/{}?flash=withdrawn", e.reference())).into_response(),
         Err(e @ (AppError::Refused { .. } | AppError::Forbidden(_) | AppError::Conflict(_))) => {
             refused(&st, &p, &id, &e).await
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -819,11 +809,11 @@ pub async fn withdraw(
 pub async fn inbox_page(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
     let items = match svc::inbox(&st, &p).await {
         Ok(i) => i,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let people = match people(&st, &p).await {
         Ok(u) => u,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let body = html! {
         (page_head("Governance", "Waiting for my signature", Some("Exception requests where you are a named owner and your side is not signed yet."), html! {}))
@@ -862,7 +852,7 @@ pub async fn inbox_page(State(st): State<AppState>, WebUser(p): WebUser) -> Resp
 async fn edit_form(st: &AppState, p: &Principal, e: &Exception, v: &Values, errors: &[FieldError]) -> Response {
     let choices = match load_choices(st, p).await {
         Ok(c) => c,
-        Err(err) => return app_error_page(&err),
+        Err(err) => return error_response(&err),
     };
     let reference = e.reference();
     let title = format!("Edit {reference}");
@@ -879,22 +869,23 @@ async fn edit_form(st: &AppState, p: &Principal, e: &Exception, v: &Values, erro
 
 pub async fn edit_page(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>) -> Response {
     if let Err(e) = p.require(Permission::Write) {
-        return app_error_page(&e);
+        return error_response(&e);
     }
     match svc::resolve(&st, &p, &id).await {
         Ok(e) => edit_form(&st, &p, &e, &Values::editing(&e), &[]).await,
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
-pub async fn edit(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>, form: RawForm) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn edit(
+    State(st): State<AppState>,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Response {
     let current = match svc::resolve(&st, &p, &id).await {
         Ok(e) => e,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let values = Values::from_form(&form);
     let input = match values.to_input() {
@@ -925,7 +916,7 @@ pub async fn edit(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Pat
         Err(e @ (AppError::Refused { .. } | AppError::Forbidden(_) | AppError::Conflict(_))) => {
             refused(&st, &p, &id, &e).await
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -934,12 +925,8 @@ pub async fn resolve(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    CsrfForm(form): CsrfForm,
 ) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let approve = match form.get("outcome") {
         Some("approve") => true,
         Some("reject") => false,
@@ -957,7 +944,7 @@ pub async fn resolve(
         Err(e @ (AppError::Invalid(_) | AppError::Refused { .. } | AppError::Forbidden(_) | AppError::Conflict(_))) => {
             refused(&st, &p, &id, &e).await
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 

@@ -8,8 +8,8 @@ use maud::{Markup, html};
 use rhythm_domain::gate::{CriterionStatus, Verdict};
 use rhythm_domain::{Kind, Permission};
 
-use super::layout::{Flash, Nav, csrf_field, error_page, page, page_head};
-use super::{RawForm, WebUser, check_csrf};
+use super::layout::{Flash, Nav, csrf_field, page, page_head};
+use super::{CsrfForm, WebUser, error_response};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -24,11 +24,7 @@ fn status_badge(s: CriterionStatus) -> Markup {
 
 /// Links a reference such as `FND-3` or `EXC-2` to its page.
 fn reference_link(reference: &str) -> Markup {
-    let path = match reference.split_once('-').map(|(p, _)| p.to_ascii_uppercase()) {
-        Some(p) if p == "EXC" => Some(format!("/exceptions/{reference}")),
-        Some(p) if p == "DEC" => Some(format!("/decisions/{reference}")),
-        _ => Kind::parse_reference(reference).map(|(k, _)| format!("/{}/{reference}", k.plural())),
-    };
+    let path = Kind::parse_reference(reference).map(|(k, _)| format!("/{}/{reference}", k.plural()));
     html! {
         @if let Some(p) = path { a class="ref" href=(p) { (reference) } } @else { span class="ref" { (reference) } }
     }
@@ -39,7 +35,7 @@ pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Respon
         Ok(r) => r,
         Err(e) => {
             let e = AppError::from(e);
-            return error_page(e.status(), &e.public_detail());
+            return error_response(&e);
         }
     };
     let stops = reports.iter().filter(|r| r.verdict == Verdict::Stop).count();
@@ -80,7 +76,7 @@ pub async fn release_page(State(st): State<AppState>, WebUser(p): WebUser, Path(
 async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, status: StatusCode) -> Response {
     let r = match crate::api::gate::report(st, p, id).await {
         Ok(r) => r,
-        Err(e) => return error_page(e.status(), &e.public_detail()),
+        Err(e) => return error_response(&e),
     };
     let title = format!("{} {}", r.release, r.release_name);
     let body = html! {
@@ -155,12 +151,8 @@ pub async fn request_override(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    CsrfForm(form): CsrfForm,
 ) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let body = crate::api::gate::OverrideRequest {
         title: form.get("title").unwrap_or("").to_owned(),
         context: form.get("context").unwrap_or("").to_owned(),

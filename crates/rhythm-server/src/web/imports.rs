@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::layout::{Nav, csrf_field, error_page, page, page_head};
 use super::registers::choices_of;
-use super::{WebUser, urlencode};
+use super::{WebUser, error_response, urlencode};
 use crate::AppState;
 use crate::api::imports::{csv_kind, csv_response, import_number};
 use crate::auth::{Principal, same_secret};
@@ -133,7 +133,7 @@ async fn render(st: &AppState, p: &Principal, entered: &Entered, failure: Option
     };
     let (records, systems, silent, users) = match loaded.await {
         Ok(l) => l,
-        Err(e) => return error_page(e.status(), &e.public_detail()),
+        Err(e) => return error_response(&e),
     };
     let user_name = |r: &ImportRecord| {
         r.user_id.and_then(|id| users.iter().find(|u| u.id == id)).map_or_else(|| r.actor.clone(), |u| u.name.clone())
@@ -352,7 +352,7 @@ pub async fn upload(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
     if let Err(e) = p.require(Permission::Write) {
-        return error_page(e.status(), &e.public_detail());
+        return error_response(&e);
     }
     let limit = st.config.max_import_bytes;
     let declared =
@@ -418,7 +418,7 @@ pub async fn detail_page(State(st): State<AppState>, WebUser(p): WebUser, Path(i
         Ok(r) => r,
         Err(e) => {
             let e = AppError::from(e);
-            return error_page(e.status(), &e.public_detail());
+            return error_response(&e);
         }
     };
     let system = match r.system_id {
@@ -518,7 +518,7 @@ pub async fn export(State(st): State<AppState>, WebUser(p): WebUser, Path(file):
         Ok(kind) => csv_response(&st, &p, kind).await,
         Err(e) => Err(e),
     };
-    result.unwrap_or_else(|e| error_page(e.status(), &e.public_detail()))
+    result.unwrap_or_else(|e| error_response(&e))
 }
 
 /// A request-exception link for one finding.

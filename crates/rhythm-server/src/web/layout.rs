@@ -58,6 +58,9 @@ fn nav_label(k: Kind) -> &'static str {
         Kind::Vendor => "Vendors",
         Kind::Finding => "Security findings",
         Kind::DesignReview => "Design reviews",
+        Kind::Decision => "Decision log",
+        Kind::Exception => "Exceptions",
+        Kind::Import => "Imports",
     }
 }
 

@@ -37,8 +37,15 @@ impl FromRequestParts<AppState> for WebUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Authenticated once per request: a `CsrfForm` of the same handler reuses it.
+        if let Some(SignedIn(p)) = parts.extensions.get::<SignedIn>() {
+            return Ok(WebUser(p.clone()));
+        }
         match crate::auth::authenticate(state, &parts.headers).await {
-            Ok(Some(p)) if matches!(p.method, crate::auth::AuthMethod::Session { .. }) => Ok(WebUser(p)),
+            Ok(Some(p)) if matches!(p.method, crate::auth::AuthMethod::Session { .. }) => {
+                parts.extensions.insert(SignedIn(p.clone()));
+                Ok(WebUser(p))
+            }
             Ok(_) | Err(AppError::Unauthenticated) => {
                 let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
                 let target = if next == "/" { "/login".to_owned() } else { format!("/login?next={}", urlencode(next)) };
@@ -65,7 +72,12 @@ impl Form {
     }
 }
 
-/// Reads a urlencoded form. The CSRF check happens in [`check_csrf`], once the user is known.
+/// The principal [`WebUser`] authenticated, kept in the request for [`CsrfForm`].
+#[derive(Clone)]
+struct SignedIn(Principal);
+
+/// Reads a urlencoded form without a session check: only the sign-in form, which carries its
+/// own pre-session CSRF cookie. Every other form is a [`CsrfForm`].
 pub struct RawForm(pub Vec<(String, String)>);
 
 impl FromRequest<AppState> for RawForm {
@@ -85,16 +97,62 @@ impl FromRequest<AppState> for RawForm {
     }
 }
 
-/// Checks the form's `_csrf` against the session's token.
-pub fn check_csrf(user: &Principal, form: RawForm) -> Result<Form, Response> {
-    let sent = form.0.iter().find(|(k, _)| k == "_csrf").map_or("", |(_, v)| v.as_str());
-    match user.csrf_token() {
-        Some(expected) if same_secret(sent, expected) => Ok(Form(form.0)),
-        _ => Err(layout::error_page(
-            StatusCode::FORBIDDEN,
-            "This form has expired or did not come from Rhythm. Go back, reload the page and try again.",
-        )),
+/// A form posted by the signed-in user, its `_csrf` already checked against the session's
+/// token: the handler runs only when it matches, so no handler can forget the check. Without
+/// a session the browser is sent to sign in, as for [`WebUser`].
+pub struct CsrfForm(pub Form);
+
+impl FromRequest<AppState> for CsrfForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let WebUser(user) = WebUser::from_request_parts(&mut parts, state).await?;
+        let RawForm(pairs) = RawForm::from_request(Request::from_parts(parts, body), state).await?;
+        let sent = pairs.iter().find(|(k, _)| k == "_csrf").map_or("", |(_, v)| v.as_str());
+        match user.csrf_token() {
+            Some(expected) if same_secret(sent, expected) => Ok(CsrfForm(Form(pairs))),
+            _ => Err(layout::error_page(
+                StatusCode::FORBIDDEN,
+                "This form has expired or did not come from Rhythm. Go back, reload the page and try again.",
+            )),
+        }
     }
+}
+
+/// An error on a web page: the error page with the error's status and public detail. An
+/// internal cause is logged, as the API's error logs it; the page says only that it was.
+/// Handlers that return `Result<Response, WebError>` use `?`.
+pub struct WebError(pub AppError);
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        WebError(e)
+    }
+}
+
+impl From<rhythm_store::StoreError> for WebError {
+    fn from(e: rhythm_store::StoreError) -> Self {
+        WebError(e.into())
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        error_response(&self.0)
+    }
+}
+
+/// The error page of `e` (see [`WebError`]), for handlers that build their response by hand.
+pub fn error_response(e: &AppError) -> Response {
+    if let AppError::Internal(cause) = e {
+        tracing::error!(%cause, "internal error on a page");
+    }
+    let mut resp = layout::error_page(e.status(), &e.public_detail());
+    if let Some(v) = e.retry_after() {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 async fn stylesheet() -> Response {
@@ -158,7 +216,7 @@ pub fn routes(max_import_bytes: usize) -> Router<AppState> {
         .route("/imports/{id}", get(imports::detail_page))
         .route("/export/{file}", get(imports::export))
         .merge(exceptions::routes());
-    for kind in Kind::ALL.iter().copied() {
+    for kind in Kind::REGISTERS.iter().copied() {
         let base = format!("/{}", kind.plural());
         r = r
             .route(

@@ -11,8 +11,8 @@ use rhythm_domain::Permission;
 use rhythm_store::{Event, OutboxStatus};
 use uuid::Uuid;
 
-use super::layout::{Flash, Nav, csrf_field, error_page, page, page_head};
-use super::{Form, RawForm, WebUser, check_csrf};
+use super::layout::{Flash, Nav, csrf_field, page, page_head};
+use super::{CsrfForm, Form, WebUser, error_response};
 use crate::AppState;
 use crate::api::notifications::{
     NewTargetBody, OutboxEntryBody, TargetBody, add_target, queue_test, set_disabled, status_name,
@@ -221,15 +221,7 @@ fn body_of(form: &Form) -> NewTargetBody {
     }
 }
 
-fn failed(e: &AppError) -> Response {
-    error_page(e.status(), &e.public_detail())
-}
-
-pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawForm) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
     let body = body_of(&form);
     let draft = Draft {
         channel: body.channel.clone(),
@@ -252,7 +244,7 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawFo
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
-        Err(e) => failed(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -262,28 +254,34 @@ async fn toggle(st: &AppState, p: &Principal, id: Uuid, disabled: bool) -> Respo
             let msg = format!("{} {}.", if disabled { "Disabled" } else { "Enabled" }, TargetBody::of(t, p).target);
             render(st, p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
         }
-        Err(e) => failed(&e),
+        Err(e) => error_response(&e),
     }
 }
 
-pub async fn disable(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, form: RawForm) -> Response {
-    if let Err(r) = check_csrf(&p, form) {
-        return r;
-    }
+pub async fn disable(
+    State(st): State<AppState>,
+    WebUser(p): WebUser,
+    Path(id): Path<Uuid>,
+    _checked: CsrfForm,
+) -> Response {
     toggle(&st, &p, id, true).await
 }
 
-pub async fn enable(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, form: RawForm) -> Response {
-    if let Err(r) = check_csrf(&p, form) {
-        return r;
-    }
+pub async fn enable(
+    State(st): State<AppState>,
+    WebUser(p): WebUser,
+    Path(id): Path<Uuid>,
+    _checked: CsrfForm,
+) -> Response {
     toggle(&st, &p, id, false).await
 }
 
-pub async fn test(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, form: RawForm) -> Response {
-    if let Err(r) = check_csrf(&p, form) {
-        return r;
-    }
+pub async fn test(
+    State(st): State<AppState>,
+    WebUser(p): WebUser,
+    Path(id): Path<Uuid>,
+    _checked: CsrfForm,
+) -> Response {
     match queue_test(&st, &p, id).await {
         Ok(e) => {
             let msg = format!(
@@ -297,6 +295,6 @@ pub async fn test(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Pat
             *r.status_mut() = StatusCode::CONFLICT;
             r
         }
-        Err(e) => failed(&e),
+        Err(e) => error_response(&e),
     }
 }

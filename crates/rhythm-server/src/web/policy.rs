@@ -13,15 +13,11 @@ use rhythm_store::PolicyVersion;
 
 use super::forms::sentence;
 use super::layout::{Flash, Nav, csrf_field, error_page, page, page_head};
-use super::{RawForm, WebUser, check_csrf};
+use super::{CsrfForm, WebUser, error_response};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::governance::policy::{self as svc, ProposeError};
-
-fn app_error_page(e: &AppError) -> Response {
-    error_page(e.status(), &e.public_detail())
-}
 
 fn decider_short(d: Decider) -> &'static str {
     match d {
@@ -226,15 +222,11 @@ async fn policy_body(st: &AppState, p: &Principal, editor: Option<&Editor<'_>>) 
 pub async fn page_get(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
     match policy_body(&st, &p, None).await {
         Ok(body) => page(&p, Nav::Policy, "Policy", None, body),
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
-pub async fn propose(State(st): State<AppState>, WebUser(p): WebUser, form: RawForm) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn propose(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
     let document = form.get("document").unwrap_or("").replace("\r\n", "\n");
     let title = form.get("title").unwrap_or("").to_owned();
     let context = form.get("context").unwrap_or("").to_owned();
@@ -254,7 +246,7 @@ pub async fn propose(State(st): State<AppState>, WebUser(p): WebUser, form: RawF
             Some(inv.0.iter().map(|e| format!("{}: {}", e.field, sentence(&e.message))).collect::<Vec<_>>().join(" ")),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(ProposeError::Other(e)) => return app_error_page(&e),
+        Err(ProposeError::Other(e)) => return error_response(&e),
     };
     let editor = Editor { document: &document, title: &title, context: &context, problems: &problems, other };
     match policy_body(&st, &p, Some(&editor)).await {
@@ -271,7 +263,7 @@ pub async fn propose(State(st): State<AppState>, WebUser(p): WebUser, form: RawF
             *r.status_mut() = status;
             r
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -281,7 +273,7 @@ pub async fn version_page(State(st): State<AppState>, WebUser(p): WebUser, Path(
     };
     let v = match svc::version(&st, &p, n).await {
         Ok(v) => v,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let decision = match v.decision_id {
         Some(id) => st.store.decision(p.workspace_id(), id).await.ok(),

@@ -14,9 +14,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::forms::{self, Choices, Values, choice_key};
-use super::layout::{Flash, Nav, csrf_field, error_page, multiline, page, page_head};
+use super::layout::{Flash, Nav, csrf_field, multiline, page, page_head};
 use super::spec::{FieldKind, IMPACT, LIKELIHOOD, Spec, spec};
-use super::{Form, RawForm, WebUser, check_csrf, urlencode};
+use super::{CsrfForm, Form, WebUser, error_response, urlencode};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -37,8 +37,14 @@ macro_rules! dispatch {
             Kind::Vendor => $f::<Vendor>($($a),*).await,
             Kind::Finding => $f::<Finding>($($a),*).await,
             Kind::DesignReview => $f::<DesignReview>($($a),*).await,
+            k @ (Kind::Decision | Kind::Exception | Kind::Import) => Err(not_a_register(k)),
         }
     };
+}
+
+/// Decisions, exceptions and imports have pages of their own, not the generic register pages.
+fn not_a_register(kind: Kind) -> AppError {
+    AppError::NotFound(format!("{} entries have pages of their own, under /{}", kind.label(), kind.plural()))
 }
 
 /// A page of a register as JSON rows, with what the table needs to know.
@@ -231,10 +237,6 @@ fn flash_from(q: Option<&str>) -> Option<Flash> {
     })
 }
 
-fn app_error_page(e: &AppError) -> Response {
-    error_page(e.status(), &e.public_detail())
-}
-
 pub async fn list_page(
     kind: Kind,
     State(st): State<AppState>,
@@ -244,7 +246,7 @@ pub async fn list_page(
     let sp = spec(kind);
     let mut q = match service::list_query(raw.as_deref()) {
         Ok(q) => q,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     q.filters.retain(|(k, _)| k != "flash");
     if q.limit == 0 {
@@ -252,11 +254,11 @@ pub async fn list_page(
     }
     let listing = match dispatch!(kind, list_json(&st, &p, &q)) {
         Ok(l) => l,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let choices = match load_choices(&st, &p, &sp).await {
         Ok(c) => c,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let heat = if kind == Kind::Risk { st.store.risk_heatmap(p.workspace_id()).await.ok() } else { None };
     let silent = if kind == Kind::Finding { super::imports::silent_count(&st, &p).await.ok() } else { None };
@@ -486,11 +488,11 @@ async fn detail(
     let sp = spec(kind);
     let entity = match dispatch!(kind, get_json(st, p, id)) {
         Ok(v) => v,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let choices = match load_choices(st, p, &sp).await {
         Ok(c) => c,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let uuid: Uuid = entity.get("id").and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or_default();
     let reference = reference_of(kind, &entity);
@@ -613,6 +615,7 @@ fn close_label(kind: Kind) -> &'static str {
         Kind::AuditFinding => "Close finding",
         Kind::Finding => "Mark fixed",
         Kind::DesignReview => "End the review",
+        Kind::Decision | Kind::Exception | Kind::Import => "Close",
     }
 }
 
@@ -687,12 +690,12 @@ fn form_page(
 
 pub async fn new_page(kind: Kind, State(st): State<AppState>, WebUser(p): WebUser) -> Response {
     if let Err(e) = p.require(Permission::Write) {
-        return app_error_page(&e);
+        return error_response(&e);
     }
     let sp = spec(kind);
     let choices = match load_choices(&st, &p, &sp).await {
         Ok(c) => c,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let body = form_page(kind, &p, &sp, &Values::new(), &[], &choices, None);
     page(&p, Nav::Register(kind), &format!("New {}", kind.label().to_lowercase()), None, body)
@@ -705,16 +708,16 @@ pub async fn edit_page(
     Path(id): Path<String>,
 ) -> Response {
     if let Err(e) = p.require(Permission::Write) {
-        return app_error_page(&e);
+        return error_response(&e);
     }
     let sp = spec(kind);
     let entity = match dispatch!(kind, get_json(&st, &p, &id)) {
         Ok(v) => v,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let choices = match load_choices(&st, &p, &sp).await {
         Ok(c) => c,
-        Err(e) => return app_error_page(&e),
+        Err(e) => return error_response(&e),
     };
     let reference = reference_of(kind, &entity);
     let version = entity.get("version").and_then(Value::as_i64).unwrap_or(0);
@@ -738,11 +741,7 @@ async fn refuse_form(
     resp
 }
 
-pub async fn create(kind: Kind, State(st): State<AppState>, WebUser(p): WebUser, form: RawForm) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn create(kind: Kind, State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
     let sp = spec(kind);
     let values = forms::values_from(&sp, &form);
     let obj = match forms::to_json(&sp, &values, true) {
@@ -752,7 +751,7 @@ pub async fn create(kind: Kind, State(st): State<AppState>, WebUser(p): WebUser,
     match dispatch!(kind, create_json(&st, &p, obj)) {
         Ok(v) => Redirect::to(&format!("/{}/{}?flash=created", kind.plural(), reference_of(kind, &v))).into_response(),
         Err(AppError::Invalid(inv)) => refuse_form(kind, &st, &p, &values, inv.0, None).await,
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -761,12 +760,8 @@ pub async fn update(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    CsrfForm(form): CsrfForm,
 ) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let sp = spec(kind);
     let values = forms::values_from(&sp, &form);
     let version: i64 = form.get("expected_version").and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -784,7 +779,7 @@ pub async fn update(
             let errors = vec![FieldError { field: "version".into(), message: m }];
             refuse_form(kind, &st, &p, &values, errors, Some((&id, version))).await
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -793,11 +788,8 @@ pub async fn close(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    _checked: CsrfForm,
 ) -> Response {
-    if let Err(r) = check_csrf(&p, form) {
-        return r;
-    }
     match dispatch!(kind, close_json(&st, &p, &id)) {
         Ok(v) => Redirect::to(&format!("/{}/{}?flash=closed", kind.plural(), reference_of(kind, &v))).into_response(),
         Err(AppError::Invalid(inv)) => {
@@ -813,7 +805,7 @@ pub async fn close(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }
 
@@ -821,12 +813,8 @@ pub async fn add_risk_update(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    CsrfForm(form): CsrfForm,
 ) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let input = RiskUpdateInput {
         what: form.get("what").unwrap_or("").to_owned(),
         why: form.get("why").unwrap_or("").to_owned(),
@@ -849,6 +837,6 @@ pub async fn add_risk_update(
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
-        Err(e) => app_error_page(&e),
+        Err(e) => error_response(&e),
     }
 }

@@ -9,7 +9,7 @@ use rhythm_domain::{DesignReviewStatus, Kind};
 use serde_json::Value;
 
 use super::layout::{csrf_field, error_page};
-use super::{RawForm, WebUser, check_csrf, urlencode};
+use super::{CsrfForm, WebUser, urlencode};
 use crate::AppState;
 use crate::api::reviews::{ReviewDecisionRequest, SpikeRequest};
 use crate::auth::Principal;
@@ -101,11 +101,12 @@ fn failed(e: &AppError) -> Response {
     error_page(e.status(), &detail)
 }
 
-pub async fn spike(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>, form: RawForm) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn spike(
+    State(st): State<AppState>,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Response {
     let due_date = form.get("due_date").filter(|d| !d.is_empty()).map(|d| {
         time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| d.to_owned())
     });
@@ -129,12 +130,8 @@ pub async fn decision(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    CsrfForm(form): CsrfForm,
 ) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let body = ReviewDecisionRequest {
         title: form.get("title").unwrap_or("").to_owned(),
         category: None,
@@ -158,11 +155,8 @@ pub async fn onboarding(
     State(st): State<AppState>,
     WebUser(p): WebUser,
     Path(id): Path<String>,
-    form: RawForm,
+    _checked: CsrfForm,
 ) -> Response {
-    if let Err(r) = check_csrf(&p, form) {
-        return r;
-    }
     match crate::api::reviews::onboarding(&st, &p, &id).await {
         Ok(done) => Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response(),
         Err(e) => failed(&e),

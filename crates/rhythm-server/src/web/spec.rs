@@ -105,6 +105,10 @@ use FieldKind::{Bool, Date, DateTime, Enum, EnumSet, Int, LongText, Ref, Refs, S
 
 pub fn spec(kind: Kind) -> Spec {
     match kind {
+        // Not registers: their pages are their own, and the generic pages refuse them.
+        Kind::Decision | Kind::Exception | Kind::Import => {
+            Spec { title_field: "title", fields: Vec::new(), columns: &[], filters: Vec::new(), lede: "" }
+        }
         Kind::System => Spec {
             title_field: "name",
             fields: vec![

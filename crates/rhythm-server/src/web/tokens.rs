@@ -7,7 +7,7 @@ use maud::html;
 use uuid::Uuid;
 
 use super::layout::{Flash, Nav, csrf_field, error_page, page, page_head};
-use super::{RawForm, WebUser, check_csrf};
+use super::{CsrfForm, WebUser, error_response};
 use crate::AppState;
 use crate::api::account::{CreatedToken, issue_token};
 use crate::auth::Principal;
@@ -70,11 +70,7 @@ pub async fn tokens_page(State(st): State<AppState>, WebUser(p): WebUser) -> Res
     render(&st, &p, None, None).await
 }
 
-pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawForm) -> Response {
-    let form = match check_csrf(&p, form) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
+pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
     let days = form.get("days").and_then(|d| d.parse().ok());
     match issue_token(&st, &p, p.user.id, form.get("name").unwrap_or(""), form.get("scope"), days).await {
         Ok(c) => render(&st, &p, Some(c), Some(Flash::Ok("Token created.".into()))).await,
@@ -84,14 +80,16 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, form: RawFo
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
-        Err(e) => error_page(e.status(), &e.public_detail()),
+        Err(e) => error_response(&e),
     }
 }
 
-pub async fn revoke(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, form: RawForm) -> Response {
-    if let Err(r) = check_csrf(&p, form) {
-        return r;
-    }
+pub async fn revoke(
+    State(st): State<AppState>,
+    WebUser(p): WebUser,
+    Path(id): Path<Uuid>,
+    _checked: CsrfForm,
+) -> Response {
     let mine = st.store.tokens(p.workspace_id(), Some(p.user.id)).await.unwrap_or_default();
     if !mine.iter().any(|t| t.id == id) {
         return error_page(StatusCode::NOT_FOUND, "No such token of yours.");
@@ -100,7 +98,7 @@ pub async fn revoke(State(st): State<AppState>, WebUser(p): WebUser, Path(id): P
         Ok(_) => Redirect::to("/settings/tokens").into_response(),
         Err(e) => {
             let e = AppError::from(e);
-            error_page(e.status(), &e.public_detail())
+            error_response(&e)
         }
     }
 }

@@ -13,10 +13,12 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{PolicyVersion, Record, check_decision_refs, insert, next_number, policy_in, refused};
+use super::{PolicyVersion, check_decision_refs, policy_in, refused};
 use crate::audit::{self, micros};
 use crate::db::{Row, Tx};
 use crate::registers::lock_workspace;
+use crate::registers::{insert_row, next_number};
+use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
 
 /// A policy document waiting for (or applied by) its `policy_change` decision.
@@ -169,8 +171,9 @@ impl Store {
         let new = New { id: new_id(), workspace_id: ws, number, now };
         let d = Decision::request(decision_input, new, |c| policy.decider_for(c), actor.user_id)?;
         check_decision_refs(&mut tx, ws, &d).await?;
-        insert(&mut tx, ws, &d).await?;
-        audit::append(&mut tx, actor, now, "create", Decision::ENTITY, Some(d.id), None::<&Decision>, Some(&d)).await?;
+        insert_row(&mut tx, ws, &d).await?;
+        audit::append(&mut tx, actor, now, "create", Decision::KIND.as_str(), Some(d.id), None::<&Decision>, Some(&d))
+            .await?;
         let proposal = PolicyProposal {
             decision_id: d.id,
             workspace_id: ws,

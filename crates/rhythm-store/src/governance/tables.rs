@@ -1,0 +1,334 @@
+//! Decisions and exceptions as [`Table`]s: columns, links, filters and sorts, so the generic
+//! register machinery (`registers.rs`) reads, lists and writes them like every other entry.
+
+use rhythm_domain::decision::{Decision, DecisionStatus};
+use rhythm_domain::policy::{Decider, DecisionCategory};
+use rhythm_domain::{
+    Exception, ExceptionSignature, ExceptionSignatures, ExceptionStatus, Kind, Ref, SignatureDecision,
+};
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::db::{Row, Val};
+use crate::registers::SortDir;
+use crate::tables::FilterSql::{Eq, Expr, Link, Lte};
+use crate::tables::{Filter, Table, json_text, p_date, p_enum, p_uuid};
+
+/// The sorts of the decision log: (name in `?sort=`, column).
+pub const DECISION_SORTS: &[(&str, &str)] =
+    &[("requested_at", "requested_at"), ("decided_at", "decided_at"), ("number", "number")];
+/// The sorts of the exception list: (name in `?sort=`, column).
+pub const EXCEPTION_SORTS: &[(&str, &str)] = &[
+    ("expires_on", "expires_on"),
+    ("number", "number"),
+    ("created_at", "created_at"),
+    ("review_on", "review_on"),
+    ("updated_at", "updated_at"),
+];
+
+impl Table for Decision {
+    const KIND: Kind = Kind::Decision;
+    const TABLE: &'static str = "decisions";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "workspace_id",
+        "number",
+        "title",
+        "category",
+        "decider",
+        "context",
+        "options",
+        "choice",
+        "cost",
+        "escalated_to",
+        "status",
+        "supersedes",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "concurred_by",
+        "decided_at",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+    const LINKS: &'static [&'static str] =
+        &["decision_risk", "decision_exception", "decision_release", "decision_backlog_item"];
+    const SORTS: &'static [(&'static str, &'static str)] = DECISION_SORTS;
+    const DEFAULT_SORT: (&'static str, SortDir) = ("requested_at", SortDir::Desc);
+    const FILTERS: &'static [Filter] = &[
+        Filter { name: "category", sql: Eq("category"), parse: p_enum::<DecisionCategory> },
+        Filter { name: "status", sql: Eq("status"), parse: p_enum::<DecisionStatus> },
+        Filter { name: "decider", sql: Eq("decider"), parse: p_enum::<Decider> },
+        Filter { name: "risk", sql: Link("decision_risk"), parse: p_uuid },
+        Filter { name: "release", sql: Link("decision_release"), parse: p_uuid },
+        Filter { name: "exception", sql: Link("decision_exception"), parse: p_uuid },
+        Filter { name: "backlog_item", sql: Link("decision_backlog_item"), parse: p_uuid },
+        Filter { name: "supersedes", sql: Eq("supersedes"), parse: p_uuid },
+        Filter { name: "requested_by", sql: Eq("requested_by"), parse: p_uuid },
+        Filter { name: "decided_by", sql: Expr("(decided_by = {v} OR concurred_by = {v})"), parse: p_uuid },
+    ];
+    const SEARCH: &'static [&'static str] = &["title", "context", "choice", "cost"];
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn number(&self) -> i64 {
+        self.number
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn values(&self) -> Vec<Val> {
+        vec![
+            self.id.into(),
+            self.workspace_id.into(),
+            self.number.into(),
+            self.title.clone().into(),
+            self.category.as_str().into(),
+            self.decider.as_str().into(),
+            self.context.clone().into(),
+            json_text(&self.options),
+            self.choice.clone().into(),
+            self.cost.clone().into(),
+            self.escalated_to.clone().into(),
+            self.status.as_str().into(),
+            self.supersedes.into(),
+            self.requested_by.into(),
+            self.requested_at.into(),
+            self.decided_by.into(),
+            self.concurred_by.into(),
+            self.decided_at.into(),
+            self.version.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+        ]
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Decision {
+            id: r.uuid("id")?,
+            workspace_id: r.uuid("workspace_id")?,
+            number: r.int("number")?,
+            title: r.text("title")?,
+            category: r.parsed("category")?,
+            decider: r.parsed("decider")?,
+            context: r.text("context")?,
+            options: r.json("options")?,
+            choice: r.text("choice")?,
+            cost: r.text("cost")?,
+            escalated_to: r.opt_text("escalated_to")?,
+            status: r.parsed("status")?,
+            risk_ids: Vec::new(),
+            exception_ids: Vec::new(),
+            release_ids: Vec::new(),
+            backlog_item_ids: Vec::new(),
+            supersedes: r.opt_uuid("supersedes")?,
+            requested_by: r.opt_uuid("requested_by")?,
+            requested_at: r.ts("requested_at")?,
+            decided_by: r.opt_uuid("decided_by")?,
+            concurred_by: r.opt_uuid("concurred_by")?,
+            decided_at: r.opt_ts("decided_at")?,
+            version: r.int("version")?,
+            created_at: r.ts("created_at")?,
+            updated_at: r.ts("updated_at")?,
+        })
+    }
+    fn refs(&self) -> Vec<Ref> {
+        Decision::refs(self)
+    }
+    fn link_ids(&self, rel: &str) -> Vec<Uuid> {
+        match rel {
+            "decision_risk" => self.risk_ids.clone(),
+            "decision_exception" => self.exception_ids.clone(),
+            "decision_release" => self.release_ids.clone(),
+            "decision_backlog_item" => self.backlog_item_ids.clone(),
+            _ => Vec::new(),
+        }
+    }
+    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>) {
+        match rel {
+            "decision_risk" => self.risk_ids = ids,
+            "decision_exception" => self.exception_ids = ids,
+            "decision_release" => self.release_ids = ids,
+            "decision_backlog_item" => self.backlog_item_ids = ids,
+            _ => {}
+        }
+    }
+}
+
+/// The four columns of one side's signature: signer, decision, note, time.
+fn signature_values(s: Option<&ExceptionSignature>) -> [Val; 4] {
+    [
+        s.map(|s| s.user_id).into(),
+        s.map(|s| s.decision.as_str().to_owned()).into(),
+        s.map(|s| s.note.clone()).into(),
+        s.map(|s| s.at).into(),
+    ]
+}
+
+fn signature_of(r: &Row, side: &str) -> Result<Option<ExceptionSignature>, StoreError> {
+    let Some(user_id) = r.opt_uuid(&format!("{side}_signer_id"))? else {
+        return Ok(None);
+    };
+    let decision: SignatureDecision = r.parsed(&format!("{side}_decision"))?;
+    let at = r.ts(&format!("{side}_signed_at"))?;
+    let note = r.opt_text(&format!("{side}_note"))?.unwrap_or_default();
+    Ok(Some(ExceptionSignature { user_id, decision, note, at }))
+}
+
+impl Table for Exception {
+    const KIND: Kind = Kind::Exception;
+    const TABLE: &'static str = "exceptions";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "workspace_id",
+        "number",
+        "title",
+        "business_reason",
+        "scope",
+        "users_impacted",
+        "starts_on",
+        "expires_on",
+        "compensating_controls",
+        "requester_id",
+        "engineering_owner_id",
+        "security_owner_id",
+        "review_on",
+        "status",
+        "engineering_signer_id",
+        "engineering_decision",
+        "engineering_note",
+        "engineering_signed_at",
+        "security_signer_id",
+        "security_decision",
+        "security_note",
+        "security_signed_at",
+        "escalation_decision_id",
+        "supersedes",
+        "version",
+        "created_at",
+        "updated_at",
+        "decided_at",
+        "expired_at",
+        "review_item_id",
+    ];
+    const LINKS: &'static [&'static str] = &["exception_system", "exception_risk", "exception_finding"];
+    const SORTS: &'static [(&'static str, &'static str)] = EXCEPTION_SORTS;
+    const DEFAULT_SORT: (&'static str, SortDir) = ("expires_on", SortDir::Asc);
+    const FILTERS: &'static [Filter] = &[
+        Filter { name: "status", sql: Eq("status"), parse: p_enum::<ExceptionStatus> },
+        Filter { name: "system", sql: Link("exception_system"), parse: p_uuid },
+        Filter { name: "risk", sql: Link("exception_risk"), parse: p_uuid },
+        Filter { name: "finding", sql: Link("exception_finding"), parse: p_uuid },
+        // Either named owner.
+        Filter { name: "owner", sql: Expr("(engineering_owner_id = {v} OR security_owner_id = {v})"), parse: p_uuid },
+        Filter { name: "requester", sql: Eq("requester_id"), parse: p_uuid },
+        // Waiting for this person's signature: requested, and they own a side not yet signed.
+        Filter {
+            name: "awaiting_signature",
+            sql: Expr(
+                "(status = 'requested' AND ((engineering_owner_id = {v} AND engineering_signer_id IS NULL) \
+                  OR (security_owner_id = {v} AND security_signer_id IS NULL)))",
+            ),
+            parse: p_uuid,
+        },
+        Filter { name: "supersedes", sql: Eq("supersedes"), parse: p_uuid },
+        Filter { name: "expires_before", sql: Lte("expires_on"), parse: p_date },
+    ];
+    const SEARCH: &'static [&'static str] = &["title", "business_reason", "scope"];
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn number(&self) -> i64 {
+        self.number
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn values(&self) -> Vec<Val> {
+        let mut v = vec![
+            self.id.into(),
+            self.workspace_id.into(),
+            self.number.into(),
+            self.title.clone().into(),
+            self.business_reason.clone().into(),
+            self.scope.clone().into(),
+            self.users_impacted.clone().into(),
+            self.starts_on.into(),
+            self.expires_on.into(),
+            json_text(&self.compensating_controls),
+            self.requester_id.into(),
+            self.engineering_owner_id.into(),
+            self.security_owner_id.into(),
+            self.review_on.into(),
+            self.status.as_str().into(),
+        ];
+        v.extend(signature_values(self.signatures.engineering.as_ref()));
+        v.extend(signature_values(self.signatures.security.as_ref()));
+        v.extend([
+            self.escalation_decision_id.into(),
+            self.supersedes.into(),
+            self.version.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+            self.decided_at.into(),
+            self.expired_at.into(),
+            self.review_item_id.into(),
+        ]);
+        v
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Exception {
+            id: r.uuid("id")?,
+            workspace_id: r.uuid("workspace_id")?,
+            number: r.int("number")?,
+            title: r.text("title")?,
+            business_reason: r.text("business_reason")?,
+            scope: r.text("scope")?,
+            system_ids: Vec::new(),
+            users_impacted: r.text("users_impacted")?,
+            starts_on: r.date("starts_on")?,
+            expires_on: r.date("expires_on")?,
+            compensating_controls: r.json("compensating_controls")?,
+            risk_ids: Vec::new(),
+            finding_ids: Vec::new(),
+            requester_id: r.uuid("requester_id")?,
+            engineering_owner_id: r.uuid("engineering_owner_id")?,
+            security_owner_id: r.uuid("security_owner_id")?,
+            review_on: r.date("review_on")?,
+            status: r.parsed("status")?,
+            signatures: ExceptionSignatures {
+                engineering: signature_of(r, "engineering")?,
+                security: signature_of(r, "security")?,
+            },
+            escalation_decision_id: r.opt_uuid("escalation_decision_id")?,
+            supersedes: r.opt_uuid("supersedes")?,
+            review_item_id: r.opt_uuid("review_item_id")?,
+            version: r.int("version")?,
+            created_at: r.ts("created_at")?,
+            updated_at: r.ts("updated_at")?,
+            decided_at: r.opt_ts("decided_at")?,
+            expired_at: r.opt_ts("expired_at")?,
+        })
+    }
+    fn refs(&self) -> Vec<Ref> {
+        Exception::refs(self)
+    }
+    fn link_ids(&self, rel: &str) -> Vec<Uuid> {
+        match rel {
+            "exception_system" => self.system_ids.clone(),
+            "exception_risk" => self.risk_ids.clone(),
+            "exception_finding" => self.finding_ids.clone(),
+            _ => Vec::new(),
+        }
+    }
+    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>) {
+        match rel {
+            "exception_system" => self.system_ids = ids,
+            "exception_risk" => self.risk_ids = ids,
+            "exception_finding" => self.finding_ids = ids,
+            _ => {}
+        }
+    }
+}
