@@ -69,6 +69,12 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_sign_in.sql"),
         include_str!("../migrations/postgres/0010_sign_in.sql"),
     ),
+    (
+        11,
+        "counters",
+        include_str!("../migrations/sqlite/0011_counters.sql"),
+        include_str!("../migrations/postgres/0011_counters.sql"),
+    ),
 ];
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"

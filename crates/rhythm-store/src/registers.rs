@@ -240,10 +240,24 @@ pub(crate) async fn by_number_in<T: Table>(tx: &mut Tx, ws: Uuid, number: i64) -
     Ok(items.remove(0))
 }
 
-/// The next number of `T` in the workspace (the caller holds the workspace lock).
+/// The next number of `T` in the workspace, from its counter row.
 pub(crate) async fn next_number<T: Table>(tx: &mut Tx, ws: Uuid) -> Result<i64, StoreError> {
-    tx.int(&format!("SELECT COALESCE(MAX(number), 0) + 1 FROM {} WHERE workspace_id = $1", T::TABLE), &[ws.into()])
-        .await
+    take_numbers(tx, ws, T::KIND, 1).await
+}
+
+/// Takes `n` consecutive numbers of `kind` in the workspace and answers the first (with
+/// `n = 0`, the number the next entry will get, taking none). One upsert on the `counters`
+/// row: on PostgreSQL it also locks that row until the transaction ends, so writers of the
+/// same kind queue there and no number is handed out twice.
+pub(crate) async fn take_numbers(tx: &mut Tx, ws: Uuid, kind: Kind, n: i64) -> Result<i64, StoreError> {
+    let last = tx
+        .int(
+            "INSERT INTO counters (workspace_id, kind, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (workspace_id, kind) DO UPDATE SET value = counters.value + excluded.value RETURNING value",
+            &[ws.into(), kind.as_str().into(), n.into()],
+        )
+        .await?;
+    Ok(last - n + 1)
 }
 
 /// Inserts a new entry and its links. A unique violation is a conflict.

@@ -22,7 +22,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rhythm_domain::{Environment, Finding, FindingInput, FindingStatus, Invalid, New, Severity};
+use rhythm_domain::{Environment, Finding, FindingInput, FindingStatus, Invalid, Kind, New, Severity};
 use rhythm_ingest::{Scan, ScannedFinding};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -32,7 +32,7 @@ use uuid::Uuid;
 use crate::audit::{self, micros};
 use crate::db::{Row, Tx, Val};
 use crate::imports::ImportCounts;
-use crate::registers::{lock_workspace, placeholders};
+use crate::registers::{lock_workspace, placeholders, take_numbers};
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
 
@@ -670,12 +670,15 @@ pub(crate) async fn import_scan_in(
             }
         }
     }
-    let mut next_number =
-        tx.int("SELECT COALESCE(MAX(number), 0) + 1 FROM findings WHERE workspace_id = $1", &[ws.into()]).await?;
+    // How many findings are new is known only scope by scope: read the next number (which
+    // locks the counter on PostgreSQL), number them in turn, then take what was used.
+    let first = take_numbers(tx, ws, Kind::Finding, 0).await?;
+    let mut next_number = first;
     let mut counts = ImportCounts::default();
     for (tool, findings) in by_tool {
         counts.add(import_scope(tx, ws, now, target, &tool, &findings, &mut next_number).await?);
     }
+    take_numbers(tx, ws, Kind::Finding, next_number - first).await?;
     Ok(counts)
 }
 
@@ -879,12 +882,11 @@ pub(crate) async fn record_import(
 ) -> Result<ImportRecord, StoreError> {
     let ws = actor.workspace_id;
     lock_workspace(tx, ws).await?;
-    let number =
-        tx.int("SELECT COALESCE(MAX(number), 0) + 1 FROM imports WHERE workspace_id = $1", &[ws.into()]).await?;
+    let number = take_numbers(tx, ws, Kind::Import, 1).await?;
     let record = ImportRecord {
         id: new_id(),
         number,
-        reference: format!("IMP-{number}"),
+        reference: Kind::Import.reference(number),
         format: file.format.clone(),
         file_name: one_line(&file.file_name, 300),
         sha256: file.sha256.clone(),
@@ -935,7 +937,7 @@ fn record_from_row(r: &crate::db::Row) -> Result<ImportRecord, StoreError> {
     Ok(ImportRecord {
         id: r.uuid("id")?,
         number,
-        reference: format!("IMP-{number}"),
+        reference: Kind::Import.reference(number),
         format: r.text("format")?,
         file_name: r.text("file_name")?,
         sha256: r.text("sha256")?,
@@ -998,7 +1000,7 @@ impl Store {
         row.as_ref()
             .map(record_from_row)
             .transpose()?
-            .ok_or_else(|| StoreError::not_found("import", format!("IMP-{number}")))
+            .ok_or_else(|| StoreError::not_found("import", Kind::Import.reference(number)))
     }
 
     /// A finding's state changes, oldest first.

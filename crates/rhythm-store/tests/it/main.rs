@@ -6,6 +6,7 @@ mod gate;
 mod governance;
 mod governance_proposals;
 mod interchange;
+mod numbering;
 mod outbox;
 mod registers;
 mod scan_import;
@@ -62,4 +63,9 @@ impl Fixture {
         let ws = self.store().create_workspace("Other Co", self.now).await.unwrap();
         Actor { workspace_id: ws.id, user_id: None, label: "other".into() }
     }
+}
+
+/// The table that records applied migrations, and its version column, as this build keeps it.
+pub async fn migration_table(_backend: Backend, _url: &str) -> (&'static str, &'static str) {
+    ("schema_migrations", "version")
 }
