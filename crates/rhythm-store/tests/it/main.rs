@@ -66,6 +66,6 @@ impl Fixture {
 }
 
 /// The table that records applied migrations, and its version column, as this build keeps it.
-pub async fn migration_table(_backend: Backend, _url: &str) -> (&'static str, &'static str) {
+pub fn migration_table() -> (&'static str, &'static str) {
     ("schema_migrations", "version")
 }

@@ -62,7 +62,7 @@ async fn numbers_survive_an_upgrade(f: Fixture) {
 
     // The database as the build before the counters left it: no table, migration 11 not applied.
     let backend = if f.db.url.starts_with("sqlite") { Backend::Sqlite } else { Backend::Postgres };
-    let (migrations, version_column) = crate::migration_table(backend, &f.db.url).await;
+    let (migrations, version_column) = crate::migration_table();
     raw(backend, &f.db.url, &["DROP TABLE counters", &format!("DELETE FROM {migrations} WHERE {version_column} = 11")])
         .await;
     let reopened = Store::open(&f.db.url, Create::MustExist).await.unwrap();
