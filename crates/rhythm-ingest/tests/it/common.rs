@@ -1,5 +1,5 @@
-//! Shared helpers of the dependency-scanner tests: locating the real fixtures and facts.json.
-#![allow(dead_code)]
+//! Shared helpers of the ingest tests: the real fixtures, their facts.json and the checks every
+//! scanner format shares.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
