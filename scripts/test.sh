@@ -21,6 +21,10 @@
 #   RHYTHM_TEST_SCHEMATHESIS  the schemathesis CLI (PyPI, in target/schemathesis) for the API contract test
 #   RHYTHM_TEST_REQUIRE_ALL=1 a missing service is a test FAILURE, never a skip
 #   RHYTHM_TEST_ARTIFACTS     where screenshots and logs go
+#   RHYTHM_FIXTURES           the shared real scanner fixtures (the folder holding facts.json),
+#                             kept outside the repository; when not set already, the first of
+#                             $ROOT/../shared/fixtures/real and, when origin is a local path (CI
+#                             runs on a clean clone of main), <origin>/../shared/fixtures/real
 # shellcheck disable=SC2317  # functions run via trap / run_step
 set -euo pipefail
 
@@ -84,6 +88,33 @@ as_root() {
     else
         die "need root (or passwordless sudo) to run: $*"
     fi
+}
+
+# ---------------------------------------------------------------------------
+# 0. The shared real fixtures (never in the repository; the tests read RHYTHM_FIXTURES)
+# ---------------------------------------------------------------------------
+ensure_fixtures() {
+    if [[ -n "${RHYTHM_FIXTURES:-}" ]]; then
+        [[ -f "$RHYTHM_FIXTURES/facts.json" ]] || die "RHYTHM_FIXTURES=$RHYTHM_FIXTURES holds no facts.json"
+        return 0
+    fi
+    local candidates=("$ROOT/../shared/fixtures/real") origin c
+    # A clean `git clone` of main (CI) may live anywhere; the fixtures then sit beside the
+    # repository it was cloned from, when that is a local path (not a URL).
+    origin="$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null || true)"
+    origin="${origin#file://}"
+    if [[ -n "$origin" ]] && origin="$(cd "$ROOT" && cd "$origin" 2>/dev/null && pwd)"; then
+        [[ "$(basename "$origin")" == .git ]] && origin="$(dirname "$origin")"
+        candidates+=("$origin/../shared/fixtures/real")
+    fi
+    for c in "${candidates[@]}"; do
+        if [[ -f "$c/facts.json" ]]; then
+            RHYTHM_FIXTURES="$(cd "$c" && pwd)"
+            export RHYTHM_FIXTURES
+            return 0
+        fi
+    done
+    die "the real scanner fixtures (a folder holding facts.json) are not at ${candidates[*]}; set RHYTHM_FIXTURES to that folder"
 }
 
 # ---------------------------------------------------------------------------
@@ -251,6 +282,7 @@ export RHYTHM_TEST_SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/schemathesis"
 export RHYTHM_TEST_REQUIRE_ALL=1
 export RHYTHM_TEST_ARTIFACTS="$PWD/artifacts"
 
+ensure_fixtures
 ensure_apt_packages
 ensure_postgres
 ensure_browser_npm
@@ -260,11 +292,11 @@ mkdir -p "$RHYTHM_TEST_ARTIFACTS"
 CHROMIUM_VERSION="$("$RHYTHM_TEST_CHROMIUM" --version 2>/dev/null)" || die "$RHYTHM_TEST_CHROMIUM --version failed"
 CHROMEDRIVER_VERSION="$("$RHYTHM_TEST_CHROMEDRIVER" --version 2>/dev/null)" || die "$RHYTHM_TEST_CHROMEDRIVER --version failed"
 PG_VERSION="$(psql "$RHYTHM_TEST_PG_URL" -w -XAtqc 'SHOW server_version')"
-log "ready: PostgreSQL $PG_VERSION, $CHROMIUM_VERSION, ${CHROMEDRIVER_VERSION%% (*}, axe-core $(node -p "require('./tests/browser/node_modules/axe-core/package.json').version"), Schemathesis $SCHEMATHESIS_VERSION"
+log "ready: PostgreSQL $PG_VERSION, $CHROMIUM_VERSION, ${CHROMEDRIVER_VERSION%% (*}, axe-core $(node -p "require('./tests/browser/node_modules/axe-core/package.json').version"), Schemathesis $SCHEMATHESIS_VERSION, fixtures $RHYTHM_FIXTURES"
 
 if [[ "${RHYTHM_TEST_SETUP_ONLY:-0}" == "1" ]]; then
     for v in RHYTHM_TEST_PG_URL RHYTHM_TEST_CHROMEDRIVER RHYTHM_TEST_CHROMIUM RHYTHM_TEST_AXE \
-        RHYTHM_TEST_SCHEMATHESIS RHYTHM_TEST_REQUIRE_ALL RHYTHM_TEST_ARTIFACTS; do
+        RHYTHM_TEST_SCHEMATHESIS RHYTHM_TEST_REQUIRE_ALL RHYTHM_TEST_ARTIFACTS RHYTHM_FIXTURES; do
         printf 'export %s=%q\n' "$v" "${!v}"
     done
     FINAL_REPORTED=1
