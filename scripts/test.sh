@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Rhythm: the one command that runs the whole test suite on a fresh machine.
 #
-#   scripts/test.sh                 fmt check, clippy, all tests (nextest), doc tests
-#   scripts/test.sh --quick         skip fmt and clippy (local iteration)
+#   scripts/test.sh                 fmt check, clippy, cargo deny, all tests (nextest), doc tests
+#   scripts/test.sh --quick         skip fmt, clippy and cargo deny (local iteration)
 #   scripts/test.sh [ARGS...]       any other argument goes to `cargo nextest run`,
 #                                   e.g. a filter: scripts/test.sh --quick browser::
 #   RHYTHM_TEST_SETUP_ONLY=1 scripts/test.sh
@@ -10,8 +10,10 @@
 #                                   environment the tests read, and stop (no cargo)
 #
 # Setup is idempotent and fast on a second run: apt-get runs only when a package is
-# missing, npm only when axe-core is missing or not at the locked version, and
-# PostgreSQL is started only when it does not answer on 127.0.0.1:5432.
+# missing, npm only when axe-core is missing or not at the locked version, pip and
+# cargo install only when Schemathesis or cargo-deny (in target/) is missing or not at
+# its pinned version, and PostgreSQL is started only when it does not answer on
+# 127.0.0.1:5432.
 #
 # Contract with the Rust tests (all exported below):
 #   RHYTHM_TEST_PG_URL        admin URL; tests create and drop their own databases
@@ -272,6 +274,24 @@ ensure_schemathesis() {
 }
 
 # ---------------------------------------------------------------------------
+# 5. cargo-deny (crates.io) for the dependency rules in deny.toml, in target/tools
+# ---------------------------------------------------------------------------
+CARGO_DENY_VERSION=0.20.2
+CARGO_TOOLS="$ROOT/target/tools"
+CARGO_DENY="$CARGO_TOOLS/bin/cargo-deny"
+cargo_deny_current() { [[ -x "$CARGO_DENY" && "$("$CARGO_DENY" --version 2>/dev/null)" == "cargo-deny $CARGO_DENY_VERSION" ]]; }
+ensure_cargo_deny() {
+    cargo_deny_current && return 0
+    # A cold build of cargo-deny takes minutes on two cores; only the first run pays it.
+    # Built in cargo's own temporary directory, never in the workspace's target dir.
+    log "installing cargo-deny $CARGO_DENY_VERSION from crates.io into $CARGO_TOOLS (a cold build: minutes, once)"
+    env -u CARGO_TARGET_DIR cargo install cargo-deny --locked --version "$CARGO_DENY_VERSION" \
+        --root "$CARGO_TOOLS" --force </dev/null >&2 ||
+        die "cargo install cargo-deny --version $CARGO_DENY_VERSION failed"
+    cargo_deny_current || die "cargo-deny installed but $CARGO_DENY --version is not cargo-deny $CARGO_DENY_VERSION"
+}
+
+# ---------------------------------------------------------------------------
 # Setup
 # ---------------------------------------------------------------------------
 export RHYTHM_TEST_PG_URL="postgres://postgres@$PG_HOST:$PG_PORT/postgres"
@@ -330,6 +350,10 @@ run_step() {
 if [[ $QUICK -eq 0 ]]; then
     run_step fmt cargo fmt --all -- --check
     run_step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+    # bans, licenses and sources (deny.toml; advisories need the network). Duplicate versions
+    # are warnings; `cargo tree -i CRATE` shows who pulls a banned crate in.
+    ensure_cargo_deny
+    run_step deny "$CARGO_DENY" --locked check --hide-inclusion-graph bans licenses sources
 fi
 
 # Output is also kept in artifacts/ so the counts can be summed up at the end.
