@@ -20,7 +20,7 @@ pub struct TestDb {
 /// other files), else `shared/fixtures/real` beside the repository. Panics (fails the test) when
 /// that folder holds no `facts.json`; `scripts/test.sh` finds and exports the folder. The same
 /// rule, word for word, as rhythm-ingest's test helper (`tests/it/common.rs`), which cannot depend
-/// on this crate.
+/// on this crate (the tidy test `fixtures_dir_is_one_rule` compares the two).
 #[expect(clippy::disallowed_methods, reason = "the test harness's own setting (RHYTHM_FIXTURES)")]
 pub fn fixtures_dir() -> std::path::PathBuf {
     let (dir, origin) = match std::env::var_os("RHYTHM_FIXTURES") {

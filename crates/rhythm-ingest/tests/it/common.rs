@@ -10,7 +10,8 @@ use serde_json::Value;
 /// then only that: a wrong setting fails rather than testing other files), else
 /// `shared/fixtures/real` beside the repository. Panics (fails the test) when that folder holds no
 /// `facts.json`; `scripts/test.sh` finds and exports the folder. The same rule, word for word, as
-/// `rhythm_store::testing::fixtures_dir`, which these tests cannot depend on.
+/// `rhythm_store::testing::fixtures_dir`, which these tests cannot depend on (the tidy test
+/// `fixtures_dir_is_one_rule` compares the two).
 #[expect(clippy::disallowed_methods, reason = "the test harness's own setting (RHYTHM_FIXTURES)")]
 pub fn fixtures_dir() -> std::path::PathBuf {
     let (dir, origin) = match std::env::var_os("RHYTHM_FIXTURES") {
