@@ -2,17 +2,12 @@
 # Copies the real scanner fixtures into fuzz/corpus/<target>/ as the fuzzers' starting corpus.
 # The fixtures stay where they are (never in the repository); fuzz/corpus is git-ignored.
 #   fuzz/seed.sh                 # fixtures from $RHYTHM_FIXTURES, else ../shared/fixtures/real
-#                                # next to the checkout, else /work/shared/fixtures/real
+#                                # beside the checkout (the rule of the tests' fixtures_dir)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-fixtures="${RHYTHM_FIXTURES:-}"
-if [ -z "$fixtures" ]; then
-  for c in "$here/../../shared/fixtures/real" /work/shared/fixtures/real; do
-    if [ -f "$c/facts.json" ]; then fixtures="$c"; break; fi
-  done
-fi
-if [ -z "$fixtures" ] || [ ! -f "$fixtures/facts.json" ]; then
-  echo "real fixtures not found: set RHYTHM_FIXTURES to the folder holding facts.json" >&2
+fixtures="${RHYTHM_FIXTURES:-$here/../../shared/fixtures/real}"
+if [ ! -f "$fixtures/facts.json" ]; then
+  echo "real fixtures not found: $fixtures holds no facts.json; set RHYTHM_FIXTURES to the folder that does" >&2
   exit 2
 fi
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Rhythm: the one command that runs the whole test suite on a fresh machine.
 #
-#   scripts/test.sh                 fmt check, clippy, all tests (nextest), doc tests
-#   scripts/test.sh --quick         skip fmt and clippy (local iteration)
+#   scripts/test.sh                 fmt check, clippy, cargo deny, all tests (nextest), doc tests
+#   scripts/test.sh --quick         skip fmt, clippy and cargo deny (local iteration)
 #   scripts/test.sh [ARGS...]       any other argument goes to `cargo nextest run`,
 #                                   e.g. a filter: scripts/test.sh --quick browser::
 #   RHYTHM_TEST_SETUP_ONLY=1 scripts/test.sh
@@ -10,8 +10,10 @@
 #                                   environment the tests read, and stop (no cargo)
 #
 # Setup is idempotent and fast on a second run: apt-get runs only when a package is
-# missing, npm only when axe-core is missing or not at the locked version, and
-# PostgreSQL is started only when it does not answer on 127.0.0.1:5432.
+# missing, npm only when axe-core is missing or not at the locked version, pip and
+# cargo install only when Schemathesis or cargo-deny (in target/) is missing or not at
+# its pinned version, and PostgreSQL is started only when it does not answer on
+# 127.0.0.1:5432.
 #
 # Contract with the Rust tests (all exported below):
 #   RHYTHM_TEST_PG_URL        admin URL; tests create and drop their own databases
@@ -21,6 +23,10 @@
 #   RHYTHM_TEST_SCHEMATHESIS  the schemathesis CLI (PyPI, in target/schemathesis) for the API contract test
 #   RHYTHM_TEST_REQUIRE_ALL=1 a missing service is a test FAILURE, never a skip
 #   RHYTHM_TEST_ARTIFACTS     where screenshots and logs go
+#   RHYTHM_FIXTURES           the shared real scanner fixtures (the folder holding facts.json),
+#                             kept outside the repository; when not set already, the first of
+#                             $ROOT/../shared/fixtures/real and, when origin is a local path (CI
+#                             runs on a clean clone of main), <origin>/../shared/fixtures/real
 # shellcheck disable=SC2317  # functions run via trap / run_step
 set -euo pipefail
 
@@ -84,6 +90,33 @@ as_root() {
     else
         die "need root (or passwordless sudo) to run: $*"
     fi
+}
+
+# ---------------------------------------------------------------------------
+# 0. The shared real fixtures (never in the repository; the tests read RHYTHM_FIXTURES)
+# ---------------------------------------------------------------------------
+ensure_fixtures() {
+    if [[ -n "${RHYTHM_FIXTURES:-}" ]]; then
+        [[ -f "$RHYTHM_FIXTURES/facts.json" ]] || die "RHYTHM_FIXTURES=$RHYTHM_FIXTURES holds no facts.json"
+        return 0
+    fi
+    local candidates=("$ROOT/../shared/fixtures/real") origin c
+    # A clean `git clone` of main (CI) may live anywhere; the fixtures then sit beside the
+    # repository it was cloned from, when that is a local path (not a URL).
+    origin="$(git -C "$ROOT" config --get remote.origin.url 2>/dev/null || true)"
+    origin="${origin#file://}"
+    if [[ -n "$origin" ]] && origin="$(cd "$ROOT" && cd "$origin" 2>/dev/null && pwd)"; then
+        [[ "$(basename "$origin")" == .git ]] && origin="$(dirname "$origin")"
+        candidates+=("$origin/../shared/fixtures/real")
+    fi
+    for c in "${candidates[@]}"; do
+        if [[ -f "$c/facts.json" ]]; then
+            RHYTHM_FIXTURES="$(cd "$c" && pwd)"
+            export RHYTHM_FIXTURES
+            return 0
+        fi
+    done
+    die "the real scanner fixtures (a folder holding facts.json) are not at ${candidates[*]}; set RHYTHM_FIXTURES to that folder"
 }
 
 # ---------------------------------------------------------------------------
@@ -241,6 +274,24 @@ ensure_schemathesis() {
 }
 
 # ---------------------------------------------------------------------------
+# 5. cargo-deny (crates.io) for the dependency rules in deny.toml, in target/tools
+# ---------------------------------------------------------------------------
+CARGO_DENY_VERSION=0.20.2
+CARGO_TOOLS="$ROOT/target/tools"
+CARGO_DENY="$CARGO_TOOLS/bin/cargo-deny"
+cargo_deny_current() { [[ -x "$CARGO_DENY" && "$("$CARGO_DENY" --version 2>/dev/null)" == "cargo-deny $CARGO_DENY_VERSION" ]]; }
+ensure_cargo_deny() {
+    cargo_deny_current && return 0
+    # A cold build of cargo-deny takes minutes on two cores; only the first run pays it.
+    # Built in cargo's own temporary directory, never in the workspace's target dir.
+    log "installing cargo-deny $CARGO_DENY_VERSION from crates.io into $CARGO_TOOLS (a cold build: minutes, once)"
+    env -u CARGO_TARGET_DIR cargo install cargo-deny --locked --version "$CARGO_DENY_VERSION" \
+        --root "$CARGO_TOOLS" --force </dev/null >&2 ||
+        die "cargo install cargo-deny --version $CARGO_DENY_VERSION failed"
+    cargo_deny_current || die "cargo-deny installed but $CARGO_DENY --version is not cargo-deny $CARGO_DENY_VERSION"
+}
+
+# ---------------------------------------------------------------------------
 # Setup
 # ---------------------------------------------------------------------------
 export RHYTHM_TEST_PG_URL="postgres://postgres@$PG_HOST:$PG_PORT/postgres"
@@ -251,6 +302,7 @@ export RHYTHM_TEST_SCHEMATHESIS="$SCHEMATHESIS_VENV/bin/schemathesis"
 export RHYTHM_TEST_REQUIRE_ALL=1
 export RHYTHM_TEST_ARTIFACTS="$PWD/artifacts"
 
+ensure_fixtures
 ensure_apt_packages
 ensure_postgres
 ensure_browser_npm
@@ -260,11 +312,11 @@ mkdir -p "$RHYTHM_TEST_ARTIFACTS"
 CHROMIUM_VERSION="$("$RHYTHM_TEST_CHROMIUM" --version 2>/dev/null)" || die "$RHYTHM_TEST_CHROMIUM --version failed"
 CHROMEDRIVER_VERSION="$("$RHYTHM_TEST_CHROMEDRIVER" --version 2>/dev/null)" || die "$RHYTHM_TEST_CHROMEDRIVER --version failed"
 PG_VERSION="$(psql "$RHYTHM_TEST_PG_URL" -w -XAtqc 'SHOW server_version')"
-log "ready: PostgreSQL $PG_VERSION, $CHROMIUM_VERSION, ${CHROMEDRIVER_VERSION%% (*}, axe-core $(node -p "require('./tests/browser/node_modules/axe-core/package.json').version"), Schemathesis $SCHEMATHESIS_VERSION"
+log "ready: PostgreSQL $PG_VERSION, $CHROMIUM_VERSION, ${CHROMEDRIVER_VERSION%% (*}, axe-core $(node -p "require('./tests/browser/node_modules/axe-core/package.json').version"), Schemathesis $SCHEMATHESIS_VERSION, fixtures $RHYTHM_FIXTURES"
 
 if [[ "${RHYTHM_TEST_SETUP_ONLY:-0}" == "1" ]]; then
     for v in RHYTHM_TEST_PG_URL RHYTHM_TEST_CHROMEDRIVER RHYTHM_TEST_CHROMIUM RHYTHM_TEST_AXE \
-        RHYTHM_TEST_SCHEMATHESIS RHYTHM_TEST_REQUIRE_ALL RHYTHM_TEST_ARTIFACTS; do
+        RHYTHM_TEST_SCHEMATHESIS RHYTHM_TEST_REQUIRE_ALL RHYTHM_TEST_ARTIFACTS RHYTHM_FIXTURES; do
         printf 'export %s=%q\n' "$v" "${!v}"
     done
     FINAL_REPORTED=1
@@ -298,6 +350,10 @@ run_step() {
 if [[ $QUICK -eq 0 ]]; then
     run_step fmt cargo fmt --all -- --check
     run_step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+    # bans, licenses and sources (deny.toml; advisories need the network). Duplicate versions
+    # are warnings; `cargo tree -i CRATE` shows who pulls a banned crate in.
+    ensure_cargo_deny
+    run_step deny "$CARGO_DENY" --locked check --hide-inclusion-graph bans licenses sources
 fi
 
 # Output is also kept in artifacts/ so the counts can be summed up at the end.

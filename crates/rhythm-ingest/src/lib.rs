@@ -5,7 +5,7 @@
 //! never a partial result. Every string a finding keeps is capped (title 1 KiB, others 2 KiB,
 //! 64 aliases: see [`model`]), and text that many findings share (a SARIF rule, a Trivy target)
 //! is read once or through a bounded window, so memory and work stay linear in the input however
-//! it repeats itself. `tests/hostile.rs` and the cargo-fuzz targets in `fuzz/` check this
+//! it repeats itself. `tests/it/hostile.rs` and the cargo-fuzz targets in `fuzz/` check this
 //! (docs/fuzzing.md).
 //!
 //! Tracker backlogs (GitHub issues, Jira JSON and CSV) are in [`tracker`]: issues in,

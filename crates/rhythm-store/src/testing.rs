@@ -15,25 +15,28 @@ pub struct TestDb {
     pg: Option<(String, String)>,
 }
 
-/// The shared real scanner and tracker fixtures: `$RHYTHM_FIXTURES` when set (and then only
-/// that: a wrong setting fails rather than testing other files), else `shared/fixtures/real`
-/// next to the checkout, else `/work/shared/fixtures/real`. Panics (fails the test) when
-/// none holds `facts.json`.
-#[expect(clippy::disallowed_methods, reason = "the test harness's own setting")]
+/// The shared real scanner and tracker fixtures (the folder holding `facts.json`):
+/// `$RHYTHM_FIXTURES` when set (and then only that: a wrong setting fails rather than testing
+/// other files), else `shared/fixtures/real` beside the repository. Panics (fails the test) when
+/// that folder holds no `facts.json`; `scripts/test.sh` finds and exports the folder. The same
+/// rule, word for word, as rhythm-ingest's test helper (`tests/it/common.rs`), which cannot depend
+/// on this crate (the tidy test `fixtures_dir_is_one_rule` compares the two).
+#[expect(clippy::disallowed_methods, reason = "the test harness's own setting (RHYTHM_FIXTURES)")]
 pub fn fixtures_dir() -> std::path::PathBuf {
-    use std::path::PathBuf;
-    let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
-            PathBuf::from("/work/shared/fixtures/real"),
-        ],
+    let (dir, origin) = match std::env::var_os("RHYTHM_FIXTURES") {
+        Some(dir) => (std::path::PathBuf::from(dir), "RHYTHM_FIXTURES"),
+        None => (
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/real"),
+            "beside the repository",
+        ),
     };
-    candidates
-        .iter()
-        .find(|p| p.join("facts.json").is_file())
-        .cloned()
-        .unwrap_or_else(|| panic!("real fixtures not found at {candidates:?}; set RHYTHM_FIXTURES"))
+    assert!(
+        dir.join("facts.json").is_file(),
+        "real fixtures not found: {} ({origin}) holds no facts.json; set RHYTHM_FIXTURES to the folder that does \
+         (scripts/test.sh finds it)",
+        dir.display()
+    );
+    dir
 }
 
 /// The bytes of one real fixture (`sarif/gosec_smithy.sarif`), from [`fixtures_dir`].

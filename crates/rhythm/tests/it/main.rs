@@ -1,5 +1,6 @@
 //! The `rhythm` binary end to end: bootstrap commands on a real database, `rhythm serve` as
-//! a real process, and the register commands against it, checking output and exit codes.
+//! a real process, and the register commands against it, checking output and exit codes; and
+//! the repository's tidy rules (`tidy`), which read its files.
 
 mod cli;
 mod cli_decisions;
@@ -7,3 +8,4 @@ mod contract;
 mod demo;
 mod exceptions_cli;
 mod import_cli;
+mod tidy;

@@ -1,8 +1,6 @@
 //! Trivy parser against the real fixtures and their facts.json.
 
-mod deps_common;
-
-use deps_common::{assert_bom_ok, assert_fingerprints, assert_rejects_garbage, count, facts, read, severities};
+use crate::common::{assert_bom_ok, assert_fingerprints, assert_rejects_garbage, count, facts, read, severities};
 use rhythm_domain::Severity;
 use rhythm_ingest::trivy::parse;
 
@@ -34,7 +32,7 @@ fn every_trivy_fixture_parses_with_the_facts_counts() {
             assert_eq!(severities(&scan), want, "{name}: severities");
         } else if licenses == 0 {
             // UNKNOWN comes from the CVSS score, else info.
-            deps_common::assert_severities_at_least(&name, &scan, &want);
+            crate::common::assert_severities_at_least(&name, &scan, &want);
         }
         // Suppression: exactly the vulnerabilities with status not_affected.
         let suppressed = scan.findings.iter().filter(|x| x.suppression.is_some()).count();

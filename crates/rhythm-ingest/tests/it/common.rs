@@ -1,34 +1,33 @@
-//! Shared helpers of the dependency-scanner tests: locating the real fixtures and facts.json.
-#![allow(dead_code)]
+//! Shared helpers of the ingest tests: the real fixtures, their facts.json and the checks every
+//! scanner format shares.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
 
 use rhythm_ingest::{ParseError, Scan};
 use serde_json::Value;
 
-/// The real fixtures folder: `$RHYTHM_FIXTURES`, else `shared/fixtures/real` next to the
-/// checkout, else `/work/shared/fixtures/real`. Panics (fails the test) when none exists.
+/// The shared real fixtures (the folder holding `facts.json`): `$RHYTHM_FIXTURES` when set (and
+/// then only that: a wrong setting fails rather than testing other files), else
+/// `shared/fixtures/real` beside the repository. Panics (fails the test) when that folder holds no
+/// `facts.json`; `scripts/test.sh` finds and exports the folder. The same rule, word for word, as
+/// `rhythm_store::testing::fixtures_dir`, which these tests cannot depend on (the tidy test
+/// `fixtures_dir_is_one_rule` compares the two).
 #[expect(clippy::disallowed_methods, reason = "the test harness's own setting (RHYTHM_FIXTURES)")]
-pub fn fixtures_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("RHYTHM_FIXTURES") {
-        let p = PathBuf::from(&dir);
-        assert!(p.join("facts.json").is_file(), "RHYTHM_FIXTURES={dir} has no facts.json");
-        return p;
-    }
-    let candidates = [
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
-        PathBuf::from("/work/shared/fixtures/real"),
-    ];
-    for c in &candidates {
-        if c.join("facts.json").is_file() {
-            return c.clone();
-        }
-    }
-    panic!(
-        "real scanner fixtures not found: set RHYTHM_FIXTURES to the folder holding facts.json \
-         (tried {candidates:?})"
+pub fn fixtures_dir() -> std::path::PathBuf {
+    let (dir, origin) = match std::env::var_os("RHYTHM_FIXTURES") {
+        Some(dir) => (std::path::PathBuf::from(dir), "RHYTHM_FIXTURES"),
+        None => (
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/real"),
+            "beside the repository",
+        ),
+    };
+    assert!(
+        dir.join("facts.json").is_file(),
+        "real fixtures not found: {} ({origin}) holds no facts.json; set RHYTHM_FIXTURES to the folder that does \
+         (scripts/test.sh finds it)",
+        dir.display()
     );
+    dir
 }
 
 pub fn read(rel: &str) -> Vec<u8> {

@@ -1,10 +1,8 @@
 //! Grype parser against the real fixtures and their facts.json.
 
-mod deps_common;
-
 use std::collections::BTreeMap;
 
-use deps_common::{assert_bom_ok, assert_fingerprints, assert_rejects_garbage, facts, read, severities};
+use crate::common::{assert_bom_ok, assert_fingerprints, assert_rejects_garbage, facts, read, severities};
 use rhythm_domain::Severity;
 use rhythm_ingest::grype::parse;
 
@@ -43,7 +41,7 @@ fn every_grype_fixture_parses_with_the_facts_counts() {
                 let k = if k == "Negligible" { "info".to_owned() } else { k.to_ascii_lowercase() };
                 *want.entry(k).or_insert(0) += v.as_u64().unwrap() as usize;
             }
-            deps_common::assert_severities_at_least(&name, &scan, &want);
+            crate::common::assert_severities_at_least(&name, &scan, &want);
         } else {
             // dd_check_all_fields: High 3 in the facts, one of them the duplicate Django match.
             let want = BTreeMap::from([("critical".to_owned(), 2), ("high".to_owned(), 2), ("info".to_owned(), 1)]);

@@ -1,8 +1,6 @@
 //! CycloneDX (BOM with vulnerabilities, VEX) parser against the real fixtures and facts.json.
 
-mod deps_common;
-
-use deps_common::{assert_bom_ok, assert_fingerprints, assert_rejects_garbage, count, facts, read, severities};
+use crate::common::{assert_bom_ok, assert_fingerprints, assert_rejects_garbage, count, facts, read, severities};
 use rhythm_domain::Severity;
 use rhythm_ingest::cyclonedx::parse;
 

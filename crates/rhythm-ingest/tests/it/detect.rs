@@ -1,14 +1,12 @@
 //! `auto` format detection on every real fixture: each file is told as its own format, and
 //! then parses as it.
 
-mod deps_common;
-
 use rhythm_ingest::format::{Format, detect, parse};
 use rhythm_ingest::tracker::TrackerMapping;
 
 #[test]
 fn every_fixture_is_detected_as_its_format() {
-    let root = deps_common::fixtures_dir();
+    let root = crate::common::fixtures_dir();
     let dirs = [
         ("sarif", Format::Sarif),
         ("trivy", Format::Trivy),

@@ -1,47 +1,19 @@
 //! The SARIF parser against the real files in the shared fixtures folder and their facts
-//! (`facts.json`, computed from each file independently of this parser).
-//!
-//! The folder is `$RHYTHM_FIXTURES` when set (and then only that), else
-//! `../../../shared/fixtures/real` from this crate (the worktree layout), else
-//! `/work/shared/fixtures/real`. A missing folder fails the tests, it does not skip them.
+//! (`facts.json`, computed from each file independently of this parser). The folder is found
+//! by `common::fixtures_dir`; a missing folder fails the tests, it does not skip them.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
 
 use rhythm_domain::Severity;
 use rhythm_ingest::sarif::parse;
 use rhythm_ingest::{Scan, ScannedFinding};
 use serde_json::Value;
 
-#[expect(clippy::disallowed_methods, reason = "the test harness's own setting (RHYTHM_FIXTURES)")]
-fn fixtures() -> PathBuf {
-    // When RHYTHM_FIXTURES is set it is the only place looked at: a wrong setting fails rather
-    // than silently testing other files.
-    let candidates: Vec<PathBuf> = match std::env::var_os("RHYTHM_FIXTURES") {
-        Some(dir) => vec![PathBuf::from(dir)],
-        None => vec![
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/real")),
-            PathBuf::from("/work/shared/fixtures/real"),
-        ],
-    };
-    candidates.iter().find(|p| p.join("facts.json").is_file()).cloned().unwrap_or_else(|| {
-        panic!(
-            "real fixtures not found (a folder with facts.json and sarif/) at {candidates:?}; \
-             set RHYTHM_FIXTURES to the shared fixtures/real folder"
-        )
-    })
-}
+use crate::common::read;
 
+/// The facts of the SARIF fixtures.
 fn facts() -> BTreeMap<String, Value> {
-    let path = fixtures().join("facts.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let all: BTreeMap<String, Value> = serde_json::from_str(&text).expect("facts.json is JSON");
-    all.into_iter().filter(|(k, _)| k.starts_with("sarif/")).collect()
-}
-
-fn read(name: &str) -> Vec<u8> {
-    let path = fixtures().join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    crate::common::facts("sarif/")
 }
 
 fn scan(name: &str) -> Scan {

@@ -2,12 +2,9 @@
 //! their facts (`facts.json`, computed from each file independently of these parsers), the
 //! example Jira CSV export in `docs/examples`, the mapping, and bad input.
 
-#[path = "deps_common/mod.rs"]
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{facts, read};
+use crate::common::{facts, read};
 use rhythm_domain::{ItemStatus, WorkKind};
 use rhythm_ingest::tracker::{TrackerItem, TrackerMapping, github, jira};
 use serde_json::Value;

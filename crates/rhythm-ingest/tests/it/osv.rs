@@ -1,8 +1,6 @@
 //! osv-scanner parser against the real fixtures and their facts.json.
 
-mod deps_common;
-
-use deps_common::{assert_bom_ok, assert_fingerprints, assert_rejects_garbage, facts, read};
+use crate::common::{assert_bom_ok, assert_fingerprints, assert_rejects_garbage, facts, read};
 use rhythm_domain::Severity;
 use rhythm_ingest::osv::parse;
 

@@ -4,8 +4,6 @@
 //! hostile documents: deep nesting, huge strings, one huge text shared by a great many findings
 //! (JSON's billion laughs), a million keys, NUL and invalid UTF-8.
 
-mod deps_common;
-
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -184,7 +182,7 @@ fn mutate(rng: &mut Rng, src: &[u8], kind: usize) -> Vec<u8> {
 }
 
 fn fixtures_of(dirs: &[&str]) -> Vec<(String, Vec<u8>)> {
-    let root = deps_common::fixtures_dir();
+    let root = crate::common::fixtures_dir();
     let mut out = Vec::new();
     for d in dirs {
         let mut files: Vec<_> = std::fs::read_dir(root.join(d))
@@ -268,7 +266,7 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         assert!(e.message.contains("recursion limit"), "{format}: {e}");
     }
     // SARIF reads with typed structs: nesting where a value is read is an error at that value;
-    // in members it does not read, serde_json skips it iteratively (see tests/sarif.rs).
+    // in members it does not read, serde_json skips it iteratively (see sarif.rs).
     let doc = wrap(r#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t"}},"results":"#, &objects, "}]}");
     let e = sarif::parse(&doc).expect_err("results is not an array");
     assert_eq!(e.path, "runs[0].results", "{e}");
