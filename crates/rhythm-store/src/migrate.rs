@@ -1,186 +1,223 @@
-//! Embedded migrations, one folder per backend with the same file names.
-//! On PostgreSQL the run holds an advisory lock, so several instances starting at once
-//! apply each migration exactly once.
+//! Embedded migrations, one folder per backend with the same file names (`0001_foundation.sql`
+//! is version 1), run by sqlx's migrator: each migration in its own transaction, recorded
+//! with its SHA-384 in `_sqlx_migrations`, a changed or unknown applied migration refused. On
+//! PostgreSQL the whole run also holds Rhythm's advisory lock, so several instances starting
+//! at once apply each migration exactly once.
+//!
+//! The files are embedded with `include_str!` and handed to sqlx through its public
+//! `MigrationSource` trait rather than the `sqlx::migrate!` macro: the macro needs sqlx's
+//! `macros` feature, whose proc-macro builds the SQLite driver and its C library a second
+//! time for the host, for a list of eleven files. The checksums are the macro's (sqlx's
+//! `Migration::new`), so switching to it later changes nothing in a database.
+//!
+//! Databases made before Rhythm used sqlx's migrator recorded their migrations in
+//! `schema_migrations` (version, name, SHA-256 of the file). The first start of this build
+//! adopts them: each recorded migration is checked against the file of the same version (a
+//! changed file is refused, as always), written into `_sqlx_migrations` with sqlx's checksum,
+//! and the old table dropped, in one transaction; the migrator then applies what is new.
 
+use std::borrow::Cow;
+
+use futures_util::future::BoxFuture;
 use sha2::{Digest, Sha256};
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migrate, MigrateError, Migration, MigrationSource, MigrationType, Migrator};
 
 use crate::StoreError;
-use crate::db::{Pool, Val};
+use crate::db::Pool;
 
-/// (version, name, sqlite sql, postgres sql)
-pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
-    (
-        1,
-        "foundation",
-        include_str!("../migrations/sqlite/0001_foundation.sql"),
-        include_str!("../migrations/postgres/0001_foundation.sql"),
-    ),
-    (
-        2,
-        "governance",
-        include_str!("../migrations/sqlite/0002_governance.sql"),
-        include_str!("../migrations/postgres/0002_governance.sql"),
-    ),
-    (
-        3,
-        "outbox",
-        include_str!("../migrations/sqlite/0003_outbox.sql"),
-        include_str!("../migrations/postgres/0003_outbox.sql"),
-    ),
-    (
-        4,
-        "exception_review",
-        include_str!("../migrations/sqlite/0004_exception_review.sql"),
-        include_str!("../migrations/postgres/0004_exception_review.sql"),
-    ),
-    (
-        5,
-        "policy_proposals",
-        include_str!("../migrations/sqlite/0005_policy_proposals.sql"),
-        include_str!("../migrations/postgres/0005_policy_proposals.sql"),
-    ),
-    (
-        6,
-        "notify_marks",
-        include_str!("../migrations/sqlite/0006_notify_marks.sql"),
-        include_str!("../migrations/postgres/0006_notify_marks.sql"),
-    ),
-    (
-        7,
-        "findings",
-        include_str!("../migrations/sqlite/0007_findings.sql"),
-        include_str!("../migrations/postgres/0007_findings.sql"),
-    ),
-    (
-        8,
-        "design_reviews",
-        include_str!("../migrations/sqlite/0008_design_reviews.sql"),
-        include_str!("../migrations/postgres/0008_design_reviews.sql"),
-    ),
-    (
-        9,
-        "ingest",
-        include_str!("../migrations/sqlite/0009_ingest.sql"),
-        include_str!("../migrations/postgres/0009_ingest.sql"),
-    ),
-    (
-        10,
-        "sign_in",
-        include_str!("../migrations/sqlite/0010_sign_in.sql"),
-        include_str!("../migrations/postgres/0010_sign_in.sql"),
-    ),
-    (
-        11,
-        "counters",
-        include_str!("../migrations/sqlite/0011_counters.sql"),
-        include_str!("../migrations/postgres/0011_counters.sql"),
-    ),
-];
+/// Each migration file of one backend, by version: (version, file name, SQL).
+type Files = &'static [(i64, &'static str, &'static str)];
+
+macro_rules! files {
+    ($backend:literal: $($version:literal $file:literal),+ $(,)?) => {
+        &[$(($version, $file, include_str!(concat!("../migrations/", $backend, "/", $file)))),+]
+    };
+}
+
+const SQLITE: Files = files!("sqlite":
+    1 "0001_foundation.sql", 2 "0002_governance.sql", 3 "0003_outbox.sql", 4 "0004_exception_review.sql",
+    5 "0005_policy_proposals.sql", 6 "0006_notify_marks.sql", 7 "0007_findings.sql", 8 "0008_design_reviews.sql",
+    9 "0009_ingest.sql", 10 "0010_sign_in.sql", 11 "0011_counters.sql",
+);
+const POSTGRES: Files = files!("postgres":
+    1 "0001_foundation.sql", 2 "0002_governance.sql", 3 "0003_outbox.sql", 4 "0004_exception_review.sql",
+    5 "0005_policy_proposals.sql", 6 "0006_notify_marks.sql", 7 "0007_findings.sql", 8 "0008_design_reviews.sql",
+    9 "0009_ingest.sql", 10 "0010_sign_in.sql", 11 "0011_counters.sql",
+);
+
+/// The embedded files as sqlx migrations (the description as sqlx writes it: the file name
+/// after the version, `_` as spaces).
+#[derive(Debug)]
+struct Embedded(Files);
+
+impl Embedded {
+    fn migrations(&self) -> Vec<Migration> {
+        self.0
+            .iter()
+            .map(|(version, file, sql)| {
+                let name = file.trim_end_matches(".sql").split_once('_').map_or("", |(_, n)| n).replace('_', " ");
+                Migration::new(*version, Cow::Owned(name), MigrationType::Simple, Cow::Borrowed(*sql), false)
+            })
+            .collect()
+    }
+}
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move { Ok(self.migrations()) })
+    }
+}
+
+async fn migrator(files: Files) -> Result<Migrator, StoreError> {
+    Migrator::new(Embedded(files)).await.map_err(refused)
+}
 
 const LOCK_KEY: i64 = 0x7268_7974_686d; // "rhythm"
 
 pub(crate) async fn run(pool: &Pool) -> Result<(), StoreError> {
-    if let Pool::Postgres(p) = pool {
-        // The lock is per connection: hold one connection for the whole run.
-        let mut conn = p.acquire().await?;
-        sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK_KEY).execute(&mut *conn).await?;
-        let result = apply(pool).await;
-        sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_KEY).execute(&mut *conn).await?;
-        return result;
+    match pool {
+        Pool::Sqlite(p) => {
+            // SQLite has one writer; the connection's transactions serialize the run.
+            let migrator = migrator(SQLITE).await?;
+            let mut conn = p.acquire().await?;
+            adopt_sqlite(&mut conn, &migrator).await?;
+            migrator.run_direct(&mut *conn).await.map_err(refused)
+        }
+        Pool::Postgres(p) => {
+            // The lock is per connection: hold one connection for the whole run.
+            let migrator = migrator(POSTGRES).await?;
+            let mut conn = p.acquire().await?;
+            sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK_KEY).execute(&mut *conn).await?;
+            let result = match adopt_postgres(&mut conn, &migrator).await {
+                Ok(()) => migrator.run_direct(&mut *conn).await.map_err(refused),
+                Err(e) => Err(e),
+            };
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK_KEY).execute(&mut *conn).await?;
+            result
+        }
     }
-    apply(pool).await
 }
 
-async fn apply(pool: &Pool) -> Result<(), StoreError> {
-    let mut tx = pool.write().await?;
-    tx.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL)",
-        &[],
-    )
-    .await?;
-    let applied = tx.all("SELECT version, checksum FROM schema_migrations ORDER BY version", &[]).await?;
-    tx.commit().await?;
-    let mut done = Vec::new();
-    for row in applied {
-        done.push((row.int("version")?, row.text("checksum")?));
-    }
-    if let Some((v, _)) = done.iter().find(|(v, _)| !MIGRATIONS.iter().any(|m| m.0 == *v)) {
-        return Err(StoreError::Config(format!(
+/// What a refused migration run says, in the words an operator acts on.
+fn refused(e: MigrateError) -> StoreError {
+    match e {
+        MigrateError::VersionMissing(v) => StoreError::Config(format!(
             "the database has migration {v}, which this build of Rhythm does not know: it was written by a newer version"
-        )));
+        )),
+        MigrateError::VersionMismatch(v) => {
+            StoreError::Config(format!("migration {v} was changed after it was applied; migrations are append-only"))
+        }
+        MigrateError::Dirty(v) => StoreError::Config(format!(
+            "migration {v} failed part-way on an earlier start; restore the database from a backup taken before it"
+        )),
+        MigrateError::Execute(e) => StoreError::Db(e),
+        other => StoreError::Config(format!("the database could not be migrated: {other}")),
     }
-    for (version, name, sqlite_sql, pg_sql) in MIGRATIONS {
-        let mut tx = pool.write().await?;
-        let sql = if tx.is_postgres() { pg_sql } else { sqlite_sql };
-        let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
-        if let Some((_, sum)) = done.iter().find(|(v, _)| v == version) {
-            if *sum != checksum {
-                return Err(StoreError::Config(format!(
-                    "migration {version} ({name}) was changed after it was applied; migrations are append-only"
-                )));
-            }
-            continue;
+}
+
+/// The `schema_migrations` rows of a database made before sqlx's migrator, checked against
+/// `migrator`'s files: (version, sqlx checksum, description) to record.
+fn adopted(migrator: &Migrator, rows: Vec<(i64, String)>) -> Result<Vec<(i64, Vec<u8>, String)>, StoreError> {
+    let mut out = Vec::new();
+    for (version, checksum) in rows {
+        let Some(m) = migrator.iter().find(|m| m.version == version) else {
+            return Err(refused(MigrateError::VersionMissing(version)));
+        };
+        if hex::encode(Sha256::digest(m.sql.as_bytes())) != checksum {
+            return Err(refused(MigrateError::VersionMismatch(version)));
         }
-        for statement in split_statements(sql) {
-            tx.exec(&statement, &[]).await?;
-        }
-        tx.exec(
-            "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-            &[Val::from(*version), Val::from(*name), Val::from(checksum)],
+        out.push((version, m.checksum.to_vec(), m.description.to_string()));
+    }
+    Ok(out)
+}
+
+async fn adopt_sqlite(conn: &mut sqlx::SqliteConnection, migrator: &Migrator) -> Result<(), StoreError> {
+    let old: Option<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+            .fetch_optional(&mut *conn)
+            .await?;
+    if old.is_none() {
+        return Ok(());
+    }
+    conn.ensure_migrations_table().await.map_err(refused)?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&mut *tx).await?;
+    for (version, checksum, description) in adopted(migrator, rows)? {
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES ($1, $2, TRUE, $3, 0) ON CONFLICT (version) DO NOTHING",
         )
+        .bind(version)
+        .bind(description)
+        .bind(checksum)
+        .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        tracing::info!(version, name, "applied migration");
     }
+    sqlx::query("DROP TABLE schema_migrations").execute(&mut *tx).await?;
+    tx.commit().await?;
+    tracing::info!("adopted the migrations recorded in schema_migrations");
     Ok(())
 }
 
-/// Splits a migration into statements on `;` at line ends, keeping `BEGIN … END;` trigger
-/// bodies and `$$ … $$` function bodies whole.
-pub(crate) fn split_statements(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0i32;
-    let mut in_dollar = false;
-    for line in sql.lines() {
-        let trimmed = line.trim();
-        if trimmed.starts_with("--") || trimmed.is_empty() {
-            continue;
-        }
-        cur.push_str(line);
-        cur.push('\n');
-        if trimmed.matches("$$").count() % 2 == 1 {
-            in_dollar = !in_dollar;
-        }
-        if in_dollar {
-            continue;
-        }
-        let upper = trimmed.to_ascii_uppercase();
-        if upper == "BEGIN" || upper.ends_with(" BEGIN") {
-            depth += 1;
-        }
-        if trimmed.ends_with(';') {
-            if upper.starts_with("END") && depth > 0 {
-                depth -= 1;
-            }
-            if depth == 0 {
-                out.push(std::mem::take(&mut cur));
-            }
-        }
+async fn adopt_postgres(conn: &mut sqlx::PgConnection, migrator: &Migrator) -> Result<(), StoreError> {
+    let old: Option<String> =
+        sqlx::query_scalar("SELECT to_regclass('schema_migrations')::text").fetch_one(&mut *conn).await?;
+    if old.is_none() {
+        return Ok(());
     }
-    if !cur.trim().is_empty() {
-        out.push(cur);
+    conn.ensure_migrations_table().await.map_err(refused)?;
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&mut *tx).await?;
+    for (version, checksum, description) in adopted(migrator, rows)? {
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES ($1, $2, TRUE, $3, 0) ON CONFLICT (version) DO NOTHING",
+        )
+        .bind(version)
+        .bind(description)
+        .bind(checksum)
+        .execute(&mut *tx)
+        .await?;
     }
-    out
+    sqlx::query("DROP TABLE schema_migrations").execute(&mut *tx).await?;
+    tx.commit().await?;
+    tracing::info!("adopted the migrations recorded in schema_migrations");
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every file of each migrations folder is embedded, under the version its name gives.
+    #[test]
+    fn every_file_is_embedded_in_order() {
+        for (backend, files) in [("sqlite", SQLITE), ("postgres", POSTGRES)] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+            let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            on_disk.sort();
+            let embedded: Vec<String> = files.iter().map(|(_, f, _)| (*f).to_owned()).collect();
+            assert_eq!(embedded, on_disk, "{backend}: a migration file is not in the list of migrate.rs");
+            for (version, file, _) in files {
+                let from_name: i64 = file.split('_').next().unwrap().parse().unwrap();
+                assert_eq!(*version, from_name, "{file}");
+            }
+        }
+    }
+
     #[test]
     fn both_backends_define_the_same_tables_and_columns() {
-        for (v, name, sqlite, pg) in MIGRATIONS {
+        let (sqlite, pg) = (Embedded(SQLITE).migrations(), Embedded(POSTGRES).migrations());
+        assert_eq!(sqlite.len(), pg.len(), "both backends have the same migrations");
+        for (s, p) in sqlite.iter().zip(pg.iter()) {
+            assert_eq!((s.version, &s.description), (p.version, &p.description), "same versions and names");
+            let (v, name, sqlite, pg) = (s.version, &s.description, &s.sql, &p.sql);
             let cols = |sql: &str| {
                 let mut v: Vec<String> = Vec::new();
                 let mut table = String::new();
@@ -209,19 +246,9 @@ mod tests {
             assert_eq!(cols(sqlite), cols(pg), "migration {v} {name} differs between backends");
             // The parser found the tables (the foundation alone has far more than 50 columns).
             assert!(!cols(sqlite).is_empty(), "migration {v} {name} defines no columns the test can read");
-            if *v == 1 {
+            if v == 1 {
                 assert!(cols(sqlite).len() > 50);
             }
         }
-    }
-
-    #[test]
-    fn splitting_keeps_trigger_and_function_bodies_whole() {
-        let (_, _, sqlite, pg) = MIGRATIONS[0];
-        let s = split_statements(sqlite);
-        assert!(s.iter().any(|x| x.contains("RAISE(ABORT") && x.trim_end().ends_with("END;")));
-        let p = split_statements(pg);
-        assert!(p.iter().any(|x| x.contains("RAISE EXCEPTION") && x.contains("$$;")));
-        assert!(s.iter().all(|x| x.trim_end().ends_with(';')));
     }
 }

@@ -11,6 +11,7 @@ mod outbox;
 mod registers;
 mod scan_import;
 mod tracker_import;
+mod upgrade;
 
 use rhythm_domain::Role;
 use rhythm_store::testing::TestDb;
@@ -67,5 +68,5 @@ impl Fixture {
 
 /// The table that records applied migrations, and its version column, as this build keeps it.
 pub fn migration_table() -> (&'static str, &'static str) {
-    ("schema_migrations", "version")
+    ("_sqlx_migrations", "version")
 }
