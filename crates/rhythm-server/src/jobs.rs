@@ -1,7 +1,9 @@
 //! Background jobs of a server instance: the outbox delivery worker ([`crate::notify`]) and the
 //! governance loop, which expires due exceptions (each expiry enqueues `exception.expired` in
-//! its own transaction) and tells about exceptions that expire within the policy's review lead
-//! time (`exception.expiring`, once per exception and expiry date).
+//! its own transaction), tells about exceptions that expire within the policy's review lead
+//! time (`exception.expiring`, once per exception and expiry date) and tells about upcoming
+//! releases whose launch gate says STOP (`launch_gate.stop`, again only when the evidence
+//! changes or a day has passed). Reads of the gate write nothing: telling is this job's.
 //!
 //! Any number of instances may run them at once: every step is claimed in the database
 //! (workspace lock, `FOR UPDATE SKIP LOCKED` on PostgreSQL, durable marks), so nothing is done
@@ -12,6 +14,7 @@
 use std::future::Future;
 use std::time::Duration as StdDuration;
 
+use rhythm_domain::gate::{CriterionStatus, GateReport, Verdict};
 use rhythm_store::{Store, StoreError};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
@@ -41,6 +44,8 @@ pub struct GovernanceReport {
     pub expired: usize,
     /// Exceptions told about as expiring soon.
     pub expiring: usize,
+    /// Releases whose STOP was told in this run.
+    pub gate_stops: usize,
 }
 
 /// One governance run at `now`: expire what is due, then tell about what expires soon.
@@ -52,7 +57,43 @@ pub async fn run_governance_once(
 ) -> Result<GovernanceReport, StoreError> {
     let expired = store.expire_due_exceptions_linked(now, public_url).await?.len();
     let expiring = store.notify_expiring_exceptions(now, public_url).await?.len();
-    Ok(GovernanceReport { expired, expiring })
+    let gate_stops = tell_gate_stops(store, now, public_url).await?;
+    Ok(GovernanceReport { expired, expiring, gate_stops })
+}
+
+/// Tells every workspace's targets about each upcoming release whose gate says STOP today
+/// (`launch_gate.stop`); the store keeps quiet about the same verdict with the same evidence
+/// for a day ([`Store::notify_gate_stop`]). Returns how many were told in this run.
+async fn tell_gate_stops(store: &Store, now: OffsetDateTime, public_url: Option<&str>) -> Result<usize, StoreError> {
+    let mut told = 0;
+    for ws in store.workspaces().await? {
+        for r in store.gate_upcoming(ws.id, now.date()).await? {
+            if r.verdict != Verdict::Stop {
+                continue;
+            }
+            let url = public_url.map(|base| format!("{}/releases/{}/gate", base.trim_end_matches('/'), r.release));
+            if store.notify_gate_stop(ws.id, &r.release, &stop_summary(&r), url.as_deref(), now).await?.is_some() {
+                told += 1;
+            }
+        }
+    }
+    Ok(told)
+}
+
+/// What a STOP notification says: the release and each failing criterion with the evidence
+/// nothing covers.
+fn stop_summary(r: &GateReport) -> String {
+    let failing: Vec<String> = r
+        .criteria
+        .iter()
+        .filter(|c| c.status == CriterionStatus::Fail)
+        .map(|c| {
+            let refs: Vec<&str> =
+                c.evidence.iter().filter(|e| e.covered_by.is_none()).map(|e| e.reference.as_str()).collect();
+            format!("{} ({})", c.id, refs.join(", "))
+        })
+        .collect();
+    format!("{} {}: STOP. Failing: {}.", r.release, r.release_name, failing.join("; "))
 }
 
 /// `interval` stretched by a random factor in 0.9..=1.1.
@@ -81,7 +122,12 @@ pub fn spawn_governance(
             let public_url = state.config.public_url.as_deref();
             match run_governance_once(&state.store, state.now(), public_url).await {
                 Ok(r) if r != GovernanceReport::default() => {
-                    tracing::info!(expired = r.expired, expiring = r.expiring, "governance jobs ran");
+                    tracing::info!(
+                        expired = r.expired,
+                        expiring = r.expiring,
+                        gate_stops = r.gate_stops,
+                        "governance jobs ran"
+                    );
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "governance jobs failed; trying again next time"),

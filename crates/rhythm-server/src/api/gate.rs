@@ -19,39 +19,11 @@ use crate::auth::Principal;
 use crate::error::{AppError, Problem};
 use crate::service;
 
-/// The gate's verdict for a release, judged now against live data.
+/// The gate's verdict for a release, judged now against live data. A read: it writes nothing
+/// (a STOP is told by the governance job, [`crate::jobs::run_governance_once`]).
 pub async fn report(st: &AppState, p: &Principal, id: &str) -> Result<GateReport, AppError> {
     let release = service::resolve::<Release>(st, p, id).await?;
-    let report = st.store.gate(p.workspace_id(), release.id, st.now().date()).await?;
-    if report.verdict == Verdict::Stop {
-        tell_stop(st, p, &report).await;
-    }
-    Ok(report)
-}
-
-/// Tells the workspace's notification targets about a STOP (`launch_gate.stop`). The store
-/// keeps quiet about the same verdict with the same evidence for a day, so CI runs and page
-/// views do not repeat it. A failure to enqueue is logged; the verdict is still answered.
-async fn tell_stop(st: &AppState, p: &Principal, r: &GateReport) {
-    let failing: Vec<String> = r
-        .criteria
-        .iter()
-        .filter(|c| c.status == rhythm_domain::gate::CriterionStatus::Fail)
-        .map(|c| {
-            let refs: Vec<&str> =
-                c.evidence.iter().filter(|e| e.covered_by.is_none()).map(|e| e.reference.as_str()).collect();
-            format!("{} ({})", c.id, refs.join(", "))
-        })
-        .collect();
-    let summary = format!("{} {}: STOP. Failing: {}.", r.release, r.release_name, failing.join("; "));
-    let url = st
-        .config
-        .public_url
-        .as_deref()
-        .map(|base| format!("{}/releases/{}/gate", base.trim_end_matches('/'), r.release));
-    if let Err(e) = st.store.notify_gate_stop(p.workspace_id(), &r.release, &summary, url.as_deref(), st.now()).await {
-        tracing::warn!(release = %r.release, error = %e, "could not enqueue the launch_gate.stop notification");
-    }
+    Ok(st.store.gate(p.workspace_id(), release.id, st.now().date()).await?)
 }
 
 /// The launch gate of a release: GO, GO WITH EXCEPTIONS or STOP, with every criterion's

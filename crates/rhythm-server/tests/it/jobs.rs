@@ -472,3 +472,71 @@ async fn notify_settings_page_adds_tests_and_lists_targets(s: TestServer) {
     assert_eq!(s.db.store.list_notification_targets(s.workspace_id).await.unwrap().len(), 1);
 }
 both!(notify_settings_page_adds_tests_and_lists_targets, super::notify_settings_page_adds_tests_and_lists_targets);
+
+/// Reading the launch gate writes nothing; the governance job tells a STOP, once per verdict
+/// and evidence, whoever (or nobody) looked at it.
+async fn a_gate_stop_is_told_by_the_job_and_reads_write_nothing(s: TestServer) {
+    let rx = Receiver::start(vec![]).await;
+    let (st, _) = s
+        .post(
+            "/api/v1/notification-targets",
+            Role::Ciso,
+            json!({"channel": "webhook", "target": rx.url, "secret": SECRET, "events": ["launch_gate.stop"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, sys) = s
+        .post(
+            "/api/v1/systems",
+            Role::Cto,
+            json!({"name": "ssh-gateway", "owner_team": "Platform", "tier": "restricted"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{sys}");
+    let (st, _) = s
+        .post(
+            "/api/v1/releases",
+            Role::Cto,
+            json!({"name": "ssh-gateway 2.4", "system_id": sys["id"], "planned_date": "2030-01-15"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (st, _) = s
+        .post(
+            "/api/v1/findings",
+            Role::Engineer,
+            json!({"system_id": sys["id"], "tool": "trivy", "rule": "CVE-2024-45337", "title": "x/crypto authorization bypass",
+                   "severity": "critical", "environment": "production", "component": "golang.org/x/crypto 0.29.0"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+
+    for path in ["/api/v1/releases/REL-1/gate", "/api/v1/gate", "/api/v1/releases/REL-1/gate"] {
+        let (st, body) = s.get(path, Role::Viewer).await;
+        assert_eq!(st, StatusCode::OK, "{body}");
+        let verdicts = if body.is_array() { body.as_array().unwrap().clone() } else { vec![body.clone()] };
+        assert!(verdicts.iter().all(|r| r["verdict"] == "stop"), "{path}: {body}");
+    }
+    let outbox = || async { s.db.store.outbox_entries(s.workspace_id, None, 100).await.unwrap() };
+    assert!(outbox().await.is_empty(), "a read of the gate enqueued nothing");
+
+    let t0 = real_now();
+    let url = Some(PUBLIC_URL);
+    let first = jobs::run_governance_once(&s.db.store, t0, url).await.unwrap();
+    assert_eq!(first.gate_stops, 1, "{first:?}");
+    assert_eq!(
+        jobs::run_governance_once(&s.db.store, t0 + Duration::hours(1), url).await.unwrap(),
+        GovernanceReport::default()
+    );
+    let told = outbox().await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].event.as_str(), "launch_gate.stop");
+    let payload: Value = serde_json::from_str(&told[0].payload).unwrap();
+    assert_eq!(payload["release"], "REL-1");
+    assert_eq!(payload["url"], format!("{PUBLIC_URL}/releases/REL-1/gate"));
+    assert!(payload["summary"].as_str().unwrap().contains("FND-1"), "{payload}");
+}
+both!(
+    a_gate_stop_is_told_by_the_job_and_reads_write_nothing,
+    super::a_gate_stop_is_told_by_the_job_and_reads_write_nothing
+);
