@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use rhythm_domain::{Invalid, Permission, Role, User};
-use rhythm_store::{NewToken, TokenScope};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -14,8 +13,10 @@ use uuid::Uuid;
 
 use super::ApiJson;
 use crate::AppState;
-use crate::auth::{self, Principal};
+use crate::auth::Principal;
 use crate::error::{AppError, Problem};
+use crate::service::tokens;
+pub use crate::service::tokens::{CreatedToken, TokenBody};
 
 /// The caller.
 #[utoipa::path(get, path = "/api/v1/me", tag = "Account", responses((status = 200, body = User), (status = 401, body = Problem, content_type = "application/problem+json")))]
@@ -56,42 +57,6 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-/// An API token, without its secret.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenBody {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub name: String,
-    /// The token's first characters, to recognise it.
-    pub prefix: String,
-    /// `read` or `write`.
-    pub scope: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_used_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub revoked_at: Option<OffsetDateTime>,
-}
-
-impl From<rhythm_store::ApiToken> for TokenBody {
-    fn from(t: rhythm_store::ApiToken) -> Self {
-        TokenBody {
-            id: t.id,
-            user_id: t.user_id,
-            name: t.name,
-            prefix: t.prefix,
-            scope: t.scope.as_str().to_owned(),
-            created_at: t.created_at,
-            expires_at: t.expires_at,
-            last_used_at: t.last_used_at,
-            revoked_at: t.revoked_at,
-        }
-    }
-}
-
 /// A token request.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -103,14 +68,6 @@ pub struct NewTokenBody {
     /// Days until it expires, 1 to 366 (default 90).
     #[serde(default)]
     pub expires_in_days: Option<i64>,
-}
-
-/// A new token: the secret is shown here once and never again.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CreatedToken {
-    pub token: String,
-    #[serde(flatten)]
-    pub info: TokenBody,
 }
 
 /// Your API tokens.
@@ -128,44 +85,8 @@ pub async fn create_token(
     p: Principal,
     ApiJson(t): ApiJson<NewTokenBody>,
 ) -> Result<(StatusCode, Json<CreatedToken>), AppError> {
-    let created = issue_token(&st, &p, p.user.id, &t.name, t.scope.as_deref(), t.expires_in_days).await?;
+    let created = tokens::issue(&st, &p, p.user.id, &t.name, t.scope.as_deref(), t.expires_in_days).await?;
     Ok((StatusCode::CREATED, Json(created)))
-}
-
-/// Shared by the API and the Tokens page.
-pub async fn issue_token(
-    st: &AppState,
-    p: &Principal,
-    user_id: Uuid,
-    name: &str,
-    scope: Option<&str>,
-    days: Option<i64>,
-) -> Result<CreatedToken, AppError> {
-    let scope = TokenScope::parse(scope.unwrap_or("read")).map_err(|m| rhythm_domain::Invalid::one("scope", m))?;
-    if scope == TokenScope::Write {
-        p.require(Permission::Write)?;
-    }
-    if matches!(p.method, auth::AuthMethod::Token { .. }) {
-        return Err(AppError::Forbidden("tokens cannot create tokens; sign in to create one".into()));
-    }
-    let days = days.unwrap_or(90);
-    if !(1..=366).contains(&days) {
-        return Err(
-            rhythm_domain::Invalid::one("expires_in_days", format!("must be between 1 and 366; got {days}")).into()
-        );
-    }
-    let (token, prefix, hash) = auth::new_api_token();
-    let now = st.now();
-    let t = NewToken {
-        user_id,
-        name: name.to_owned(),
-        prefix,
-        token_hash: hash,
-        scope,
-        expires_at: Some(now + time::Duration::days(days)),
-    };
-    let info = st.store.create_token(&p.actor(), t, now).await?;
-    Ok(CreatedToken { token, info: info.into() })
 }
 
 /// Revoke one of your tokens.
@@ -176,14 +97,7 @@ pub async fn revoke_token(
     p: Principal,
     Path(id): Path<Uuid>,
 ) -> Result<Json<TokenBody>, AppError> {
-    if matches!(p.method, auth::AuthMethod::Token { scope: TokenScope::Read, .. }) {
-        return Err(AppError::Forbidden("this token has the read scope; it cannot revoke tokens".into()));
-    }
-    let mine = st.store.tokens(p.workspace_id(), Some(p.user.id)).await?;
-    if !mine.iter().any(|t| t.id == id) && !p.can(Permission::Admin) {
-        return Err(AppError::NotFound(format!("no token with id {id} of yours")));
-    }
-    Ok(Json(st.store.revoke_token(&p.actor(), id, st.now()).await?.into()))
+    Ok(Json(tokens::revoke(&st, &p, id).await?))
 }
 
 /// One audit entry.

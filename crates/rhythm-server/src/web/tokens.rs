@@ -6,12 +6,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use uuid::Uuid;
 
-use super::layout::{Flash, Nav, csrf_field, error_page, page, page_head};
+use super::layout::{Flash, Nav, csrf_field, page, page_head};
 use super::{CsrfForm, WebUser, error_response};
 use crate::AppState;
-use crate::api::account::{CreatedToken, issue_token};
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::service::tokens::{self, CreatedToken};
 
 async fn render(st: &AppState, p: &Principal, created: Option<CreatedToken>, flash: Option<Flash>) -> Response {
     let tokens = st.store.tokens(p.workspace_id(), Some(p.user.id)).await.unwrap_or_default();
@@ -72,7 +72,7 @@ pub async fn tokens_page(State(st): State<AppState>, WebUser(p): WebUser) -> Res
 
 pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
     let days = form.get("days").and_then(|d| d.parse().ok());
-    match issue_token(&st, &p, p.user.id, form.get("name").unwrap_or(""), form.get("scope"), days).await {
+    match tokens::issue(&st, &p, p.user.id, form.get("name").unwrap_or(""), form.get("scope"), days).await {
         Ok(c) => render(&st, &p, Some(c), Some(Flash::Ok("Token created.".into()))).await,
         Err(AppError::Invalid(i)) => {
             let msg = i.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
@@ -90,15 +90,8 @@ pub async fn revoke(
     Path(id): Path<Uuid>,
     _checked: CsrfForm,
 ) -> Response {
-    let mine = st.store.tokens(p.workspace_id(), Some(p.user.id)).await.unwrap_or_default();
-    if !mine.iter().any(|t| t.id == id) {
-        return error_page(StatusCode::NOT_FOUND, "No such token of yours.");
-    }
-    match st.store.revoke_token(&p.actor(), id, st.now()).await {
+    match tokens::revoke(&st, &p, id).await {
         Ok(_) => Redirect::to("/settings/tokens").into_response(),
-        Err(e) => {
-            let e = AppError::from(e);
-            error_response(&e)
-        }
+        Err(e) => error_response(&e),
     }
 }

@@ -18,6 +18,7 @@ mod notify_browser;
 mod pentest;
 mod registers;
 mod reviews;
+mod rules;
 mod web_imports;
 
 pub use harness::TestServer;

@@ -11,7 +11,7 @@ use crate::TestServer;
 use crate::imports::fixture;
 
 /// A session of `role`, as the sign-in form would make it: (cookie header, CSRF token).
-async fn session(s: &TestServer, role: Role) -> (String, String) {
+pub(crate) async fn session(s: &TestServer, role: Role) -> (String, String) {
     let users = s.db.store.users(s.workspace_id).await.unwrap();
     let user = users.into_iter().find(|u| u.email == s.emails[&role]).expect("the role's user");
     let sid = rhythm_server::auth::random_secret();

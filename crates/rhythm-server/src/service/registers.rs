@@ -1,5 +1,5 @@
-//! The operations both the API and the web UI call, so every rule (permissions, validation,
-//! workspace isolation) is enforced once.
+//! The registers' operations: list, resolve, create, update, close, generic over
+//! [`Register`].
 
 use rhythm_domain::{
     AuditFinding, AuditFindingInput, AuditFindingPatch, BacklogItem, BacklogItemInput, BacklogItemPatch, DesignReview,
