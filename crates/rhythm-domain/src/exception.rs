@@ -740,6 +740,22 @@ impl Exception {
         matches!(self.status, ExceptionStatus::Requested | ExceptionStatus::Approved) && today > self.expires_on
     }
 
+    /// Which side waits for `user`'s signature, if any: the exception is requested and `user`
+    /// owns a side not signed yet. The one definition of "awaiting my signature" (the store's
+    /// `awaiting_signature` filter is tested against it).
+    pub fn awaiting_side(&self, user: Uuid) -> Option<Side> {
+        if self.status != ExceptionStatus::Requested {
+            return None;
+        }
+        [Side::Engineering, Side::Security].into_iter().find(|side| {
+            let owner = match side {
+                Side::Engineering => self.engineering_owner_id,
+                Side::Security => self.security_owner_id,
+            };
+            owner == user && self.signatures.get(*side).is_none()
+        })
+    }
+
     /// Whether it lists this risk or finding.
     pub fn covers(&self, id: Uuid) -> bool {
         self.risk_ids.contains(&id) || self.finding_ids.contains(&id)

@@ -89,20 +89,6 @@ pub async fn resolve_escalation(
     transition(st, p, id, |_| ExceptionCommand::ResolveEscalation { approve, decision_id, now }).await
 }
 
-/// Which side of `e` waits for `user`'s signature, if any.
-pub fn awaiting_side(e: &Exception, user: Uuid) -> Option<ExceptionSide> {
-    if e.status != rhythm_domain::ExceptionStatus::Requested {
-        return None;
-    }
-    [ExceptionSide::Engineering, ExceptionSide::Security].into_iter().find(|side| {
-        let owner = match side {
-            ExceptionSide::Engineering => e.engineering_owner_id,
-            ExceptionSide::Security => e.security_owner_id,
-        };
-        owner == user && e.signatures.get(*side).is_none()
-    })
-}
-
 /// Requested exceptions waiting for the caller's signature, soonest expiry first, each with
 /// the side the caller signs.
 pub async fn inbox(st: &AppState, p: &Principal) -> Result<Vec<(Exception, ExceptionSide)>, AppError> {
@@ -113,5 +99,5 @@ pub async fn inbox(st: &AppState, p: &Principal) -> Result<Vec<(Exception, Excep
         ..ListQuery::default()
     };
     let page = st.store.list_exceptions(p.workspace_id(), &q).await?;
-    Ok(page.items.into_iter().filter_map(|e| awaiting_side(&e, p.user.id).map(|side| (e, side))).collect())
+    Ok(page.items.into_iter().filter_map(|e| e.awaiting_side(p.user.id).map(|side| (e, side))).collect())
 }

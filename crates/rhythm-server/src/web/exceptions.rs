@@ -647,7 +647,7 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) ->
         None => None,
     };
     let can_write = p.can(Permission::Write);
-    let mine = if can_write { svc::awaiting_side(&e, p.user.id) } else { None };
+    let mine = if can_write { e.awaiting_side(p.user.id) } else { None };
     let can_withdraw = can_write
         && e.requester_id == p.user.id
         && matches!(e.status, ExceptionStatus::Requested | ExceptionStatus::Escalated);

@@ -949,3 +949,80 @@ both!(
     approval_adds_a_review_item_and_events_go_in_the_same_transaction,
     super::approval_adds_a_review_item_and_events_go_in_the_same_transaction
 );
+
+/// "Awaiting my signature" has one definition, the domain's `Exception::awaiting_side`; the
+/// store's `awaiting_signature` filter (the API's `?awaiting_signature=`, the inbox) must
+/// select exactly the exceptions it names, in every state and for every person.
+async fn the_awaiting_signature_filter_is_the_domains_rule(f: Fixture) {
+    let s = f.store();
+    let ws = f.actor.workspace_id;
+    let team = people(&f, &f.actor, "acme").await;
+    let due = f.now.date() + Duration::days(10);
+    let later = f.now + Duration::hours(1);
+    let _untouched = request(&f, &team, due).await;
+    let half = request(&f, &team, due).await;
+    s.transition_exception(
+        &team.eng,
+        half.id,
+        sign(ExceptionSide::Engineering, &team.eng, Role::EngineeringLead, true, later),
+        &ctx(),
+    )
+    .await
+    .unwrap();
+    let other_half = request(&f, &team, due).await;
+    s.transition_exception(
+        &team.sec,
+        other_half.id,
+        sign(ExceptionSide::Security, &team.sec, Role::SecurityLead, true, later),
+        &ctx(),
+    )
+    .await
+    .unwrap();
+    let approved = request(&f, &team, due).await;
+    approve(&f, &team, &approved).await;
+    let split = request(&f, &team, due).await;
+    s.transition_exception(
+        &team.eng,
+        split.id,
+        sign(ExceptionSide::Engineering, &team.eng, Role::EngineeringLead, true, later),
+        &ctx(),
+    )
+    .await
+    .unwrap();
+    s.transition_exception(
+        &team.sec,
+        split.id,
+        sign(ExceptionSide::Security, &team.sec, Role::SecurityLead, false, later),
+        &ctx(),
+    )
+    .await
+    .unwrap();
+    let withdrawn = request(&f, &team, due).await;
+    let by = team.requester.user_id.unwrap();
+    s.transition_exception(
+        &team.requester,
+        withdrawn.id,
+        ExceptionCommand::Withdraw { user_id: by, now: later },
+        &ctx(),
+    )
+    .await
+    .unwrap();
+
+    let all = s.list_exceptions(ws, &ListQuery { limit: 500, ..Default::default() }).await.unwrap().items;
+    assert_eq!(all.len(), 6);
+    let statuses: std::collections::BTreeSet<_> = all.iter().map(|e| e.status.as_str()).collect();
+    assert_eq!(statuses.len(), 4, "requested, approved, escalated and withdrawn are all there: {statuses:?}");
+    for who in [&team.eng, &team.sec, &team.requester, &f.actor] {
+        let user = who.user_id.unwrap();
+        let q = ListQuery { filters: vec![("awaiting_signature".into(), user.to_string())], ..Default::default() };
+        let mut by_store: Vec<i64> = s.list_exceptions(ws, &q).await.unwrap().items.iter().map(|e| e.number).collect();
+        let mut by_domain: Vec<i64> =
+            all.iter().filter(|e| e.awaiting_side(user).is_some()).map(|e| e.number).collect();
+        by_store.sort_unstable();
+        by_domain.sort_unstable();
+        assert_eq!(by_store, by_domain, "awaiting the signature of {}", who.label);
+    }
+    // The two leads each wait on exactly what the other has signed, and the untouched one.
+    assert_eq!(all.iter().filter(|e| e.awaiting_side(team.eng.user_id.unwrap()).is_some()).count(), 2);
+}
+both!(the_awaiting_signature_filter_is_the_domains_rule, super::the_awaiting_signature_filter_is_the_domains_rule);
