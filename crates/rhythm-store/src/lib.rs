@@ -115,6 +115,22 @@ pub enum Backend {
 }
 
 /// The store: a pool on one backend. Cheap to clone.
+///
+/// Its methods, by area and the file that holds them:
+///
+/// | Area | File | Methods |
+/// |---|---|---|
+/// | Opening | `lib.rs` | [`open`](Store::open), [`backend`](Store::backend), [`ping`](Store::ping), [`checkpoint`](Store::checkpoint), [`close`](Store::close) |
+/// | Registers, generic over [`Table`] | `registers.rs` | [`list`](Store::list), [`get`](Store::get), [`get_by_number`](Store::get_by_number), [`create`](Store::create), [`update`](Store::update), [`existing_ids`](Store::existing_ids), [`add_risk_update`](Store::add_risk_update), [`risk_updates`](Store::risk_updates), [`risk_heatmap`](Store::risk_heatmap) |
+/// | Policy | `governance/policy.rs`, `governance/proposals.rs` | [`policy`](Store::policy), [`policy_versions`](Store::policy_versions), [`apply_policy`](Store::apply_policy), [`propose_policy`](Store::propose_policy), [`policy_proposal`](Store::policy_proposal) |
+/// | Decisions | `governance/decisions.rs` | [`create_decision`](Store::create_decision), [`decision`](Store::decision), [`list_decisions`](Store::list_decisions), [`decide`](Store::decide), [`concur`](Store::concur), [`withdraw_decision`](Store::withdraw_decision), [`update_decision`](Store::update_decision), [`request_gate_override`](Store::request_gate_override) |
+/// | Exceptions | `governance/exceptions.rs` | [`request_exception`](Store::request_exception), [`exception`](Store::exception), [`list_exceptions`](Store::list_exceptions), [`transition_exception`](Store::transition_exception), [`expire_due_exceptions`](Store::expire_due_exceptions), [`notify_expiring_exceptions`](Store::notify_expiring_exceptions) |
+/// | Launch gate | `gate.rs` | [`gate`](Store::gate), [`gate_upcoming`](Store::gate_upcoming) |
+/// | Reviews | `reviews.rs` | [`end_design_review_in_spike`](Store::end_design_review_in_spike), [`end_design_review_in_decision`](Store::end_design_review_in_decision), [`request_vendor_onboarding`](Store::request_vendor_onboarding) |
+/// | Imports | `imports.rs`, `scan_import.rs`, `interchange.rs`, `tracker_import.rs` | [`import`](Store::import), [`import_scan`](Store::import_scan), [`imports`](Store::imports), [`import_record`](Store::import_record), [`finding_history`](Store::finding_history), [`findings_as_of`](Store::findings_as_of), [`import_csv`](Store::import_csv), [`export_csv`](Store::export_csv), [`import_backlog`](Store::import_backlog) |
+/// | Notifications | `outbox.rs` | [`add_notification_target`](Store::add_notification_target), [`set_notification_target_disabled`](Store::set_notification_target_disabled), [`list_notification_targets`](Store::list_notification_targets), [`enqueue_event`](Store::enqueue_event), [`claim_due`](Store::claim_due), [`mark_delivered`](Store::mark_delivered), [`mark_failed_attempt`](Store::mark_failed_attempt), [`outbox_entries`](Store::outbox_entries), [`outbox_entry`](Store::outbox_entry), [`notify_gate_stop`](Store::notify_gate_stop), [`enqueue_test_notification`](Store::enqueue_test_notification) |
+/// | People, sessions, tokens | `accounts.rs`, `sign_in.rs` | [`create_workspace`](Store::create_workspace), [`workspaces`](Store::workspaces), [`create_user`](Store::create_user), [`set_user_role`](Store::set_user_role), [`users`](Store::users), [`create_session`](Store::create_session), [`create_token`](Store::create_token), [`revoke_token`](Store::revoke_token), [`sign_in_failed`](Store::sign_in_failed), … |
+/// | Audit | `audit.rs` | [`audit_log`](Store::audit_log), [`audit_event`](Store::audit_event), [`audit_head`](Store::audit_head), [`verify_audit_chain`](Store::verify_audit_chain), [`verify_audit_chain_against`](Store::verify_audit_chain_against) |
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,

@@ -40,7 +40,7 @@ pub struct ListQuery {
     /// A sortable field; the register's default when absent.
     pub sort: Option<String>,
     pub dir: Option<SortDir>,
-    /// 1 to [`MAX_LIMIT`]; 50 when 0.
+    /// 1 to `MAX_LIMIT` (500); 50 when 0.
     pub limit: u32,
     pub offset: u64,
 }
