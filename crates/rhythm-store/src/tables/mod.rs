@@ -1,0 +1,148 @@
+//! How each register maps to its table: columns, links, filters and sorts. The generic
+//! register operations in `registers.rs` are written once against this trait.
+
+use rhythm_domain::{
+    AuditFinding, BacklogItem, DesignReview, Epic, Finding, Incident, Initiative, Kind, Ref, Release, Risk, System,
+    Vendor,
+};
+use serde::Serialize;
+use time::Date;
+use uuid::Uuid;
+
+use crate::StoreError;
+use crate::db::{Row, Val};
+use crate::registers::SortDir;
+
+/// A register stored in its own table.
+pub trait Table: Sized + Serialize + Clone + Send + Sync + 'static {
+    const KIND: Kind;
+    const TABLE: &'static str;
+    /// Stored columns, in the order of [`Table::values`]. The first two are `id`, `workspace_id`.
+    const COLUMNS: &'static [&'static str];
+    /// Link relations kept in the `links` table (`risk_system`, ...).
+    const LINKS: &'static [&'static str] = &[];
+    /// Sortable fields: (API name, SQL expression).
+    const SORTS: &'static [(&'static str, &'static str)];
+    const DEFAULT_SORT: (&'static str, SortDir);
+    const FILTERS: &'static [Filter];
+    /// Columns searched by the free-text `q` parameter.
+    const SEARCH: &'static [&'static str];
+    /// Columns unique per workspace: (column, field name for the error).
+    const UNIQUE: &'static [(&'static str, &'static str)] = &[];
+
+    fn id(&self) -> Uuid;
+    fn number(&self) -> i64;
+    fn version(&self) -> i64;
+    fn values(&self) -> Vec<Val>;
+    fn from_row(row: &Row) -> Result<Self, StoreError>;
+    fn refs(&self) -> Vec<Ref>;
+    fn link_ids(&self, _rel: &str) -> Vec<Uuid> {
+        Vec::new()
+    }
+    fn set_link_ids(&mut self, _rel: &str, _ids: Vec<Uuid>) {}
+    /// State changes a write records in the entry's event history (findings only:
+    /// `finding_events`), from the entry before (`None` when created) and after.
+    fn history(_before: Option<&Self>, _after: &Self) -> Vec<(&'static str, time::OffsetDateTime)> {
+        Vec::new()
+    }
+    /// Scanner findings: the re-import scope (system key, tool, environment) whose last import
+    /// is when this open entry was last seen (`scan_scopes`); `None` for everything else.
+    fn scan_scope(&self) -> Option<(Uuid, &str, &str)> {
+        None
+    }
+    /// Tells the entry its scope was last imported at `t`.
+    fn seen_at(&mut self, _t: time::OffsetDateTime) {}
+}
+
+/// A filter a list accepts: `?status=open`, `?system=<uuid>`, `?tag=legal`.
+pub struct Filter {
+    pub name: &'static str,
+    pub sql: FilterSql,
+    pub parse: fn(&str) -> Result<Val, String>,
+}
+
+/// How a filter becomes SQL.
+pub enum FilterSql {
+    /// `column = value`
+    Eq(&'static str),
+    /// `column >= value`
+    Gte(&'static str),
+    /// `column <= value`
+    Lte(&'static str),
+    /// The entry links to the given id through this relation.
+    Link(&'static str),
+    /// A JSON text list column contains the value.
+    JsonContains(&'static str),
+    /// `true`: the column is NULL; `false`: it is not.
+    IsNull(&'static str),
+    /// `true`: the SQL condition holds; `false`: it does not.
+    Flag(&'static str),
+    /// A condition over the columns in which `{v}` stands for the bound value (any number of
+    /// times): `(engineering_owner_id = {v} OR security_owner_id = {v})`.
+    Expr(&'static str),
+}
+
+pub(crate) fn p_uuid(s: &str) -> Result<Val, String> {
+    s.trim().parse::<Uuid>().map(Val::from).map_err(|_| format!("'{s}' is not an id (a UUID)"))
+}
+pub(super) fn p_int(s: &str) -> Result<Val, String> {
+    s.trim().parse::<i64>().map(Val::from).map_err(|_| format!("'{s}' is not a whole number"))
+}
+#[allow(clippy::unnecessary_wraps)] // every parser has the same signature
+pub(super) fn p_text(s: &str) -> Result<Val, String> {
+    Ok(Val::from(s.trim()))
+}
+pub(super) fn p_bool(s: &str) -> Result<Val, String> {
+    match s.trim() {
+        "true" | "1" | "yes" => Ok(Val::Bool(true)),
+        "false" | "0" | "no" => Ok(Val::Bool(false)),
+        _ => Err(format!("'{s}' is not true or false")),
+    }
+}
+pub(crate) fn p_date(s: &str) -> Result<Val, String> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s.trim(), fmt).map(Val::from).map_err(|_| format!("'{s}' is not a date like 2026-03-31"))
+}
+pub(crate) fn p_enum<T: std::str::FromStr<Err = String> + std::fmt::Display>(s: &str) -> Result<Val, String> {
+    s.parse::<T>().map(|v| Val::from(v.to_string()))
+}
+/// A JSON-quoted needle, so `tag=legal` does not match `legal-hold`.
+#[allow(clippy::unnecessary_wraps)] // every parser has the same signature
+pub(super) fn p_json_str(s: &str) -> Result<Val, String> {
+    Ok(Val::from(serde_json::to_string(s.trim()).unwrap_or_default()))
+}
+
+pub(crate) fn json_text<T: Serialize>(v: &T) -> Val {
+    Val::from(serde_json::to_string(v).unwrap_or_else(|_| "[]".into()))
+}
+
+macro_rules! f {
+    ($name:literal, $sql:expr, $parse:expr) => {
+        Filter { name: $name, sql: $sql, parse: $parse }
+    };
+}
+
+mod assurance;
+mod delivery;
+mod findings;
+mod registers;
+
+/// The table that holds entries of a kind, for reference checks.
+pub(crate) fn table_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::System => System::TABLE,
+        Kind::Risk => Risk::TABLE,
+        Kind::BacklogItem => BacklogItem::TABLE,
+        Kind::Initiative => Initiative::TABLE,
+        Kind::Epic => Epic::TABLE,
+        Kind::Release => Release::TABLE,
+        Kind::Incident => Incident::TABLE,
+        Kind::AuditFinding => AuditFinding::TABLE,
+        Kind::Vendor => Vendor::TABLE,
+        Kind::Finding => Finding::TABLE,
+        Kind::DesignReview => DesignReview::TABLE,
+        Kind::Decision => rhythm_domain::decision::Decision::TABLE,
+        Kind::Exception => rhythm_domain::Exception::TABLE,
+        Kind::Import => "imports",
+    }
+}

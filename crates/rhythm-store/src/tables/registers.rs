@@ -1,0 +1,218 @@
+//! Systems and risks as [`Table`]s.
+
+use rhythm_domain::{DataTier, GoldenPath, Kind, Ref, Risk, RiskStatus, Stage, System, SystemStatus};
+use uuid::Uuid;
+
+use super::FilterSql::{Eq, Flag, Gte, JsonContains, Link, Lte};
+use super::{Filter, Table, json_text, p_bool, p_date, p_enum, p_int, p_json_str, p_text, p_uuid};
+use crate::StoreError;
+use crate::db::{Row, Val};
+use crate::registers::SortDir;
+
+impl Table for System {
+    const KIND: Kind = Kind::System;
+    const TABLE: &'static str = "systems";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "workspace_id",
+        "number",
+        "name",
+        "description",
+        "owner_team",
+        "tier",
+        "golden_paths",
+        "status",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("name", "name"),
+        ("number", "number"),
+        ("owner_team", "owner_team"),
+        ("tier", "tier"),
+        ("updated_at", "updated_at"),
+    ];
+    const DEFAULT_SORT: (&'static str, SortDir) = ("name", SortDir::Asc);
+    const FILTERS: &'static [Filter] = &[
+        f!("status", Eq("status"), p_enum::<SystemStatus>),
+        f!("tier", Eq("tier"), p_enum::<DataTier>),
+        f!("owner_team", Eq("owner_team"), p_text),
+        f!("golden_path", JsonContains("golden_paths"), |s| {
+            s.parse::<GoldenPath>().and_then(|g| p_json_str(g.as_str()))
+        }),
+    ];
+    const SEARCH: &'static [&'static str] = &["name", "description", "owner_team"];
+    const UNIQUE: &'static [(&'static str, &'static str)] = &[("name", "name")];
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn number(&self) -> i64 {
+        self.number
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn values(&self) -> Vec<Val> {
+        vec![
+            self.id.into(),
+            self.workspace_id.into(),
+            self.number.into(),
+            self.name.clone().into(),
+            self.description.clone().into(),
+            self.owner_team.clone().into(),
+            self.tier.as_str().into(),
+            json_text(&self.golden_paths),
+            self.status.as_str().into(),
+            self.version.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+        ]
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(System {
+            id: r.uuid("id")?,
+            workspace_id: r.uuid("workspace_id")?,
+            number: r.int("number")?,
+            name: r.text("name")?,
+            description: r.text("description")?,
+            owner_team: r.text("owner_team")?,
+            tier: r.parsed("tier")?,
+            golden_paths: r.json("golden_paths")?,
+            status: r.parsed("status")?,
+            version: r.int("version")?,
+            created_at: r.ts("created_at")?,
+            updated_at: r.ts("updated_at")?,
+        })
+    }
+    fn refs(&self) -> Vec<Ref> {
+        System::refs(self)
+    }
+}
+
+impl Table for Risk {
+    const KIND: Kind = Kind::Risk;
+    const TABLE: &'static str = "risks";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "workspace_id",
+        "number",
+        "statement",
+        "impact",
+        "likelihood",
+        "score",
+        "owner_id",
+        "mitigation",
+        "due_date",
+        "status",
+        "found_stage",
+        "tags",
+        "external_id",
+        "version",
+        "created_at",
+        "updated_at",
+        "closed_at",
+    ];
+    const LINKS: &'static [&'static str] = &["risk_system", "risk_backlog_item"];
+    const SORTS: &'static [(&'static str, &'static str)] = &[
+        ("score", "score"),
+        ("number", "number"),
+        ("impact", "impact"),
+        ("likelihood", "likelihood"),
+        ("due_date", "due_date"),
+        ("status", "status"),
+        ("created_at", "created_at"),
+        ("updated_at", "updated_at"),
+    ];
+    const DEFAULT_SORT: (&'static str, SortDir) = ("score", SortDir::Desc);
+    const FILTERS: &'static [Filter] = &[
+        f!("status", Eq("status"), p_enum::<RiskStatus>),
+        f!("active", Flag("status <> 'closed'"), p_bool),
+        f!("found_stage", Eq("found_stage"), p_enum::<Stage>),
+        f!("owner", Eq("owner_id"), p_uuid),
+        f!("system", Link("risk_system"), p_uuid),
+        f!("backlog_item", Link("risk_backlog_item"), p_uuid),
+        f!("tag", JsonContains("tags"), p_json_str),
+        f!("impact", Eq("impact"), p_int),
+        f!("likelihood", Eq("likelihood"), p_int),
+        f!("min_score", Gte("score"), p_int),
+        f!("due_before", Lte("due_date"), p_date),
+        f!("external_id", Eq("external_id"), p_text),
+    ];
+    const SEARCH: &'static [&'static str] = &["statement", "mitigation"];
+    const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn number(&self) -> i64 {
+        self.number
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn values(&self) -> Vec<Val> {
+        vec![
+            self.id.into(),
+            self.workspace_id.into(),
+            self.number.into(),
+            self.statement.clone().into(),
+            self.impact.into(),
+            self.likelihood.into(),
+            self.score.into(),
+            self.owner_id.into(),
+            self.mitigation.clone().into(),
+            self.due_date.into(),
+            self.status.as_str().into(),
+            self.found_stage.as_str().into(),
+            json_text(&self.tags),
+            self.external_id.clone().into(),
+            self.version.into(),
+            self.created_at.into(),
+            self.updated_at.into(),
+            self.closed_at.into(),
+        ]
+    }
+    fn from_row(r: &Row) -> Result<Self, StoreError> {
+        Ok(Risk {
+            id: r.uuid("id")?,
+            workspace_id: r.uuid("workspace_id")?,
+            number: r.int("number")?,
+            statement: r.text("statement")?,
+            impact: r.int("impact")?,
+            likelihood: r.int("likelihood")?,
+            score: r.int("score")?,
+            owner_id: r.opt_uuid("owner_id")?,
+            mitigation: r.text("mitigation")?,
+            due_date: r.opt_date("due_date")?,
+            status: r.parsed("status")?,
+            found_stage: r.parsed("found_stage")?,
+            tags: r.json("tags")?,
+            system_ids: Vec::new(),
+            backlog_item_ids: Vec::new(),
+            external_id: r.opt_text("external_id")?,
+            version: r.int("version")?,
+            created_at: r.ts("created_at")?,
+            updated_at: r.ts("updated_at")?,
+            closed_at: r.opt_ts("closed_at")?,
+        })
+    }
+    fn refs(&self) -> Vec<Ref> {
+        Risk::refs(self)
+    }
+    fn link_ids(&self, rel: &str) -> Vec<Uuid> {
+        match rel {
+            "risk_system" => self.system_ids.clone(),
+            "risk_backlog_item" => self.backlog_item_ids.clone(),
+            _ => Vec::new(),
+        }
+    }
+    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>) {
+        match rel {
+            "risk_system" => self.system_ids = ids,
+            "risk_backlog_item" => self.backlog_item_ids = ids,
+            _ => {}
+        }
+    }
+}
