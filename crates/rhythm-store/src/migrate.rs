@@ -132,60 +132,44 @@ fn adopted(migrator: &Migrator, rows: Vec<(i64, String)>) -> Result<Vec<(i64, Ve
     Ok(out)
 }
 
+/// Adopts a database's `schema_migrations` (see the module doc), on either backend's
+/// connection: `$exists` answers one row with the table's name when it is there.
+macro_rules! adopt {
+    ($conn:expr, $migrator:expr, $exists:expr) => {{
+        let conn = $conn;
+        let old: Option<Option<String>> = sqlx::query_scalar($exists).fetch_optional(&mut *conn).await?;
+        if old.flatten().is_some() {
+            conn.ensure_migrations_table().await.map_err(refused)?;
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let rows: Vec<(i64, String)> =
+                sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for (version, checksum, description) in adopted($migrator, rows)? {
+                sqlx::query(
+                    "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                     VALUES ($1, $2, TRUE, $3, 0) ON CONFLICT (version) DO NOTHING",
+                )
+                .bind(version)
+                .bind(description)
+                .bind(checksum)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("DROP TABLE schema_migrations").execute(&mut *tx).await?;
+            tx.commit().await?;
+            tracing::info!("adopted the migrations recorded in schema_migrations");
+        }
+        Ok::<(), StoreError>(())
+    }};
+}
+
 async fn adopt_sqlite(conn: &mut sqlx::SqliteConnection, migrator: &Migrator) -> Result<(), StoreError> {
-    let old: Option<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-            .fetch_optional(&mut *conn)
-            .await?;
-    if old.is_none() {
-        return Ok(());
-    }
-    conn.ensure_migrations_table().await.map_err(refused)?;
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&mut *tx).await?;
-    for (version, checksum, description) in adopted(migrator, rows)? {
-        sqlx::query(
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES ($1, $2, TRUE, $3, 0) ON CONFLICT (version) DO NOTHING",
-        )
-        .bind(version)
-        .bind(description)
-        .bind(checksum)
-        .execute(&mut *tx)
-        .await?;
-    }
-    sqlx::query("DROP TABLE schema_migrations").execute(&mut *tx).await?;
-    tx.commit().await?;
-    tracing::info!("adopted the migrations recorded in schema_migrations");
-    Ok(())
+    adopt!(conn, migrator, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
 }
 
 async fn adopt_postgres(conn: &mut sqlx::PgConnection, migrator: &Migrator) -> Result<(), StoreError> {
-    let old: Option<String> =
-        sqlx::query_scalar("SELECT to_regclass('schema_migrations')::text").fetch_one(&mut *conn).await?;
-    if old.is_none() {
-        return Ok(());
-    }
-    conn.ensure_migrations_table().await.map_err(refused)?;
-    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT version, checksum FROM schema_migrations ORDER BY version").fetch_all(&mut *tx).await?;
-    for (version, checksum, description) in adopted(migrator, rows)? {
-        sqlx::query(
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-             VALUES ($1, $2, TRUE, $3, 0) ON CONFLICT (version) DO NOTHING",
-        )
-        .bind(version)
-        .bind(description)
-        .bind(checksum)
-        .execute(&mut *tx)
-        .await?;
-    }
-    sqlx::query("DROP TABLE schema_migrations").execute(&mut *tx).await?;
-    tx.commit().await?;
-    tracing::info!("adopted the migrations recorded in schema_migrations");
-    Ok(())
+    adopt!(conn, migrator, "SELECT to_regclass('schema_migrations')::text")
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::StoreError;
 use crate::db::{Row, Val};
 use crate::registers::SortDir;
 use crate::tables::FilterSql::{Eq, Expr, Link, Lte};
-use crate::tables::{Filter, Table, json_text, p_date, p_enum, p_uuid};
+use crate::tables::{Filter, Table, entry_accessors, json_text, p_date, p_enum, p_uuid};
 
 /// The sorts of the decision log: (name in `?sort=`, column).
 pub const DECISION_SORTS: &[(&str, &str)] =
@@ -70,15 +70,7 @@ impl Table for Decision {
     ];
     const SEARCH: &'static [&'static str] = &["title", "context", "choice", "cost"];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),
@@ -237,15 +229,7 @@ impl Table for Exception {
     ];
     const SEARCH: &'static [&'static str] = &["title", "business_reason", "scope"];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         let mut v = vec![
             self.id.into(),

@@ -51,15 +51,7 @@ impl Table for Incident {
     const SEARCH: &'static [&'static str] = &["title", "impact_summary", "learnings"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),
@@ -151,15 +143,7 @@ impl Table for AuditFinding {
     const SEARCH: &'static [&'static str] = &["title", "control_ref", "framework"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),
@@ -229,15 +213,7 @@ impl Table for Vendor {
         &[f!("status", Eq("status"), p_enum::<VendorStatus>), f!("data_tier", Eq("data_tier"), p_enum::<DataTier>)];
     const SEARCH: &'static [&'static str] = &["name", "purpose", "data_flows"];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),

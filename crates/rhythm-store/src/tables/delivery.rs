@@ -4,7 +4,6 @@ use rhythm_domain::{
     BacklogItem, Epic, EpicStatus, Initiative, InitiativeStatus, ItemStatus, Kind, Ref, Release, ReleaseStatus,
     WorkKind,
 };
-use uuid::Uuid;
 
 use super::FilterSql::{Eq, Gte, IsNull, Lte};
 use super::{Filter, Table, p_bool, p_date, p_enum, p_text, p_uuid};
@@ -35,15 +34,7 @@ impl Table for Initiative {
         &[f!("status", Eq("status"), p_enum::<InitiativeStatus>), f!("target_quarter", Eq("target_quarter"), p_text)];
     const SEARCH: &'static [&'static str] = &["name", "business_goal", "reduces_or_enables"];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),
@@ -101,15 +92,7 @@ impl Table for Epic {
         &[f!("status", Eq("status"), p_enum::<EpicStatus>), f!("initiative", Eq("initiative_id"), p_uuid)];
     const SEARCH: &'static [&'static str] = &["name", "description"];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),
@@ -189,15 +172,7 @@ impl Table for BacklogItem {
     const SEARCH: &'static [&'static str] = &["title", "description", "external_key"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_key", "external_key")];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),
@@ -289,15 +264,7 @@ impl Table for Release {
     const SEARCH: &'static [&'static str] = &["name", "planned_scope", "shipped_scope", "slip_reason"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),

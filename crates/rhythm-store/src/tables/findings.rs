@@ -68,15 +68,7 @@ impl Table for Finding {
     const SEARCH: &'static [&'static str] = &["title", "rule", "component"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),
@@ -186,15 +178,7 @@ impl Table for DesignReview {
     ];
     const SEARCH: &'static [&'static str] = &["title", "data", "auth", "abuse"];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),

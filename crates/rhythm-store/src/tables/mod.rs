@@ -116,6 +116,23 @@ pub(crate) fn json_text<T: Serialize>(v: &T) -> Val {
     Val::from(serde_json::to_string(v).unwrap_or_else(|_| "[]".into()))
 }
 
+/// `id`, `number` and `version` of a [`Table`] whose entity has fields of those names, as
+/// every entity does.
+macro_rules! entry_accessors {
+    () => {
+        fn id(&self) -> uuid::Uuid {
+            self.id
+        }
+        fn number(&self) -> i64 {
+            self.number
+        }
+        fn version(&self) -> i64 {
+            self.version
+        }
+    };
+}
+pub(crate) use entry_accessors;
+
 macro_rules! f {
     ($name:literal, $sql:expr, $parse:expr) => {
         Filter { name: $name, sql: $sql, parse: $parse }

@@ -45,15 +45,7 @@ impl Table for System {
     const SEARCH: &'static [&'static str] = &["name", "description", "owner_team"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("name", "name")];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),
@@ -143,15 +135,7 @@ impl Table for Risk {
     const SEARCH: &'static [&'static str] = &["statement", "mitigation"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn number(&self) -> i64 {
-        self.number
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
+    entry_accessors!();
     fn values(&self) -> Vec<Val> {
         vec![
             self.id.into(),
