@@ -17,6 +17,7 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use percent_encoding::percent_decode_str;
 use rhythm_store::OutboxItem;
 use serde::Deserialize;
 use serde_json::Value;
@@ -110,8 +111,10 @@ impl SmtpConfig {
             SmtpTls::StartTls => 587,
             SmtpTls::Tls => 465,
         });
-        let username = Some(percent_decode(parsed.username())).filter(|u| !u.is_empty());
-        let password = parsed.password().map(percent_decode);
+        // `%XX` decoded (a stray `%` kept, `+` left alone), lossy UTF-8.
+        let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let username = Some(decode(parsed.username())).filter(|u| !u.is_empty());
+        let password = parsed.password().map(decode);
         if password.is_some() && username.is_none() {
             return Err(format!("the SMTP URL '{shown}' has a password but no user name"));
         }
@@ -128,26 +131,6 @@ impl SmtpConfig {
             from: from.to_owned(),
         })
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Sends the e-mail items. Opens one connection per message.
@@ -274,5 +257,14 @@ mod tests {
             assert!(!e.contains("hunter2") || bad.starts_with("not a url"), "{e}");
         }
         assert!(SmtpConfig::from_url("smtp://mail.example.com", " ").unwrap_err().contains("--mail-from"));
+    }
+
+    #[test]
+    fn smtp_user_and_password_are_percent_decoded_once_keeping_what_is_not_an_escape() {
+        // `+` is not a space, `%25` is one `%`, `%zz` and a trailing `%4` stay as written, and
+        // bytes that are not UTF-8 become U+FFFD.
+        let c = SmtpConfig::from_url("smtp://caf%C3%A9%FF:a+b%25%zz%4@mail.example.com", "r@x.io").unwrap();
+        assert_eq!(c.username.as_deref(), Some("café\u{FFFD}"));
+        assert_eq!(c.password.as_deref(), Some("a+b%%zz%4"));
     }
 }
