@@ -36,8 +36,8 @@
 //! other write. Outbox rows are delivery bookkeeping, like sessions: they are not audited (the
 //! cause of an event is, in its own audit row).
 
-use rhythm_domain::Invalid;
 use rhythm_domain::validate::Check;
+use rhythm_domain::{Invalid, Secret};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 use time::{Duration, OffsetDateTime};
@@ -208,7 +208,7 @@ impl std::str::FromStr for Format {
 }
 
 /// A target to add.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewNotificationTarget {
     pub channel: Channel,
@@ -216,25 +216,13 @@ pub struct NewNotificationTarget {
     pub target: String,
     /// The webhook signing secret (16 to 256 characters); none for e-mail.
     #[serde(default)]
-    pub secret: Option<String>,
+    pub secret: Option<Secret<String>>,
     /// `slack` only for webhooks.
     #[serde(default)]
     pub format: Format,
     /// The events to send; empty means every event.
     #[serde(default)]
     pub events: Vec<Event>,
-}
-
-impl std::fmt::Debug for NewNotificationTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewNotificationTarget")
-            .field("channel", &self.channel)
-            .field("target", &self.target)
-            .field("secret", &self.secret.as_ref().map(|_| "***"))
-            .field("format", &self.format)
-            .field("events", &self.events)
-            .finish()
-    }
 }
 
 /// A target as listed: never with its secret.
@@ -339,9 +327,9 @@ pub fn masked_target(channel: Channel, target: &str) -> String {
     }
 }
 
-/// A claimed delivery, with what the sender needs. Not serializable, and its `Debug` hides the
-/// secret.
-#[derive(Clone, PartialEq)]
+/// A claimed delivery, with what the sender needs. Not serializable (nor is its [`Secret`]),
+/// and its `Debug` hides the secret.
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutboxItem {
     pub id: Uuid,
     pub workspace_id: Uuid,
@@ -351,7 +339,7 @@ pub struct OutboxItem {
     pub target: String,
     pub format: Format,
     /// The webhook signing secret.
-    pub secret: Option<String>,
+    pub secret: Option<Secret<String>>,
     pub event: Event,
     /// The event's JSON payload, exactly as enqueued.
     pub payload: String,
@@ -360,24 +348,6 @@ pub struct OutboxItem {
     pub created_at: OffsetDateTime,
     /// The lease: another claim may take the item after this.
     pub locked_until: OffsetDateTime,
-}
-
-impl std::fmt::Debug for OutboxItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboxItem")
-            .field("id", &self.id)
-            .field("workspace_id", &self.workspace_id)
-            .field("target_id", &self.target_id)
-            .field("channel", &self.channel)
-            .field("target", &self.target)
-            .field("format", &self.format)
-            .field("secret", &self.secret.as_ref().map(|_| "***"))
-            .field("event", &self.event)
-            .field("attempts", &self.attempts)
-            .field("created_at", &self.created_at)
-            .field("locked_until", &self.locked_until)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Where an outbox item stands.
@@ -462,7 +432,7 @@ fn check_target(t: &NewNotificationTarget) -> Result<(String, Option<String>), I
             Err(_) => c.fail("target", format!("'{target}' is not an e-mail address")),
         },
     }
-    let secret = t.secret.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let secret = t.secret.as_ref().map(|s| s.expose().trim()).filter(|s| !s.is_empty()).map(str::to_owned);
     if let Some(s) = &secret {
         if t.channel == Channel::Email {
             c.fail("secret", "only webhooks are signed; an e-mail target takes no secret");
@@ -749,7 +719,7 @@ impl Store {
                 channel: r.parsed("channel")?,
                 target: r.text("target")?,
                 format: r.parsed("format")?,
-                secret: r.opt_text("secret")?,
+                secret: r.opt_text("secret")?.map(Secret::new),
                 event: r.parsed("event")?,
                 payload: r.text("payload")?,
                 attempts: r.int("attempts")?,
@@ -1067,5 +1037,22 @@ mod tests {
             events: vec![],
         };
         assert!(!format!("{t:?}").contains("super-secret"));
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let item = OutboxItem {
+            id: Uuid::nil(),
+            workspace_id: Uuid::nil(),
+            target_id: Uuid::nil(),
+            channel: t.channel,
+            target: t.target.clone(),
+            format: t.format,
+            secret: t.secret.clone(),
+            event: Event::Test,
+            payload: "{}".into(),
+            attempts: 0,
+            created_at: now,
+            locked_until: now,
+        };
+        let shown = format!("{item:?} {item:#?}");
+        assert!(!shown.contains("super-secret") && shown.contains("https://hooks.example/x"), "{shown}");
     }
 }

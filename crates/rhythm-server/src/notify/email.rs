@@ -18,6 +18,7 @@ use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use percent_encoding::percent_decode_str;
+use rhythm_domain::Secret;
 use rhythm_store::OutboxItem;
 use serde::Deserialize;
 use serde_json::Value;
@@ -51,30 +52,16 @@ impl FromStr for SmtpTls {
 }
 
 /// The SMTP relay the server sends through.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
     pub tls: SmtpTls,
     /// Sign-in to the relay, when it needs one.
     pub username: Option<String>,
-    /// Hidden from `Debug`.
-    pub password: Option<String>,
+    pub password: Option<Secret<String>>,
     /// The sender: `rhythm@example.com` or `Rhythm <rhythm@example.com>`.
     pub from: String,
-}
-
-impl std::fmt::Debug for SmtpConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpConfig")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("from", &self.from)
-            .finish()
-    }
 }
 
 impl SmtpConfig {
@@ -114,7 +101,7 @@ impl SmtpConfig {
         // `%XX` decoded (a stray `%` kept, `+` left alone), lossy UTF-8.
         let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
         let username = Some(decode(parsed.username())).filter(|u| !u.is_empty());
-        let password = parsed.password().map(decode);
+        let password = parsed.password().map(decode).map(Secret::new);
         if password.is_some() && username.is_none() {
             return Err(format!("the SMTP URL '{shown}' has a password but no user name"));
         }
@@ -133,16 +120,12 @@ impl SmtpConfig {
     }
 }
 
-/// Sends the e-mail items. Opens one connection per message.
+/// Sends the e-mail items. Opens one connection per message. Its `Debug` is lettre's, which
+/// shows the relay and never the credentials.
+#[derive(Debug)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
-}
-
-impl std::fmt::Debug for Mailer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailer").field("from", &self.from.to_string()).finish_non_exhaustive()
-    }
 }
 
 impl Mailer {
@@ -163,8 +146,10 @@ impl Mailer {
         };
         let mut builder = builder.port(config.port).timeout(Some(timeout));
         if let Some(user) = config.username.as_deref().filter(|u| !u.is_empty()) {
-            builder =
-                builder.credentials(Credentials::new(user.to_owned(), config.password.clone().unwrap_or_default()));
+            builder = builder.credentials(Credentials::new(
+                user.to_owned(),
+                config.password.clone().map(Secret::into_inner).unwrap_or_default(),
+            ));
         }
         Ok(Mailer { transport: builder.build(), from })
     }
@@ -241,7 +226,8 @@ mod tests {
         let c =
             SmtpConfig::from_url("smtps://ops%40example.com:p%40ss%3Aw0rd@mail.example.com:2465", "r@x.io").unwrap();
         assert_eq!((c.port, c.tls), (2465, SmtpTls::Tls));
-        assert_eq!((c.username.as_deref(), c.password.as_deref()), (Some("ops@example.com"), Some("p@ss:w0rd")));
+        let password = c.password.as_ref().map(|p| p.expose().as_str());
+        assert_eq!((c.username.as_deref(), password), (Some("ops@example.com"), Some("p@ss:w0rd")));
         let c = SmtpConfig::from_url("smtp://localhost?tls=none", "r@x.io").unwrap();
         assert_eq!((c.port, c.tls), (25, SmtpTls::None));
         let c = SmtpConfig::from_url("smtp://relay:2525?tls=starttls", "r@x.io").unwrap();
@@ -265,6 +251,15 @@ mod tests {
         // bytes that are not UTF-8 become U+FFFD.
         let c = SmtpConfig::from_url("smtp://caf%C3%A9%FF:a+b%25%zz%4@mail.example.com", "r@x.io").unwrap();
         assert_eq!(c.username.as_deref(), Some("café\u{FFFD}"));
-        assert_eq!(c.password.as_deref(), Some("a+b%%zz%4"));
+        assert_eq!(c.password.as_ref().map(|p| p.expose().as_str()), Some("a+b%%zz%4"));
+    }
+
+    #[test]
+    fn the_mailer_and_its_config_are_shown_without_the_password() {
+        let c = SmtpConfig::from_url("smtps://ops:hunter2-smtp@mail.example.com", "Rhythm <r@x.io>").unwrap();
+        let mailer = Mailer::new(&c, StdDuration::from_secs(5)).unwrap();
+        let shown = format!("{c:?} {c:#?} {mailer:?} {mailer:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("mail.example.com") && shown.contains("r@x.io"), "{shown}");
     }
 }
