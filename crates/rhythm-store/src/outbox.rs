@@ -146,66 +146,27 @@ impl std::str::FromStr for Event {
     }
 }
 
-/// How a notification is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    /// An HTTP POST to a URL.
-    Webhook,
-    /// An e-mail to an address.
-    Email,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Webhook => "webhook",
-            Channel::Email => "email",
-        }
+rhythm_domain::text_enum!(
+    /// How a notification is sent.
+    Channel {
+        /// An HTTP POST to a URL.
+        Webhook = "webhook" / "Webhook (HTTPS POST)",
+        /// An e-mail to an address.
+        Email = "email" / "E-mail",
     }
-}
+);
 
-impl std::str::FromStr for Channel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "webhook" => Ok(Channel::Webhook),
-            "email" => Ok(Channel::Email),
-            _ => Err(format!("'{s}' is not a channel: webhook, email")),
-        }
+rhythm_domain::text_enum!(
+    /// The shape of a webhook body.
+    #[derive(Default)]
+    Format {
+        /// Rhythm's JSON envelope (`id`, `event`, `workspace_id`, `created_at`, `data`).
+        #[default]
+        Json = "json" / "JSON",
+        /// A Slack incoming-webhook body (`text` and `blocks`).
+        Slack = "slack" / "Slack incoming webhook",
     }
-}
-
-/// The shape of a webhook body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Rhythm's JSON envelope (`id`, `event`, `workspace_id`, `created_at`, `data`).
-    #[default]
-    Json,
-    /// A Slack incoming-webhook body (`text` and `blocks`).
-    Slack,
-}
-
-impl Format {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Slack => "slack",
-        }
-    }
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "json" => Ok(Format::Json),
-            "slack" => Ok(Format::Slack),
-            _ => Err(format!("'{s}' is not a format: json, slack")),
-        }
-    }
-}
+);
 
 /// A target to add.
 #[derive(Debug, Clone, Deserialize)]
@@ -1025,6 +986,21 @@ mod tests {
             assert_eq!(serde_json::to_value(e).unwrap(), serde_json::json!(e.as_str()));
         }
         assert!("nope".parse::<Event>().is_err());
+    }
+
+    #[test]
+    fn channels_and_formats_are_the_same_text_in_json_and_in_the_database() {
+        for c in Channel::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::json!(c.as_str()));
+            assert_eq!(c.as_str().parse::<Channel>(), Ok(*c));
+        }
+        for f in Format::ALL {
+            assert_eq!(serde_json::to_value(f).unwrap(), serde_json::json!(f.as_str()));
+            assert_eq!(f.as_str().parse::<Format>(), Ok(*f));
+        }
+        assert_eq!((Channel::Webhook.as_str(), Channel::Email.as_str()), ("webhook", "email"));
+        assert_eq!((Format::default().as_str(), Format::Slack.as_str()), ("json", "slack"));
+        assert!("pigeon".parse::<Channel>().is_err() && "xml".parse::<Format>().is_err());
     }
 
     #[test]
