@@ -14,14 +14,17 @@ pub fn options<T: TextEnum>() -> Vec<(&'static str, &'static str)> {
 }
 
 /// Defines a closed enum stored as text: `as_str`, `label`, `ALL`, `FromStr` and serde.
+///
+/// Each `$text` must be the snake_case name of its variant (serde writes that). Variants may
+/// carry attributes: doc comments, or `#[default]` with a `#[derive(Default)]` on the enum.
 #[macro_export]
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal / $label:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal / $label:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
                  serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];

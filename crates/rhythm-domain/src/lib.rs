@@ -14,6 +14,7 @@ pub mod policy;
 pub mod policy_diff;
 pub mod registers;
 pub mod role;
+pub mod secret;
 pub mod validate;
 
 pub use account::{User, Workspace};
@@ -25,4 +26,5 @@ pub use exception::{
 };
 pub use registers::*;
 pub use role::{Permission, Role};
+pub use secret::Secret;
 pub use validate::{FieldError, Invalid};

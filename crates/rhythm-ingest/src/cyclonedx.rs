@@ -35,6 +35,7 @@
 
 use std::collections::HashMap;
 
+use percent_encoding::percent_decode_str;
 use rhythm_domain::Severity;
 use serde::Deserialize;
 use serde_json::Value;
@@ -220,23 +221,9 @@ fn purl_parts(purl: &str) -> Option<(&str, String, Option<String>)> {
     Some((base, name, version.filter(|v| !v.is_empty())))
 }
 
+/// `%XX` decoded (a `%` not followed by two hex digits kept, `+` left alone), lossy UTF-8.
 fn percent_decode(s: &str) -> String {
-    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let (Some(h), Some(l)) = (b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// `urn:cdx:<serial>/<bom version>#<ref>` without the BOM version, which changes with every
@@ -387,5 +374,21 @@ impl CdxSeverity {
             CdxSeverity::Info | CdxSeverity::None => Some(Severity::Info),
             CdxSeverity::Unknown => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::purl_parts;
+
+    #[test]
+    fn purl_names_and_versions_are_percent_decoded_as_rfc_3986_says() {
+        // `%40` and `%2B` decoded; `+` is not a space; a `%` without two hex digits is kept.
+        let (base, name, version) = purl_parts("pkg:npm/%40scope%2Fpkg+x%zz@1.0.0%2Bbuild%4?arch=x86").unwrap();
+        assert_eq!(base, "pkg:npm/%40scope%2Fpkg+x%zz");
+        assert_eq!((name.as_str(), version.as_deref()), ("@scope/pkg+x%zz", Some("1.0.0+build%4")));
+        // Bytes that are not UTF-8 become U+FFFD; `%25` is decoded once, to `%`.
+        let (_, name, version) = purl_parts("pkg:generic/caf%C3%A9%FF@100%25").unwrap();
+        assert_eq!((name.as_str(), version.as_deref()), ("café\u{FFFD}", Some("100%")));
     }
 }

@@ -75,6 +75,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
+use percent_encoding::percent_decode_str;
 use rhythm_domain::Severity;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -900,34 +901,9 @@ fn resolve_uri(a: &ArtifactLocation<'_>, bases: Option<&HashMap<S<'_>, ArtifactL
     if b.len() >= 3 && b[0] == b'/' && b[1].is_ascii_alphabetic() && b[2] == b':' {
         path = &path[1..];
     }
-    let decoded = percent_decode(path);
+    // `%XX` decoded, a stray `%` kept, `+` left alone, invalid UTF-8 as U+FFFD.
+    let decoded = percent_decode_str(path).decode_utf8_lossy().into_owned();
     (!decoded.is_empty()).then_some(decoded)
-}
-
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2]))
-        {
-            out.push(h << 4 | l);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex_val(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
 }
 
 /// The `CVE-`/`GHSA-` ids of the rule id, then of the rule definition (worked out once per rule

@@ -3,7 +3,7 @@
 //! ids and tokens.
 
 use rhythm_domain::{Invalid, Role, User, Workspace};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -23,31 +23,15 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
 }
 
-/// What an API token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenScope {
-    /// Read the registers.
-    Read,
-    /// Read and write, within the owner's role.
-    Write,
-}
-
-impl TokenScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenScope::Read => "read",
-            TokenScope::Write => "write",
-        }
+rhythm_domain::text_enum!(
+    /// What an API token may do.
+    TokenScope {
+        /// Read the registers.
+        Read = "read" / "Read",
+        /// Read and write, within the owner's role.
+        Write = "write" / "Read and write",
     }
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "read" => Ok(TokenScope::Read),
-            "write" => Ok(TokenScope::Write),
-            _ => Err(format!("'{s}' is not a token scope: read, write")),
-        }
-    }
-}
+);
 
 /// An API token, without its secret.
 #[derive(Debug, Clone, Serialize)]
@@ -99,7 +83,7 @@ fn token(r: &Row) -> Result<ApiToken, StoreError> {
         user_id: r.uuid("user_id")?,
         name: r.text("name")?,
         prefix: r.text("prefix")?,
-        scope: TokenScope::parse(&r.text("scope")?).map_err(StoreError::Corrupt)?,
+        scope: r.parsed("scope")?,
         created_at: r.ts("created_at")?,
         expires_at: r.opt_ts("expires_at")?,
         last_used_at: r.opt_ts("last_used_at")?,
@@ -450,7 +434,7 @@ impl Store {
             user_id: r.uuid("user_id")?,
             name: r.text("t_name")?,
             prefix: r.text("prefix")?,
-            scope: TokenScope::parse(&r.text("scope")?).map_err(StoreError::Corrupt)?,
+            scope: r.parsed("scope")?,
             created_at: r.ts("t_created")?,
             expires_at: r.opt_ts("expires_at")?,
             last_used_at: r.opt_ts("last_used_at")?,
@@ -503,5 +487,20 @@ impl Store {
         audit::append(&mut tx, actor, now, "revoke", "api_token", Some(id), Some(&before), Some(&after)).await?;
         tx.commit().await?;
         Ok(after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TokenScope;
+
+    #[test]
+    fn token_scopes_are_the_same_text_in_json_and_in_the_database() {
+        for s in TokenScope::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(s.as_str()));
+            assert_eq!(s.as_str().parse::<TokenScope>(), Ok(*s));
+        }
+        assert_eq!((TokenScope::Read.as_str(), TokenScope::Write.as_str()), ("read", "write"));
+        assert!("admin".parse::<TokenScope>().is_err() && "".parse::<TokenScope>().is_err());
     }
 }

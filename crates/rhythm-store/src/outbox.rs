@@ -36,8 +36,8 @@
 //! other write. Outbox rows are delivery bookkeeping, like sessions: they are not audited (the
 //! cause of an event is, in its own audit row).
 
-use rhythm_domain::Invalid;
 use rhythm_domain::validate::Check;
+use rhythm_domain::{Invalid, Secret};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 use time::{Duration, OffsetDateTime};
@@ -146,69 +146,30 @@ impl std::str::FromStr for Event {
     }
 }
 
-/// How a notification is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    /// An HTTP POST to a URL.
-    Webhook,
-    /// An e-mail to an address.
-    Email,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Webhook => "webhook",
-            Channel::Email => "email",
-        }
+rhythm_domain::text_enum!(
+    /// How a notification is sent.
+    Channel {
+        /// An HTTP POST to a URL.
+        Webhook = "webhook" / "Webhook (HTTPS POST)",
+        /// An e-mail to an address.
+        Email = "email" / "E-mail",
     }
-}
+);
 
-impl std::str::FromStr for Channel {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "webhook" => Ok(Channel::Webhook),
-            "email" => Ok(Channel::Email),
-            _ => Err(format!("'{s}' is not a channel: webhook, email")),
-        }
+rhythm_domain::text_enum!(
+    /// The shape of a webhook body.
+    #[derive(Default)]
+    Format {
+        /// Rhythm's JSON envelope (`id`, `event`, `workspace_id`, `created_at`, `data`).
+        #[default]
+        Json = "json" / "JSON",
+        /// A Slack incoming-webhook body (`text` and `blocks`).
+        Slack = "slack" / "Slack incoming webhook",
     }
-}
-
-/// The shape of a webhook body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// Rhythm's JSON envelope (`id`, `event`, `workspace_id`, `created_at`, `data`).
-    #[default]
-    Json,
-    /// A Slack incoming-webhook body (`text` and `blocks`).
-    Slack,
-}
-
-impl Format {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Slack => "slack",
-        }
-    }
-}
-
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "json" => Ok(Format::Json),
-            "slack" => Ok(Format::Slack),
-            _ => Err(format!("'{s}' is not a format: json, slack")),
-        }
-    }
-}
+);
 
 /// A target to add.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewNotificationTarget {
     pub channel: Channel,
@@ -216,25 +177,13 @@ pub struct NewNotificationTarget {
     pub target: String,
     /// The webhook signing secret (16 to 256 characters); none for e-mail.
     #[serde(default)]
-    pub secret: Option<String>,
+    pub secret: Option<Secret<String>>,
     /// `slack` only for webhooks.
     #[serde(default)]
     pub format: Format,
     /// The events to send; empty means every event.
     #[serde(default)]
     pub events: Vec<Event>,
-}
-
-impl std::fmt::Debug for NewNotificationTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewNotificationTarget")
-            .field("channel", &self.channel)
-            .field("target", &self.target)
-            .field("secret", &self.secret.as_ref().map(|_| "***"))
-            .field("format", &self.format)
-            .field("events", &self.events)
-            .finish()
-    }
 }
 
 /// A target as listed: never with its secret.
@@ -339,9 +288,9 @@ pub fn masked_target(channel: Channel, target: &str) -> String {
     }
 }
 
-/// A claimed delivery, with what the sender needs. Not serializable, and its `Debug` hides the
-/// secret.
-#[derive(Clone, PartialEq)]
+/// A claimed delivery, with what the sender needs. Not serializable (nor is its [`Secret`]),
+/// and its `Debug` hides the secret.
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutboxItem {
     pub id: Uuid,
     pub workspace_id: Uuid,
@@ -351,7 +300,7 @@ pub struct OutboxItem {
     pub target: String,
     pub format: Format,
     /// The webhook signing secret.
-    pub secret: Option<String>,
+    pub secret: Option<Secret<String>>,
     pub event: Event,
     /// The event's JSON payload, exactly as enqueued.
     pub payload: String,
@@ -360,24 +309,6 @@ pub struct OutboxItem {
     pub created_at: OffsetDateTime,
     /// The lease: another claim may take the item after this.
     pub locked_until: OffsetDateTime,
-}
-
-impl std::fmt::Debug for OutboxItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboxItem")
-            .field("id", &self.id)
-            .field("workspace_id", &self.workspace_id)
-            .field("target_id", &self.target_id)
-            .field("channel", &self.channel)
-            .field("target", &self.target)
-            .field("format", &self.format)
-            .field("secret", &self.secret.as_ref().map(|_| "***"))
-            .field("event", &self.event)
-            .field("attempts", &self.attempts)
-            .field("created_at", &self.created_at)
-            .field("locked_until", &self.locked_until)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Where an outbox item stands.
@@ -462,7 +393,7 @@ fn check_target(t: &NewNotificationTarget) -> Result<(String, Option<String>), I
             Err(_) => c.fail("target", format!("'{target}' is not an e-mail address")),
         },
     }
-    let secret = t.secret.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let secret = t.secret.as_ref().map(|s| s.expose().trim()).filter(|s| !s.is_empty()).map(str::to_owned);
     if let Some(s) = &secret {
         if t.channel == Channel::Email {
             c.fail("secret", "only webhooks are signed; an e-mail target takes no secret");
@@ -749,7 +680,7 @@ impl Store {
                 channel: r.parsed("channel")?,
                 target: r.text("target")?,
                 format: r.parsed("format")?,
-                secret: r.opt_text("secret")?,
+                secret: r.opt_text("secret")?.map(Secret::new),
                 event: r.parsed("event")?,
                 payload: r.text("payload")?,
                 attempts: r.int("attempts")?,
@@ -1058,6 +989,21 @@ mod tests {
     }
 
     #[test]
+    fn channels_and_formats_are_the_same_text_in_json_and_in_the_database() {
+        for c in Channel::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::json!(c.as_str()));
+            assert_eq!(c.as_str().parse::<Channel>(), Ok(*c));
+        }
+        for f in Format::ALL {
+            assert_eq!(serde_json::to_value(f).unwrap(), serde_json::json!(f.as_str()));
+            assert_eq!(f.as_str().parse::<Format>(), Ok(*f));
+        }
+        assert_eq!((Channel::Webhook.as_str(), Channel::Email.as_str()), ("webhook", "email"));
+        assert_eq!((Format::default().as_str(), Format::Slack.as_str()), ("json", "slack"));
+        assert!("pigeon".parse::<Channel>().is_err() && "xml".parse::<Format>().is_err());
+    }
+
+    #[test]
     fn debug_hides_secrets() {
         let t = NewNotificationTarget {
             channel: Channel::Webhook,
@@ -1067,5 +1013,22 @@ mod tests {
             events: vec![],
         };
         assert!(!format!("{t:?}").contains("super-secret"));
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let item = OutboxItem {
+            id: Uuid::nil(),
+            workspace_id: Uuid::nil(),
+            target_id: Uuid::nil(),
+            channel: t.channel,
+            target: t.target.clone(),
+            format: t.format,
+            secret: t.secret.clone(),
+            event: Event::Test,
+            payload: "{}".into(),
+            attempts: 0,
+            created_at: now,
+            locked_until: now,
+        };
+        let shown = format!("{item:?} {item:#?}");
+        assert!(!shown.contains("super-secret") && shown.contains("https://hooks.example/x"), "{shown}");
     }
 }

@@ -94,7 +94,7 @@ pub fn run(a: AdminArgs) -> Result<(), Failure> {
 
 pub fn token(a: TokenArgs) -> Result<(), Failure> {
     let TokenCommand::Create { db, user, name, scope, expires_days, format } = a.command;
-    let scope = TokenScope::parse(&scope).map_err(Failure::error)?;
+    let scope = scope.parse::<TokenScope>().map_err(Failure::error)?;
     if !(1..=3650).contains(&expires_days) {
         return Err(Failure::error("--expires-days must be between 1 and 3650"));
     }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use rhythm_domain::Kind;
+use rhythm_domain::{Kind, Secret};
 
 /// Rhythm runs the security and delivery operating rhythm between a CISO and a CTO.
 #[derive(Debug, Parser)]
@@ -300,8 +300,8 @@ pub struct GateArgs {
     #[arg(long, env = "RHYTHM_SERVER")]
     pub server: Option<String>,
     /// API token (rhy_…). Prefer the RHYTHM_TOKEN environment variable: arguments show in `ps`.
-    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub token: Option<Secret<String>>,
     /// Output format: a readable report, or the API's JSON.
     #[arg(long, value_enum, default_value = "table")]
     pub format: GateFormat,
@@ -327,8 +327,8 @@ pub struct ImportArgs {
     #[arg(long, env = "RHYTHM_SERVER")]
     pub server: Option<String>,
     /// API token (rhy_…) with write scope. Prefer the RHYTHM_TOKEN environment variable.
-    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub token: Option<Secret<String>>,
     /// Print each import's record as JSON (one line per file) instead of a sentence.
     #[arg(long)]
     pub json: bool,
@@ -345,8 +345,8 @@ pub struct ExportArgs {
     #[arg(long, env = "RHYTHM_SERVER")]
     pub server: Option<String>,
     /// API token (rhy_…).
-    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub token: Option<Secret<String>>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -361,8 +361,8 @@ pub struct Connection {
     #[arg(long, env = "RHYTHM_SERVER", global = true)]
     pub server: Option<String>,
     /// API token (rhy_…). Prefer the RHYTHM_TOKEN environment variable: arguments show in `ps`.
-    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true, global = true)]
-    pub token: Option<String>,
+    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true, global = true, value_parser = secret)]
+    pub token: Option<Secret<String>>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table", global = true)]
     pub format: Format,
@@ -435,8 +435,8 @@ pub struct PolicyArgs {
     #[arg(long, env = "RHYTHM_SERVER", global = true)]
     pub server: Option<String>,
     /// API token (rhy_…).
-    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true, global = true)]
-    pub token: Option<String>,
+    #[arg(long, env = "RHYTHM_TOKEN", hide_env_values = true, global = true, value_parser = secret)]
+    pub token: Option<Secret<String>>,
     /// toml prints the policy file; json the version with the parsed policy.
     #[arg(long, value_enum, default_value = "toml", global = true)]
     pub format: PolicyFormat,
@@ -623,6 +623,12 @@ impl std::fmt::Debug for SecretUrl {
 #[allow(clippy::unnecessary_wraps)] // clap's value parsers return a Result
 fn secret_url(s: &str) -> Result<SecretUrl, String> {
     Ok(SecretUrl(s.to_owned()))
+}
+
+/// An API token: its `Debug` is `Secret(***)`, so printing the parsed arguments never shows it.
+#[allow(clippy::unnecessary_wraps)] // clap's value parsers return a Result
+fn secret(s: &str) -> Result<Secret<String>, String> {
+    Ok(Secret::from(s))
 }
 
 /// `rhythm exception …`: talks to a server like the register commands.

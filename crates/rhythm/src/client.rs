@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::time::Duration;
 
-use rhythm_domain::Kind;
+use rhythm_domain::{Kind, Secret};
 use serde_json::{Map, Value};
 
 use crate::Failure;
@@ -38,7 +38,7 @@ pub(crate) struct Api {
 }
 
 impl Api {
-    pub(crate) fn new(server: Option<String>, token: Option<String>) -> Result<Api, Failure> {
+    pub(crate) fn new(server: Option<String>, token: Option<Secret<String>>) -> Result<Api, Failure> {
         let base = server
             .ok_or_else(|| Failure::error("no server: pass --server URL or set RHYTHM_SERVER"))?
             .trim_end_matches('/')
@@ -46,9 +46,11 @@ impl Api {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(Failure::error(format!("--server must be an http:// or https:// URL; got '{base}'")));
         }
-        let token = token.ok_or_else(|| {
-            Failure::error("no token: set RHYTHM_TOKEN (or pass --token); create one with `rhythm token create`")
-        })?;
+        let token = token
+            .ok_or_else(|| {
+                Failure::error("no token: set RHYTHM_TOKEN (or pass --token); create one with `rhythm token create`")
+            })?
+            .into_inner();
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_mins(1))
             .user_agent(concat!("rhythm-cli/", env!("CARGO_PKG_VERSION")))

@@ -100,4 +100,20 @@ mod tests {
         let shown = format!("{cli:?}");
         assert!(!shown.contains("hunter2") && shown.contains("ops:***@mail.example.com"), "{shown}");
     }
+
+    #[test]
+    fn parsed_arguments_never_show_the_api_token() {
+        use clap::Parser;
+        for args in [
+            &["rhythm", "gate", "--release", "REL-1", "--token", "rhy_hunter2tok"][..],
+            &["rhythm", "risk", "list", "--token", "rhy_hunter2tok"],
+            &["rhythm", "export", "risks", "--token", "rhy_hunter2tok"],
+            &["rhythm", "import", "sarif", "x.sarif", "--token", "rhy_hunter2tok"],
+            &["rhythm", "policy", "show", "--token", "rhy_hunter2tok"],
+        ] {
+            let cli = super::Cli::try_parse_from(args).unwrap();
+            let shown = format!("{cli:?}");
+            assert!(!shown.contains("hunter2") && shown.contains("Secret(***)"), "{shown}");
+        }
+    }
 }

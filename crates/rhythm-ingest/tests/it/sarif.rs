@@ -465,3 +465,16 @@ fn a_large_run_reads_in_file_order_and_locates_errors() {
     assert_eq!(e.path, format!("runs[0].results[{}].level", N - 3), "{e}");
     assert!(e.message.contains("unknown variant"), "{e}");
 }
+
+#[test]
+fn artifact_uris_are_percent_decoded_once_keeping_what_is_not_an_escape() {
+    let s = parse(
+        br#"{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t"}},
+        "results":[{"ruleId":"R","message":{"text":"m"},"locations":[{"physicalLocation":
+          {"artifactLocation":{"uri":"file:///src/a+b%20c%25%zz%e2%82%ac%FF.py%4"},"region":{"startLine":3}}}]}]}]}"#,
+    )
+    .unwrap();
+    // `+` is not a space, `%25` is one `%`, `%zz` and a trailing `%4` stay, bytes that are not
+    // UTF-8 become U+FFFD.
+    assert_eq!(s.findings[0].location.as_deref(), Some("/src/a+b c%%zz€\u{FFFD}.py%4:3"));
+}

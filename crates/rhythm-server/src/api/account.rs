@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use rhythm_domain::{Invalid, Permission, Role, User};
+use rhythm_domain::{Invalid, Permission, Role, Secret, User};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -39,7 +39,8 @@ pub struct NewUser {
     pub name: String,
     pub role: Role,
     /// At least 12 characters.
-    pub password: String,
+    #[schema(value_type = String)]
+    pub password: Secret<String>,
 }
 
 /// Add a person to the workspace (CISO or CTO).
@@ -51,8 +52,8 @@ pub async fn create_user(
     ApiJson(u): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<User>), AppError> {
     p.require(Permission::Admin)?;
-    rhythm_domain::account::check_password(&u.password, &[&u.email, &u.name])?;
-    let hash = st.hashing.hash(u.password).await?;
+    rhythm_domain::account::check_password(u.password.expose(), &[&u.email, &u.name])?;
+    let hash = st.hashing.hash(u.password.into_inner()).await?;
     let user = st.store.create_user(&p.actor(), &u.email, &u.name, u.role, Some(hash), st.now()).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
@@ -229,4 +230,20 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(audit_log))
         .routes(routes!(verify))
         .routes(routes!(head))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewUser;
+
+    #[test]
+    fn a_new_user_is_shown_without_the_password() {
+        let u: NewUser = serde_json::from_value(serde_json::json!({
+            "email": "ada@example.com", "name": "Ada", "role": "engineer", "password": "correct horse battery"
+        }))
+        .unwrap();
+        let shown = format!("{u:?} {u:#?}");
+        assert!(!shown.contains("horse") && shown.contains("ada@example.com"), "{shown}");
+        assert_eq!(u.password.expose(), "correct horse battery");
+    }
 }

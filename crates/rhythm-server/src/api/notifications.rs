@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use rhythm_domain::{FieldError, Invalid, Permission};
+use rhythm_domain::{FieldError, Invalid, Permission, Secret};
 use rhythm_store::{
     Channel, Event, Format, NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxStatus, masked_target,
 };
@@ -61,7 +61,7 @@ impl TargetBody {
 }
 
 /// A target to add.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTargetBody {
     /// `webhook` or `email`.
@@ -70,7 +70,8 @@ pub struct NewTargetBody {
     pub target: String,
     /// The webhook signing secret, 16 to 256 characters (HMAC-SHA256 key). Write-only.
     #[serde(default)]
-    pub secret: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub secret: Option<Secret<String>>,
     /// `json` (default) or `slack` (webhooks only).
     #[serde(default)]
     pub format: Option<String>,
@@ -78,18 +79,6 @@ pub struct NewTargetBody {
     /// `launch_gate.stop`, `escalation.opened`. Empty or absent: every event.
     #[serde(default)]
     pub events: Vec<String>,
-}
-
-impl std::fmt::Debug for NewTargetBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewTargetBody")
-            .field("channel", &self.channel)
-            .field("target", &self.target)
-            .field("secret", &self.secret.as_ref().map(|_| "***"))
-            .field("format", &self.format)
-            .field("events", &self.events)
-            .finish()
-    }
 }
 
 impl NewTargetBody {
@@ -328,4 +317,23 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(enable_target))
         .routes(routes!(test_target))
         .routes(routes!(outbox))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewTargetBody;
+
+    #[test]
+    fn a_new_target_is_shown_without_its_secret() {
+        let body: NewTargetBody = serde_json::from_value(serde_json::json!({
+            "channel": "webhook", "target": "https://hooks.example/x", "secret": "whsec-do-not-show-me-0123"
+        }))
+        .unwrap();
+        let shown = format!("{body:?} {body:#?}");
+        assert!(!shown.contains("do-not-show") && shown.contains("https://hooks.example/x"), "{shown}");
+        let input = body.parse().unwrap();
+        let shown = format!("{input:?}");
+        assert!(!shown.contains("do-not-show") && shown.contains("Webhook"), "{shown}");
+        assert_eq!(input.secret.as_ref().map(|s| s.expose().as_str()), Some("whsec-do-not-show-me-0123"));
+    }
 }

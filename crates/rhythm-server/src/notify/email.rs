@@ -17,6 +17,8 @@ use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use percent_encoding::percent_decode_str;
+use rhythm_domain::Secret;
 use rhythm_store::OutboxItem;
 use serde::Deserialize;
 use serde_json::Value;
@@ -50,30 +52,16 @@ impl FromStr for SmtpTls {
 }
 
 /// The SMTP relay the server sends through.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
     pub tls: SmtpTls,
     /// Sign-in to the relay, when it needs one.
     pub username: Option<String>,
-    /// Hidden from `Debug`.
-    pub password: Option<String>,
+    pub password: Option<Secret<String>>,
     /// The sender: `rhythm@example.com` or `Rhythm <rhythm@example.com>`.
     pub from: String,
-}
-
-impl std::fmt::Debug for SmtpConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpConfig")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("tls", &self.tls)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("from", &self.from)
-            .finish()
-    }
 }
 
 impl SmtpConfig {
@@ -110,8 +98,10 @@ impl SmtpConfig {
             SmtpTls::StartTls => 587,
             SmtpTls::Tls => 465,
         });
-        let username = Some(percent_decode(parsed.username())).filter(|u| !u.is_empty());
-        let password = parsed.password().map(percent_decode);
+        // `%XX` decoded (a stray `%` kept, `+` left alone), lossy UTF-8.
+        let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+        let username = Some(decode(parsed.username())).filter(|u| !u.is_empty());
+        let password = parsed.password().map(decode).map(Secret::new);
         if password.is_some() && username.is_none() {
             return Err(format!("the SMTP URL '{shown}' has a password but no user name"));
         }
@@ -130,36 +120,12 @@ impl SmtpConfig {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Sends the e-mail items. Opens one connection per message.
+/// Sends the e-mail items. Opens one connection per message. Its `Debug` is lettre's, which
+/// shows the relay and never the credentials.
+#[derive(Debug)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
-}
-
-impl std::fmt::Debug for Mailer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailer").field("from", &self.from.to_string()).finish_non_exhaustive()
-    }
 }
 
 impl Mailer {
@@ -180,8 +146,10 @@ impl Mailer {
         };
         let mut builder = builder.port(config.port).timeout(Some(timeout));
         if let Some(user) = config.username.as_deref().filter(|u| !u.is_empty()) {
-            builder =
-                builder.credentials(Credentials::new(user.to_owned(), config.password.clone().unwrap_or_default()));
+            builder = builder.credentials(Credentials::new(
+                user.to_owned(),
+                config.password.clone().map(Secret::into_inner).unwrap_or_default(),
+            ));
         }
         Ok(Mailer { transport: builder.build(), from })
     }
@@ -258,7 +226,8 @@ mod tests {
         let c =
             SmtpConfig::from_url("smtps://ops%40example.com:p%40ss%3Aw0rd@mail.example.com:2465", "r@x.io").unwrap();
         assert_eq!((c.port, c.tls), (2465, SmtpTls::Tls));
-        assert_eq!((c.username.as_deref(), c.password.as_deref()), (Some("ops@example.com"), Some("p@ss:w0rd")));
+        let password = c.password.as_ref().map(|p| p.expose().as_str());
+        assert_eq!((c.username.as_deref(), password), (Some("ops@example.com"), Some("p@ss:w0rd")));
         let c = SmtpConfig::from_url("smtp://localhost?tls=none", "r@x.io").unwrap();
         assert_eq!((c.port, c.tls), (25, SmtpTls::None));
         let c = SmtpConfig::from_url("smtp://relay:2525?tls=starttls", "r@x.io").unwrap();
@@ -274,5 +243,23 @@ mod tests {
             assert!(!e.contains("hunter2") || bad.starts_with("not a url"), "{e}");
         }
         assert!(SmtpConfig::from_url("smtp://mail.example.com", " ").unwrap_err().contains("--mail-from"));
+    }
+
+    #[test]
+    fn smtp_user_and_password_are_percent_decoded_once_keeping_what_is_not_an_escape() {
+        // `+` is not a space, `%25` is one `%`, `%zz` and a trailing `%4` stay as written, and
+        // bytes that are not UTF-8 become U+FFFD.
+        let c = SmtpConfig::from_url("smtp://caf%C3%A9%FF:a+b%25%zz%4@mail.example.com", "r@x.io").unwrap();
+        assert_eq!(c.username.as_deref(), Some("café\u{FFFD}"));
+        assert_eq!(c.password.as_ref().map(|p| p.expose().as_str()), Some("a+b%%zz%4"));
+    }
+
+    #[test]
+    fn the_mailer_and_its_config_are_shown_without_the_password() {
+        let c = SmtpConfig::from_url("smtps://ops:hunter2-smtp@mail.example.com", "Rhythm <r@x.io>").unwrap();
+        let mailer = Mailer::new(&c, StdDuration::from_secs(5)).unwrap();
+        let shown = format!("{c:?} {c:#?} {mailer:?} {mailer:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("mail.example.com") && shown.contains("r@x.io"), "{shown}");
     }
 }

@@ -122,19 +122,13 @@ fn random_jitter() -> f64 {
 }
 
 /// Delivers due outbox items. Cheap to clone.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Notifier {
     store: Store,
     http: reqwest::Client,
     mailer: Option<Arc<Mailer>>,
     config: Arc<NotifyConfig>,
     jitter: Jitter,
-}
-
-impl std::fmt::Debug for Notifier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Notifier").field("config", &self.config).finish_non_exhaustive()
-    }
 }
 
 impl Notifier {
@@ -237,7 +231,7 @@ impl Notifier {
 
 /// The error without the target's secret.
 fn scrub(error: &str, item: &OutboxItem) -> String {
-    match item.secret.as_deref().filter(|s| !s.is_empty()) {
+    match item.secret.as_ref().map(|s| s.expose().as_str()).filter(|s| !s.is_empty()) {
         Some(secret) => error.replace(secret, "***"),
         None => error.to_owned(),
     }

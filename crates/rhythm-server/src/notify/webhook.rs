@@ -315,8 +315,8 @@ pub(crate) async fn send(
         .header(EVENT_HEADER, item.event.as_str())
         .header(DELIVERY_HEADER, item.id.to_string())
         .header(TIMESTAMP_HEADER, timestamp.to_string());
-    if let Some(secret) = item.secret.as_deref() {
-        req = req.header(SIGNATURE_HEADER, signature(secret, timestamp, &body));
+    if let Some(secret) = &item.secret {
+        req = req.header(SIGNATURE_HEADER, signature(secret.expose(), timestamp, &body));
     }
     let mut resp = req.body(body).send().await.map_err(describe)?;
     let status = resp.status();

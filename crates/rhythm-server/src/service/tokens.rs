@@ -65,7 +65,7 @@ pub async fn issue(
     scope: Option<&str>,
     days: Option<i64>,
 ) -> Result<CreatedToken, AppError> {
-    let scope = TokenScope::parse(scope.unwrap_or("read")).map_err(|m| rhythm_domain::Invalid::one("scope", m))?;
+    let scope = scope.unwrap_or("read").parse::<TokenScope>().map_err(|m| rhythm_domain::Invalid::one("scope", m))?;
     if scope == TokenScope::Write {
         p.require(Permission::Write)?;
     }

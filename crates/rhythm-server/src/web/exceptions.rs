@@ -28,13 +28,6 @@ fn status_badge(s: ExceptionStatus) -> Markup {
     html! { span class={ "badge badge-" (s.as_str()) } { (s.label()) } }
 }
 
-fn side_label(side: ExceptionSide) -> &'static str {
-    match side {
-        ExceptionSide::Engineering => "Engineering",
-        ExceptionSide::Security => "Security",
-    }
-}
-
 /// People of the workspace by id.
 async fn people(st: &AppState, p: &Principal) -> Result<HashMap<Uuid, User>, AppError> {
     Ok(st.store.users(p.workspace_id()).await?.into_iter().map(|u| (u.id, u)).collect())
@@ -589,7 +582,7 @@ fn signature_panel(
     let id = format!("sig-{}", side.as_str());
     html! {
         section class="card signature" aria-labelledby=(id) {
-            h2 class="card-title" id=(id) { (side_label(side)) " signature" }
+            h2 class="card-title" id=(id) { (side.label()) " signature" }
             dl class="kv" {
                 dt { "Named owner" } dd { (name_of(people, owner)) }
                 @if let Some(s) = e.signatures.get(side) {
@@ -836,7 +829,7 @@ pub async fn inbox_page(State(st): State<AppState>, WebUser(p): WebUser) -> Resp
                             tr data-href=(href) {
                                 td class="ref nowrap" { a class="row-link" href=(href) { (e.reference()) } }
                                 td { (truncate(&e.title, 110)) }
-                                td { (side_label(*side)) }
+                                td { (side.label()) }
                                 td { (name_of(&people, e.requester_id)) }
                                 td class="nowrap" { (e.expires_on) }
                             }

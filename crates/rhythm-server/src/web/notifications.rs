@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
-use rhythm_domain::Permission;
+use rhythm_domain::{Permission, Secret};
 use rhythm_store::{Event, OutboxStatus};
 use uuid::Uuid;
 
@@ -215,7 +215,7 @@ fn body_of(form: &Form) -> NewTargetBody {
     NewTargetBody {
         channel: text("channel"),
         target: text("target"),
-        secret: Some(form.get("secret").unwrap_or("").to_owned()).filter(|s| !s.trim().is_empty()),
+        secret: Some(form.get("secret").unwrap_or("")).filter(|s| !s.trim().is_empty()).map(Secret::from),
         format: Some(text("format")).filter(|f| !f.is_empty() && text("channel") == "webhook"),
         events: form.all("events").into_iter().map(str::to_owned).collect(),
     }

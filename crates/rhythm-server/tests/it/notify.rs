@@ -546,3 +546,13 @@ on_both!(
     the_worker_delivers_on_its_own_and_stops_on_shutdown,
     super::the_worker_delivers_on_its_own_and_stops_on_shutdown
 );
+
+#[tokio::test]
+async fn a_notifier_is_shown_without_the_smtp_password() {
+    let f = Fx::new(Backend::Sqlite).await;
+    let smtp = SmtpConfig::from_url("smtp://ops:hunter2-smtp@mail.example.com", "rhythm@notify.test").unwrap();
+    let n = f.notifier(NotifyConfig { smtp: Some(smtp), ..NotifyConfig::default() });
+    let shown = format!("{n:?} {n:#?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("mail.example.com"), "{shown}");
+}

@@ -148,7 +148,7 @@ async fn targets_are_validated_and_audited_without_secrets(f: Fixture) {
     s.enqueue_event(ws, Event::SignatureRequested, &json!({}), f.now).await.unwrap();
     let items = s.claim_due(f.now, 10, Duration::minutes(1)).await.unwrap();
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0].secret.as_deref(), Some(SECRET));
+    assert_eq!(items[0].secret.as_ref().map(|s| s.expose().as_str()), Some(SECRET));
     assert!(!format!("{:?}", items[0]).contains(SECRET));
     // An error that quotes the secret is stored without it.
     s.mark_failed_attempt(items[0].id, &format!("receiver echoed {SECRET} back"), f.now, 0.0).await.unwrap();
