@@ -1,226 +1,30 @@
-//! Deterministic demo data: "Northwind Ledger", a 200-person B2B SaaS company selling
-//! payments and invoicing software, with 18 months of history up to an anchor date.
-//!
-//! Pure: no IO, no clock, no database. [`generate`] takes a seed and the anchor ("today") and
-//! returns domain *inputs* with the creation time the store should use as "now" for each row.
-//! The same seed and anchor always give identical data.
-//!
-//! Ids are assigned later by the store, so every link is an index into the vectors of
-//! [`DemoData`]: `DemoRisk::owner` indexes `users`, `DemoRisk::systems` indexes `systems`,
-//! `DemoRisk::backlog_items` indexes `items`, and so on. The id fields inside the inputs
-//! (`owner_id`, `system_ids`, `epic_id`, `repeat_of`, ...) are always left empty; the seeder fills
-//! them from the indexes once the linked rows exist.
-//!
-//! Every vector is ordered by creation time where that matters for human references (items,
-//! risks, releases, incidents and audit findings are in chronological order, so `ITEM-1` is the
-//! oldest item), and every link points at a row that is created no later than the row linking
-//! to it, except risk → backlog item and incident → follow-up item links, which the seeder
-//! should write once both rows exist.
-//!
-//! All timestamps are in UTC and strictly before the anchor date (midnight UTC).
+//! The demo company's catalogue: every table the generator draws from.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rhythm_domain::GoldenPath as G;
 use rhythm_domain::WorkKind as K;
-use rhythm_domain::{
-    AuditFindingInput, BacklogItemInput, DataTier, Environment, EpicInput, FindingInput, IncidentInput,
-    InitiativeInput, InitiativeStatus, ItemStatus, ReleaseInput, ReleaseStatus, RiskInput, RiskStatus, RiskUpdateInput,
-    Role, Severity, Stage, SystemInput, VendorInput, VendorStatus, WorkKind,
-};
-use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use rhythm_domain::{DataTier, InitiativeStatus, Role, Severity, Stage, VendorStatus, WorkKind};
 
-// ---------------------------------------------------------------------------------------------
-// Public API
-// ---------------------------------------------------------------------------------------------
+pub(super) const PAY: usize = 0;
+pub(super) const BILL: usize = 1;
+pub(super) const IDN: usize = 2;
+pub(super) const LED: usize = 3;
+pub(super) const GW: usize = 4;
+pub(super) const DW: usize = 5;
+pub(super) const REP: usize = 6;
+pub(super) const NOTIF: usize = 7;
+pub(super) const INTG: usize = 8;
+pub(super) const MOB: usize = 9;
+pub(super) const ADM: usize = 10;
+pub(super) const WEB: usize = 11;
 
-/// A person to create in the workspace.
-#[derive(Debug, Clone)]
-pub struct DemoUser {
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-}
+pub(super) const CISO: usize = 0;
+pub(super) const CTO: usize = 1;
+pub(super) const SEC_LEAD: usize = 2;
+pub(super) const ENG_LEAD: usize = 3;
+pub(super) const DELIVERY: usize = 4;
+pub(super) const ENGINEERS: &[usize] = &[5, 6, 7, 8];
 
-/// A risk with its links and history.
-#[derive(Debug, Clone)]
-pub struct DemoRisk {
-    /// The risk in its *current* state; `owner_id`, `system_ids`, `backlog_item_ids` are empty.
-    pub input: RiskInput,
-    /// Index into [`DemoData::users`].
-    pub owner: Option<usize>,
-    /// Indexes into [`DemoData::systems`].
-    pub systems: Vec<usize>,
-    /// Indexes into [`DemoData::items`].
-    pub backlog_items: Vec<usize>,
-    /// When the risk was registered. `input.due_date` is never before this date.
-    pub created: OffsetDateTime,
-    /// When the risk was closed, for risks whose status is `closed` (after `created`, before
-    /// the anchor). A seeder that wants a true `closed_at` creates the risk with another status
-    /// and closes it at this time.
-    pub closed: Option<OffsetDateTime>,
-    /// Four-line updates in time order, each strictly after `created`, written by `owner`.
-    pub updates: Vec<(OffsetDateTime, RiskUpdateInput)>,
-}
-
-/// An epic of the roadmap.
-#[derive(Debug, Clone)]
-pub struct DemoEpic {
-    /// `initiative_id` is empty.
-    pub input: EpicInput,
-    /// Index into [`DemoData::initiatives`].
-    pub initiative: Option<usize>,
-    /// Not before the initiative's creation.
-    pub created: OffsetDateTime,
-}
-
-/// An item of the shared backlog.
-#[derive(Debug, Clone)]
-pub struct DemoItem {
-    /// `epic_id`, `system_id`, `assignee_id` are empty; `rank` is left to the store.
-    pub input: BacklogItemInput,
-    /// Index into [`DemoData::epics`]; `None` for unplanned work such as incident follow-ups.
-    pub epic: Option<usize>,
-    /// Index into [`DemoData::systems`].
-    pub system: Option<usize>,
-    /// Index into [`DemoData::users`].
-    pub assignee: Option<usize>,
-    /// Not before the epic's creation.
-    pub created: OffsetDateTime,
-    /// When it was finished, for items whose status is `done` (after `created`).
-    pub done: Option<OffsetDateTime>,
-}
-
-/// A release of one system.
-#[derive(Debug, Clone)]
-pub struct DemoRelease {
-    /// `system_id` is empty.
-    pub input: ReleaseInput,
-    /// Index into [`DemoData::systems`].
-    pub system: Option<usize>,
-    /// Before the planned date (and before the anchor).
-    pub created: OffsetDateTime,
-}
-
-/// An incident.
-#[derive(Debug, Clone)]
-pub struct DemoIncident {
-    /// `system_ids` is empty.
-    pub input: IncidentInput,
-    /// Indexes into [`DemoData::systems`].
-    pub systems: Vec<usize>,
-    /// When it was declared: shortly after `detected_at`.
-    pub created: OffsetDateTime,
-    /// The backlog actions the post-incident review created: indexes into [`DemoData::items`].
-    pub follow_ups: Vec<usize>,
-}
-
-/// A finding of an external audit.
-#[derive(Debug, Clone)]
-pub struct DemoAuditFinding {
-    /// `repeat_of` is empty.
-    pub input: AuditFindingInput,
-    /// Index of the earlier finding (in [`DemoData::audit_findings`]) this one repeats; always
-    /// smaller than the finding's own index.
-    pub repeat_of: Option<usize>,
-    /// On or shortly after `opened_on`.
-    pub created: OffsetDateTime,
-}
-
-/// A security finding: its system, when it was found and, if so, when it was fixed.
-#[derive(Debug, Clone)]
-pub struct DemoFinding {
-    pub input: FindingInput,
-    /// Index into [`DemoData::systems`].
-    pub system: usize,
-    pub created: OffsetDateTime,
-    pub fixed: Option<OffsetDateTime>,
-}
-
-/// Everything [`generate`] makes.
-#[derive(Debug, Clone)]
-pub struct DemoData {
-    pub workspace_name: String,
-    /// When the workspace was set up: before every other `created` time.
-    pub workspace_created: OffsetDateTime,
-    /// Exactly one CISO (index 0) and one CTO (index 1).
-    pub users: Vec<DemoUser>,
-    pub systems: Vec<(SystemInput, OffsetDateTime)>,
-    pub initiatives: Vec<(InitiativeInput, OffsetDateTime)>,
-    pub epics: Vec<DemoEpic>,
-    pub items: Vec<DemoItem>,
-    pub risks: Vec<DemoRisk>,
-    pub releases: Vec<DemoRelease>,
-    pub incidents: Vec<DemoIncident>,
-    pub audit_findings: Vec<DemoAuditFinding>,
-    pub vendors: Vec<(VendorInput, OffsetDateTime)>,
-    pub findings: Vec<DemoFinding>,
-}
-
-/// Generates the demo company from `seed`, with `anchor` as "today": history runs about
-/// 18 months back, a few releases are planned up to two months ahead.
-pub fn generate(seed: u64, anchor: Date) -> DemoData {
-    let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), anchor };
-    let jitter = g.rng.gen_range(0..10);
-    let start = g.day(-620 - jitter);
-    let workspace_created = g.at_work(start);
-    let users = users();
-    let systems = g.systems(workspace_created);
-    let initiatives = g.initiatives(workspace_created);
-    let epics = g.epics(&initiatives);
-    let mut items = g.epic_items(&epics);
-    let mut incidents = g.incidents(&mut items);
-    let items = g.order_items(items, &mut incidents);
-    let risks = g.risks(workspace_created, &items);
-    let releases = g.releases(&systems, &items);
-    let audit_findings = g.audit_findings();
-    let vendors = g.vendors();
-    let findings = g.findings();
-    DemoData {
-        workspace_name: "Northwind Ledger".to_owned(),
-        workspace_created,
-        users,
-        systems,
-        initiatives,
-        epics,
-        items,
-        risks,
-        releases,
-        incidents,
-        audit_findings,
-        vendors,
-        findings,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Vocabularies
-// ---------------------------------------------------------------------------------------------
-
-const PAY: usize = 0;
-const BILL: usize = 1;
-const IDN: usize = 2;
-const LED: usize = 3;
-const GW: usize = 4;
-const DW: usize = 5;
-const REP: usize = 6;
-const NOTIF: usize = 7;
-const INTG: usize = 8;
-const MOB: usize = 9;
-const ADM: usize = 10;
-const WEB: usize = 11;
-
-const CISO: usize = 0;
-const CTO: usize = 1;
-const SEC_LEAD: usize = 2;
-const ENG_LEAD: usize = 3;
-const DELIVERY: usize = 4;
-const ENGINEERS: &[usize] = &[5, 6, 7, 8];
-
-const USERS: &[(&str, &str, Role)] = &[
+pub(super) const USERS: &[(&str, &str, Role)] = &[
     ("Priya Raman", "priya.raman", Role::Ciso),
     ("Daniel Okafor", "daniel.okafor", Role::Cto),
     ("Mei Tanaka", "mei.tanaka", Role::SecurityLead),
@@ -234,21 +38,21 @@ const USERS: &[(&str, &str, Role)] = &[
     ("Robert Hale", "robert.hale", Role::Board),
 ];
 
-struct SystemSpec {
-    name: &'static str,
-    description: &'static str,
-    team: &'static str,
-    tier: DataTier,
-    paths: &'static [G],
+pub(super) struct SystemSpec {
+    pub(super) name: &'static str,
+    pub(super) description: &'static str,
+    pub(super) team: &'static str,
+    pub(super) tier: DataTier,
+    pub(super) paths: &'static [G],
     /// Tracker project key.
-    project: &'static str,
+    pub(super) project: &'static str,
     /// Relative release frequency.
-    weight: u32,
+    pub(super) weight: u32,
     /// First version number (major, minor).
-    version: (u32, u32),
+    pub(super) version: (u32, u32),
 }
 
-const SYSTEMS: &[SystemSpec] = &[
+pub(super) const SYSTEMS: &[SystemSpec] = &[
     SystemSpec {
         name: "payments-api",
         description: "Card and bank payment orchestration: authorisations, captures, refunds and payouts through the payment processor.",
@@ -371,18 +175,18 @@ const SYSTEMS: &[SystemSpec] = &[
     },
 ];
 
-struct InitiativeSpec {
-    name: &'static str,
-    goal: &'static str,
-    reduces_or_enables: &'static str,
-    status: InitiativeStatus,
+pub(super) struct InitiativeSpec {
+    pub(super) name: &'static str,
+    pub(super) goal: &'static str,
+    pub(super) reduces_or_enables: &'static str,
+    pub(super) status: InitiativeStatus,
     /// Days before the anchor it was created.
-    created_days_ago: i64,
+    pub(super) created_days_ago: i64,
     /// Days after the anchor of its target quarter (negative: in the past).
-    target_in_days: i64,
+    pub(super) target_in_days: i64,
 }
 
-const INITIATIVES: &[InitiativeSpec] = &[
+pub(super) const INITIATIVES: &[InitiativeSpec] = &[
     InitiativeSpec {
         name: "SOC 2 Type II renewal and ISO 27001 certification",
         goal: "Keep enterprise deals moving: 60% of the pipeline above $50k ARR asks for a SOC 2 Type II report and ISO 27001.",
@@ -433,17 +237,17 @@ const INITIATIVES: &[InitiativeSpec] = &[
     },
 ];
 
-struct EpicSpec {
-    name: &'static str,
-    description: &'static str,
-    initiative: usize,
-    systems: &'static [usize],
+pub(super) struct EpicSpec {
+    pub(super) name: &'static str,
+    pub(super) description: &'static str,
+    pub(super) initiative: usize,
+    pub(super) systems: &'static [usize],
     /// Tracker project of its items.
-    project: &'static str,
-    items: &'static [(&'static str, WorkKind)],
+    pub(super) project: &'static str,
+    pub(super) items: &'static [(&'static str, WorkKind)],
 }
 
-const EPICS: &[EpicSpec] = &[
+pub(super) const EPICS: &[EpicSpec] = &[
     EpicSpec {
         name: "Evidence automation for SOC 2 controls",
         description: "Collect audit evidence from the systems that produce it instead of screenshots and spreadsheets.",
@@ -783,7 +587,7 @@ const EPICS: &[EpicSpec] = &[
 ];
 
 /// Sub-tasks that decompose a larger item: `"{parent}: {subtask}"`.
-const SUBTASKS: &[&str] = &[
+pub(super) const SUBTASKS: &[&str] = &[
     "edge cases and error states",
     "documentation and release notes",
     "metrics and dashboard",
@@ -793,7 +597,7 @@ const SUBTASKS: &[&str] = &[
 ];
 
 /// Generic work on one system: `{sys}` is replaced by the system name.
-const GENERIC: &[(&str, WorkKind)] = &[
+pub(super) const GENERIC: &[(&str, WorkKind)] = &[
     ("Fix high-severity findings from the latest scan of {sys}", K::Security),
     ("Threat model follow-ups for {sys}", K::Security),
     ("Rotate service credentials for {sys}", K::Security),
@@ -817,7 +621,7 @@ const GENERIC: &[(&str, WorkKind)] = &[
 ];
 
 /// Generic work not tied to a system.
-const GENERIC_NO_SYSTEM: &[(&str, WorkKind)] = &[
+pub(super) const GENERIC_NO_SYSTEM: &[(&str, WorkKind)] = &[
     ("Quarterly policy review with the control owners", K::Security),
     ("Security awareness training for new joiners", K::Security),
     ("Tabletop exercise for a payment-data breach", K::Security),
@@ -825,7 +629,7 @@ const GENERIC_NO_SYSTEM: &[(&str, WorkKind)] = &[
     ("Clean up stale tickets in the security backlog", K::TechDebt),
 ];
 
-const WHY: &[(WorkKind, &[&str])] = &[
+pub(super) const WHY: &[(WorkKind, &[&str])] = &[
     (
         K::Security,
         &[
@@ -865,7 +669,7 @@ const WHY: &[(WorkKind, &[&str])] = &[
     ),
 ];
 
-const DONE_WHEN: &[(WorkKind, &[&str])] = &[
+pub(super) const DONE_WHEN: &[(WorkKind, &[&str])] = &[
     (
         K::Security,
         &[
@@ -900,16 +704,16 @@ const DONE_WHEN: &[(WorkKind, &[&str])] = &[
     ),
 ];
 
-struct RiskSpec {
-    statement: &'static str,
-    systems: &'static [usize],
-    tags: &'static [&'static str],
-    impact: i64,
-    likelihood: i64,
-    mitigation: &'static str,
+pub(super) struct RiskSpec {
+    pub(super) statement: &'static str,
+    pub(super) systems: &'static [usize],
+    pub(super) tags: &'static [&'static str],
+    pub(super) impact: i64,
+    pub(super) likelihood: i64,
+    pub(super) mitigation: &'static str,
 }
 
-const RISKS: &[RiskSpec] = &[
+pub(super) const RISKS: &[RiskSpec] = &[
     RiskSpec {
         statement: "The refund endpoint in payments-api does not check that a refund is at most the captured amount; a bug or abuse could pay out more than was charged.",
         systems: &[PAY, LED],
@@ -1409,7 +1213,7 @@ const RISKS: &[RiskSpec] = &[
 ];
 
 /// Why a risk matters, by its most important tag.
-const WHY_BY_TAG: &[(&str, &str)] = &[
+pub(super) const WHY_BY_TAG: &[(&str, &str)] = &[
     ("customer-harm", "Customers could lose money or see another customer's data; that is the harm we rank first."),
     ("legal", "It creates contractual and legal exposure with our enterprise customers."),
     ("regulatory", "An auditor or regulator would treat it as a control failure (GDPR, PSD2, SOC 2)."),
@@ -1422,7 +1226,7 @@ const WHY_BY_TAG: &[(&str, &str)] = &[
     ("audit", "It is a finding waiting to happen in the next SOC 2 or ISO 27001 audit."),
 ];
 
-const SOURCES: &[(Stage, &[&str])] = &[
+pub(super) const SOURCES: &[(Stage, &[&str])] = &[
     (
         Stage::DesignReview,
         &["the monthly architecture review", "the design review of {sys}", "a threat model of {sys}"],
@@ -1447,7 +1251,7 @@ const SOURCES: &[(Stage, &[&str])] = &[
 ];
 
 /// Progress notes any risk can have.
-const PROGRESS: &[&str] = &[
+pub(super) const PROGRESS: &[&str] = &[
     "Reviewed at the weekly risk and delivery sync; score unchanged at {score}.",
     "Owner re-confirmed after the team change; the plan is unchanged.",
     "Scope grew: the same weakness turned up in a second code path.",
@@ -1456,13 +1260,13 @@ const PROGRESS: &[&str] = &[
 ];
 
 /// Progress notes of a risk someone is working on (mitigating or since closed).
-const PROGRESS_WORK: &[&str] = &[
+pub(super) const PROGRESS_WORK: &[&str] = &[
     "Mitigation work started: {item}.",
     "Partial fix shipped to production; the residual risk is lower but not gone.",
     "Fix in review; waiting on a staging test before it ships.",
 ];
 
-const SLIP_REASONS: &[&str] = &[
+pub(super) const SLIP_REASONS: &[&str] = &[
     "Waited on a pen-test fix for a high finding in the release scope.",
     "QA found a regression in invoice totals two days before the release.",
     "The payment processor's sandbox was down for three days and blocked end-to-end tests.",
@@ -1474,9 +1278,9 @@ const SLIP_REASONS: &[&str] = &[
     "Two of the three engineers on the team were pulled into an incident.",
 ];
 
-const MOBILE_SLIP: &str = "App store review rejected the build over a privacy label mismatch.";
+pub(super) const MOBILE_SLIP: &str = "App store review rejected the build over a privacy label mismatch.";
 
-const GENERIC_SCOPE: &[&str] = &[
+pub(super) const GENERIC_SCOPE: &[&str] = &[
     "Bug fixes and dependency upgrades",
     "Performance improvements on the busiest endpoints",
     "Accessibility fixes",
@@ -1484,22 +1288,22 @@ const GENERIC_SCOPE: &[&str] = &[
     "Logging and metrics improvements",
 ];
 
-struct IncidentSpec {
-    title: &'static str,
-    severity: Severity,
-    systems: &'static [usize],
-    customer_impact: bool,
-    impact: &'static str,
-    learnings: &'static str,
-    action: &'static str,
-    action_kind: WorkKind,
+pub(super) struct IncidentSpec {
+    pub(super) title: &'static str,
+    pub(super) severity: Severity,
+    pub(super) systems: &'static [usize],
+    pub(super) customer_impact: bool,
+    pub(super) impact: &'static str,
+    pub(super) learnings: &'static str,
+    pub(super) action: &'static str,
+    pub(super) action_kind: WorkKind,
     /// Minutes from start to detection, detection to containment, containment to resolution.
-    detect: (i64, i64),
-    contain: (i64, i64),
-    resolve: (i64, i64),
+    pub(super) detect: (i64, i64),
+    pub(super) contain: (i64, i64),
+    pub(super) resolve: (i64, i64),
 }
 
-const INCIDENTS: &[IncidentSpec] = &[
+pub(super) const INCIDENTS: &[IncidentSpec] = &[
     IncidentSpec {
         title: "Card payments declined for 38 minutes after the gateway TLS certificate expired",
         severity: Severity::High,
@@ -1840,26 +1644,26 @@ const INCIDENTS: &[IncidentSpec] = &[
     },
 ];
 
-struct AuditSpec {
-    key: &'static str,
-    control: &'static str,
-    title: &'static str,
-    severity: Severity,
-    repeats: Option<&'static str>,
+pub(super) struct AuditSpec {
+    pub(super) key: &'static str,
+    pub(super) control: &'static str,
+    pub(super) title: &'static str,
+    pub(super) severity: Severity,
+    pub(super) repeats: Option<&'static str>,
 }
 
-struct AuditRound {
-    framework: &'static str,
-    prefix: &'static str,
+pub(super) struct AuditRound {
+    pub(super) framework: &'static str,
+    pub(super) prefix: &'static str,
     /// Days before the anchor the report was issued (range).
-    days_ago: (i64, i64),
+    pub(super) days_ago: (i64, i64),
     /// Chance each finding is closed, and days from opening to closing.
-    close_chance: f64,
-    close_days: (i64, i64),
-    findings: &'static [AuditSpec],
+    pub(super) close_chance: f64,
+    pub(super) close_days: (i64, i64),
+    pub(super) findings: &'static [AuditSpec],
 }
 
-const AUDITS: &[AuditRound] = &[
+pub(super) const AUDITS: &[AuditRound] = &[
     AuditRound {
         framework: "SOC 2 Type II",
         prefix: "SOC2-Y1",
@@ -2029,20 +1833,20 @@ const AUDITS: &[AuditRound] = &[
     },
 ];
 
-struct VendorSpec {
-    name: &'static str,
-    purpose: &'static str,
-    tier: DataTier,
-    flows: &'static str,
-    breach_clause: &'static str,
-    breach_hours: Option<i64>,
-    access: &'static str,
-    questionnaire: &'static str,
-    status: VendorStatus,
-    created_days_ago: i64,
+pub(super) struct VendorSpec {
+    pub(super) name: &'static str,
+    pub(super) purpose: &'static str,
+    pub(super) tier: DataTier,
+    pub(super) flows: &'static str,
+    pub(super) breach_clause: &'static str,
+    pub(super) breach_hours: Option<i64>,
+    pub(super) access: &'static str,
+    pub(super) questionnaire: &'static str,
+    pub(super) status: VendorStatus,
+    pub(super) created_days_ago: i64,
 }
 
-const VENDORS: &[VendorSpec] = &[
+pub(super) const VENDORS: &[VendorSpec] = &[
     VendorSpec {
         name: "Paycastle Processing",
         purpose: "Card acquiring and payouts for payments-api (PCI DSS Level 1 service provider).",
@@ -2129,860 +1933,9 @@ const VENDORS: &[VendorSpec] = &[
     },
 ];
 
-// ---------------------------------------------------------------------------------------------
-// Generator
-// ---------------------------------------------------------------------------------------------
-
-struct Gen {
-    rng: ChaCha8Rng,
-    anchor: Date,
-}
-
-fn users() -> Vec<DemoUser> {
-    USERS
-        .iter()
-        .map(|(name, local, role)| DemoUser {
-            email: format!("{local}@northwind.example"),
-            name: (*name).to_owned(),
-            role: *role,
-        })
-        .collect()
-}
-
-fn ts(d: Date, hour: u8, minute: u8) -> OffsetDateTime {
-    PrimitiveDateTime::new(d, Time::from_hms(hour, minute, 0).expect("valid time")).assume_utc()
-}
-
-fn quarter(d: Date) -> String {
-    format!("{}-Q{}", d.year(), (u8::from(d.month()) - 1) / 3 + 1)
-}
-
-fn skip_weekend(d: Date) -> Date {
-    match d.weekday() {
-        time::Weekday::Saturday => d + Duration::days(2),
-        time::Weekday::Sunday => d + Duration::days(1),
-        _ => d,
-    }
-}
-
-fn lookup<T: Copy>(table: &[(WorkKind, T)], kind: WorkKind) -> T {
-    table.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v).expect("every kind has an entry")
-}
-
-impl Gen {
-    fn day(&self, offset: i64) -> Date {
-        self.anchor + Duration::days(offset)
-    }
-
-    /// The latest moment any generated time may take: the evening before the anchor.
-    fn last_moment(&self) -> OffsetDateTime {
-        ts(self.day(-1), 18, 0)
-    }
-
-    /// A time during working hours on `d`.
-    fn at_work(&mut self, d: Date) -> OffsetDateTime {
-        let hour = self.rng.gen_range(8..18);
-        let minute = self.rng.gen_range(0..60);
-        ts(d, hour, minute)
-    }
-
-    /// A working-hours time on a day between `from` and `from + days`, never after the
-    /// evening before the anchor and never before `from`.
-    fn after(&mut self, from: OffsetDateTime, min_days: i64, max_days: i64) -> OffsetDateTime {
-        let days = self.rng.gen_range(min_days..=max_days);
-        let t = self.at_work(from.date() + Duration::days(days));
-        let (lo, hi) = (from + Duration::minutes(1), self.last_moment());
-        if lo >= hi { lo } else { t.clamp(lo, hi) }
-    }
-
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        xs.choose(&mut self.rng).expect("non-empty vocabulary")
-    }
-
-    fn systems(&mut self, workspace_created: OffsetDateTime) -> Vec<(SystemInput, OffsetDateTime)> {
-        SYSTEMS
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let created =
-                    workspace_created + Duration::hours(2) + Duration::minutes(7 * i as i64 + self.rng.gen_range(0..5));
-                let input = SystemInput {
-                    name: s.name.to_owned(),
-                    description: s.description.to_owned(),
-                    owner_team: s.team.to_owned(),
-                    tier: s.tier,
-                    golden_paths: s.paths.to_vec(),
-                };
-                (input, created)
-            })
-            .collect()
-    }
-
-    fn initiatives(&mut self, workspace_created: OffsetDateTime) -> Vec<(InitiativeInput, OffsetDateTime)> {
-        INITIATIVES
-            .iter()
-            .map(|s| {
-                let jitter = self.rng.gen_range(0..5);
-                let d = self.day(-s.created_days_ago + jitter);
-                let created = self.at_work(d).max(workspace_created + Duration::days(1));
-                let target = quarter(self.day(s.target_in_days));
-                let input = InitiativeInput {
-                    name: s.name.to_owned(),
-                    business_goal: s.goal.to_owned(),
-                    reduces_or_enables: s.reduces_or_enables.to_owned(),
-                    status: Some(s.status),
-                    target_quarter: Some(target),
-                };
-                (input, created)
-            })
-            .collect()
-    }
-
-    fn epics(&mut self, initiatives: &[(InitiativeInput, OffsetDateTime)]) -> Vec<DemoEpic> {
-        EPICS
-            .iter()
-            .map(|s| {
-                let created = self.after(initiatives[s.initiative].1, 3, 45);
-                DemoEpic {
-                    input: EpicInput {
-                        name: s.name.to_owned(),
-                        description: s.description.to_owned(),
-                        initiative_id: None,
-                    },
-                    initiative: Some(s.initiative),
-                    created,
-                }
-            })
-            .collect()
-    }
-
-    /// Status and done time of an item created at `created`; older items are more often done.
-    fn item_status(
-        &mut self,
-        created: OffsetDateTime,
-        finished_initiative: bool,
-    ) -> (ItemStatus, Option<OffsetDateTime>) {
-        let age = (self.last_moment() - created).whole_days();
-        let roll = self.rng.gen_range(0..100);
-        let status = if finished_initiative {
-            match roll {
-                0..90 => ItemStatus::Done,
-                90..95 => ItemStatus::WontDo,
-                _ => ItemStatus::Todo,
-            }
-        } else if age > 150 {
-            match roll {
-                0..72 => ItemStatus::Done,
-                72..80 => ItemStatus::WontDo,
-                80..87 => ItemStatus::InProgress,
-                _ => ItemStatus::Todo,
-            }
-        } else if age > 40 {
-            match roll {
-                0..40 => ItemStatus::Done,
-                40..45 => ItemStatus::WontDo,
-                45..70 => ItemStatus::InProgress,
-                _ => ItemStatus::Todo,
-            }
-        } else {
-            match roll {
-                0..10 => ItemStatus::Done,
-                10..40 => ItemStatus::InProgress,
-                _ => ItemStatus::Todo,
-            }
-        };
-        if status != ItemStatus::Done {
-            return (status, None);
-        }
-        if age < 2 {
-            return (ItemStatus::InProgress, None);
-        }
-        let max = (age - 1).min(75);
-        let done = self.after(created, 1.min(max), max);
-        (ItemStatus::Done, Some(done))
-    }
-
-    fn item(
-        &mut self,
-        title: String,
-        kind: WorkKind,
-        epic: Option<usize>,
-        system: Option<usize>,
-        created: OffsetDateTime,
-        finished_initiative: bool,
-    ) -> DemoItem {
-        let (status, done) = self.item_status(created, finished_initiative);
-        let why = *self.pick(lookup(WHY, kind));
-        let done_when = *self.pick(lookup(DONE_WHEN, kind));
-        let description = match epic {
-            Some(e) => format!("Part of \"{}\". Why: {why}.\n\nDone when {done_when}.", EPICS[e].name),
-            None => format!("Why: {why}.\n\nDone when {done_when}."),
-        };
-        let assignee = if status == ItemStatus::Todo && self.rng.gen_bool(0.4) {
-            None
-        } else if kind == K::Security && self.rng.gen_bool(0.3) {
-            Some(SEC_LEAD)
-        } else if self.rng.gen_bool(0.08) {
-            Some(ENG_LEAD)
-        } else {
-            Some(*self.pick(ENGINEERS))
-        };
-        let due_chance = if kind == K::Security { 0.45 } else { 0.12 };
-        let due_date =
-            self.rng.gen_bool(due_chance).then(|| created.date() + Duration::days(self.rng.gen_range(21..=120)));
-        let points = self.rng.gen_bool(0.85).then(|| *self.pick(&[1, 2, 3, 3, 5, 5, 8, 13]));
-        DemoItem {
-            input: BacklogItemInput {
-                title,
-                description,
-                kind,
-                status: Some(status),
-                rank: None,
-                points,
-                epic_id: None,
-                system_id: None,
-                assignee_id: None,
-                due_date,
-                external_key: None,
-                external_url: None,
-            },
-            epic,
-            system,
-            assignee,
-            created,
-            done,
-        }
-    }
-
-    fn epic_items(&mut self, epics: &[DemoEpic]) -> Vec<DemoItem> {
-        let mut seen = BTreeSet::new();
-        for s in EPICS {
-            for (t, _) in s.items {
-                seen.insert((*t).to_owned());
-            }
-        }
-        let mut items = Vec::new();
-        for (e, spec) in EPICS.iter().enumerate() {
-            let epic_created = epics[e].created;
-            let finished = INITIATIVES[spec.initiative].status == InitiativeStatus::Done;
-            // Finished initiatives stopped getting new work when they ended.
-            let window = if finished {
-                (self.day(INITIATIVES[spec.initiative].target_in_days) - epic_created.date()).whole_days().max(10)
-            } else {
-                (self.last_moment() - epic_created).whole_days().max(1)
-            };
-            let system_of = |title: &str, rng: &mut ChaCha8Rng| {
-                SYSTEMS.iter().position(|s| title.contains(s.name)).or_else(|| spec.systems.choose(rng).copied())
-            };
-            let first = items.len();
-            for (title, kind) in spec.items {
-                let created = self.after(epic_created, 0, (window * 2 / 3).max(1));
-                let system = system_of(title, &mut self.rng);
-                let item = self.item((*title).to_owned(), *kind, Some(e), system, created, finished);
-                items.push(item);
-            }
-            let target = self.rng.gen_range(11..=16);
-            let mut attempts = 0;
-            while items.len() - first < target && attempts < 50 {
-                attempts += 1;
-                let (title, kind, system, created) = if self.rng.gen_bool(0.45) {
-                    let parent = self.rng.gen_range(first..first + spec.items.len());
-                    let sub = *self.pick(SUBTASKS);
-                    let p = &items[parent];
-                    let (title, kind, system, from) =
-                        (format!("{}: {sub}", p.input.title), p.input.kind, p.system, p.created);
-                    (title, kind, system, self.after(from, 1, 20))
-                } else if spec.systems.is_empty() {
-                    let (t, k) = *self.pick(GENERIC_NO_SYSTEM);
-                    (t.to_owned(), k, None, self.after(epic_created, 0, window))
-                } else {
-                    let sys = *self.pick(spec.systems);
-                    let (t, k) = *self.pick(GENERIC);
-                    (t.replace("{sys}", SYSTEMS[sys].name), k, Some(sys), self.after(epic_created, 0, window))
-                };
-                if seen.insert(title.clone()) {
-                    let item = self.item(title, kind, Some(e), system, created, finished);
-                    items.push(item);
-                }
-            }
-        }
-        items
-    }
-
-    /// Incidents in time order, the last one or two still open; each resolved incident adds a
-    /// follow-up item (outside any epic) to `items`.
-    fn incidents(&mut self, items: &mut Vec<DemoItem>) -> Vec<DemoIncident> {
-        let mut order: Vec<usize> = (0..INCIDENTS.len()).collect();
-        order.shuffle(&mut self.rng);
-        order.truncate(self.rng.gen_range(23..=INCIDENTS.len()));
-        let open = self.rng.gen_range(1..=2);
-        let closed_count = order.len() - open;
-        let mut starts: Vec<i64> = (0..closed_count).map(|_| self.rng.gen_range(-540..=-25)).collect();
-        starts.sort_unstable();
-        let mut open_starts: Vec<i64> = vec![-self.rng.gen_range(6..=12), -self.rng.gen_range(2..=4)];
-        open_starts.drain(..2 - open);
-        starts.extend(open_starts);
-
-        let mut out = Vec::new();
-        for (n, (&spec_ix, &start_day)) in order.iter().zip(&starts).enumerate() {
-            let spec = &INCIDENTS[spec_ix];
-            let still_open = n >= closed_count;
-            let hour = self.rng.gen_range(0..24);
-            let minute = self.rng.gen_range(0..60);
-            let started = ts(self.day(start_day), hour, minute);
-            let (detect, contain, resolve) =
-                if still_open { ((3, 45), (20, 240), (1, 1)) } else { (spec.detect, spec.contain, spec.resolve) };
-            let detected = started + Duration::minutes(self.rng.gen_range(detect.0..=detect.1).max(1));
-            let contained = detected + Duration::minutes(self.rng.gen_range(contain.0..=contain.1).max(1));
-            let resolved = contained + Duration::minutes(self.rng.gen_range(resolve.0..=resolve.1).max(1));
-            // The most recent open incident is not contained yet; an earlier open one is.
-            let is_latest = n + 1 == order.len();
-            let (contained_at, resolved_at) = match (still_open, is_latest) {
-                (false, _) => (Some(contained), Some(resolved)),
-                (true, true) => (None, None),
-                (true, false) => (Some(contained), None),
-            };
-            let learnings = if still_open {
-                "Investigation ongoing; learnings follow the post-incident review.".to_owned()
-            } else {
-                spec.learnings.to_owned()
-            };
-            let external_id =
-                self.rng.gen_bool(0.6).then(|| format!("PD-{}", 41_000 + n * 173 + self.rng.gen_range(0..100)));
-            let created = detected + Duration::minutes(self.rng.gen_range(5..=45));
-            let mut follow_ups = Vec::new();
-            if !still_open {
-                let at = self.after(resolved, 1, 3);
-                let system = spec.systems.first().copied();
-                let item = self.item(spec.action.to_owned(), spec.action_kind, None, system, at, false);
-                follow_ups.push(items.len());
-                items.push(item);
-            }
-            out.push(DemoIncident {
-                input: IncidentInput {
-                    title: spec.title.to_owned(),
-                    severity: spec.severity,
-                    started_at: started,
-                    detected_at: Some(detected),
-                    contained_at,
-                    resolved_at,
-                    customer_impact: spec.customer_impact,
-                    impact_summary: spec.impact.to_owned(),
-                    learnings,
-                    system_ids: Vec::new(),
-                    external_id,
-                },
-                systems: spec.systems.to_vec(),
-                created,
-                follow_ups,
-            });
-        }
-        // Two incidents can start on the same day; the open ones are days after the others.
-        out.sort_by_key(|i| i.input.started_at);
-        out
-    }
-
-    /// Puts items in creation order (so `ITEM-1` is the oldest), fixes the incident links, and
-    /// gives most of them a tracker key.
-    fn order_items(&mut self, items: Vec<DemoItem>, incidents: &mut [DemoIncident]) -> Vec<DemoItem> {
-        let mut order: Vec<usize> = (0..items.len()).collect();
-        order.sort_by_key(|&i| (items[i].created, i));
-        let mut new_index = vec![0; items.len()];
-        for (new, &old) in order.iter().enumerate() {
-            new_index[old] = new;
-        }
-        for inc in incidents.iter_mut() {
-            for f in &mut inc.follow_ups {
-                *f = new_index[*f];
-            }
-        }
-        let mut slots: Vec<Option<DemoItem>> = items.into_iter().map(Some).collect();
-        let mut sorted: Vec<DemoItem> = order.iter().map(|&i| slots[i].take().expect("each item once")).collect();
-
-        let mut counters: BTreeMap<&str, i64> = BTreeMap::new();
-        let mut github = 310 + self.rng.gen_range(0..40);
-        for item in &mut sorted {
-            if item.system == Some(WEB) {
-                if self.rng.gen_bool(0.7) {
-                    github += self.rng.gen_range(1..=6);
-                    item.input.external_key = Some(format!("northwind/marketing-site#{github}"));
-                    item.input.external_url =
-                        Some(format!("https://github.example/northwind/marketing-site/issues/{github}"));
-                }
-                continue;
-            }
-            if !self.rng.gen_bool(0.65) {
-                continue;
-            }
-            let project = match (item.epic, item.system) {
-                (Some(e), _) => EPICS[e].project,
-                (None, Some(s)) => SYSTEMS[s].project,
-                (None, None) => "SEC",
-            };
-            let start = 40 + self.rng.gen_range(0..80);
-            let n = counters.entry(project).or_insert(start);
-            *n += self.rng.gen_range(1..=5);
-            let key = format!("{project}-{n}");
-            item.input.external_url = Some(format!("https://northwind.atlassian.example/browse/{key}"));
-            item.input.external_key = Some(key);
-        }
-        sorted
-    }
-
-    fn risks(&mut self, workspace_created: OffsetDateTime, items: &[DemoItem]) -> Vec<DemoRisk> {
-        let mut specs: Vec<&RiskSpec> = RISKS.iter().collect();
-        specs.shuffle(&mut self.rng);
-        specs.truncate(self.rng.gen_range(56..=RISKS.len()));
-        let n = specs.len();
-
-        let mut statuses: Vec<RiskStatus> = RiskStatus::ALL.to_vec();
-        let mut stages: Vec<Stage> = Stage::ALL.to_vec();
-        while statuses.len() < n {
-            let s = [
-                (RiskStatus::Open, 30),
-                (RiskStatus::Mitigating, 30),
-                (RiskStatus::Accepted, 12),
-                (RiskStatus::Closed, 28),
-            ]
-            .choose_weighted(&mut self.rng, |w| w.1)
-            .expect("weights")
-            .0;
-            statuses.push(s);
-        }
-        while stages.len() < n {
-            let s =
-                [(Stage::DesignReview, 25), (Stage::Development, 30), (Stage::PreRelease, 20), (Stage::Production, 25)]
-                    .choose_weighted(&mut self.rng, |w| w.1)
-                    .expect("weights")
-                    .0;
-            stages.push(s);
-        }
-        statuses.shuffle(&mut self.rng);
-        stages.shuffle(&mut self.rng);
-
-        // The first ten came from the old spreadsheet on the day the workspace was set up.
-        let imported = 10;
-        let mut created: Vec<OffsetDateTime> = (0..n)
-            .map(|i| {
-                if i < imported {
-                    workspace_created + Duration::days(1) + Duration::minutes(3 * i as i64)
-                } else {
-                    let offset = self.rng.gen_range(-570..=-4);
-                    let d = self.day(offset);
-                    self.at_work(d)
-                }
-            })
-            .collect();
-        created.sort();
-
-        let mut risks = Vec::with_capacity(n);
-        for (i, spec) in specs.iter().enumerate() {
-            let created = created[i];
-            let status = statuses[i];
-            let stage = stages[i];
-            let mut likelihood = spec.likelihood;
-            if self.rng.gen_bool(0.3) {
-                let delta: i64 = *self.pick(&[-1, 1]);
-                likelihood = (likelihood + delta).clamp(1, 5);
-            }
-            // A serious risk of customer harm, legal or regulatory exposure is not left
-            // untreated for long at a company that runs this rhythm: it is being mitigated.
-            let stop_tagged = spec.tags.iter().any(|t| rhythm_domain::policy::DEFAULT_STOP_SHIP_TAGS.contains(t));
-            let status = if status == RiskStatus::Open && stop_tagged && spec.impact * likelihood >= 12 {
-                RiskStatus::Mitigating
-            } else {
-                status
-            };
-            let (due_min, due_max) = match status {
-                RiskStatus::Open => (30, 180),
-                RiskStatus::Mitigating => (30, 200),
-                RiskStatus::Accepted => (90, 365),
-                RiskStatus::Closed => (20, 120),
-            };
-            let live = matches!(status, RiskStatus::Open | RiskStatus::Mitigating);
-            let due_date = if status != RiskStatus::Accepted && self.rng.gen_bool(0.1) {
-                None
-            } else if live && self.rng.gen_bool(0.6) {
-                // Re-planned: due in the coming months.
-                let ahead = self.rng.gen_range(7..=120);
-                Some(self.day(ahead).max(created.date()))
-            } else {
-                // As first planned: older ones are overdue now.
-                Some(created.date() + Duration::days(self.rng.gen_range(due_min..=due_max)))
-            };
-            let closed = (status == RiskStatus::Closed).then(|| {
-                let available = (self.last_moment() - created).whole_days().max(1);
-                self.after(created, 1.min(available), available.min(200))
-            });
-            let owner = if self.rng.gen_bool(0.06) {
-                None
-            } else {
-                let candidates: &[(usize, u32)] =
-                    &[(CISO, 3), (CTO, 3), (SEC_LEAD, 6), (ENG_LEAD, 5), (DELIVERY, 1), (5, 2), (6, 2), (7, 2), (8, 2)];
-                Some(candidates.choose_weighted(&mut self.rng, |c| c.1).expect("weights").0)
-            };
-
-            // Backlog items that work on it: non-feature work in the same systems.
-            let wanted = match status {
-                RiskStatus::Open | RiskStatus::Accepted => self.rng.gen_range(0..=1),
-                RiskStatus::Mitigating => self.rng.gen_range(1..=3),
-                RiskStatus::Closed => self.rng.gen_range(1..=2),
-            };
-            let mut candidates: Vec<usize> = (0..items.len())
-                .filter(|&j| {
-                    items[j].input.kind != K::Feature && items[j].system.is_some_and(|s| spec.systems.contains(&s))
-                })
-                .collect();
-            let recent: Vec<usize> =
-                candidates.iter().copied().filter(|&j| items[j].created >= created - Duration::days(60)).collect();
-            if !recent.is_empty() {
-                candidates = recent;
-            }
-            let mut backlog_items: Vec<usize> = candidates.choose_multiple(&mut self.rng, wanted).copied().collect();
-            backlog_items.sort_unstable();
-
-            let score = spec.impact * likelihood;
-            let end = closed.unwrap_or_else(|| self.last_moment());
-            let updates = self.risk_updates(
-                spec,
-                status,
-                stage,
-                score,
-                due_date,
-                created,
-                end,
-                closed.is_some(),
-                backlog_items.first().map(|&j| &items[j]),
-            );
-
-            let external_id = (i < imported).then(|| format!("RR-{:03}", 11 + i * 3));
-            risks.push(DemoRisk {
-                input: RiskInput {
-                    statement: spec.statement.to_owned(),
-                    impact: spec.impact,
-                    likelihood,
-                    owner_id: None,
-                    mitigation: spec.mitigation.to_owned(),
-                    due_date,
-                    status: Some(status),
-                    found_stage: stage,
-                    tags: spec.tags.iter().map(|t| (*t).to_owned()).collect(),
-                    system_ids: Vec::new(),
-                    backlog_item_ids: Vec::new(),
-                    external_id,
-                },
-                owner,
-                systems: spec.systems.to_vec(),
-                backlog_items,
-                created,
-                closed,
-                updates,
-            });
-        }
-        risks
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn risk_updates(
-        &mut self,
-        spec: &RiskSpec,
-        status: RiskStatus,
-        stage: Stage,
-        score: i64,
-        due: Option<Date>,
-        created: OffsetDateTime,
-        end: OffsetDateTime,
-        was_closed: bool,
-        item: Option<&DemoItem>,
-    ) -> Vec<(OffsetDateTime, RiskUpdateInput)> {
-        // The first update comes within two days of registration, the others spread over its
-        // life, all in working hours.
-        let span_days = (end - created).whole_days();
-        let max = (span_days / 30).clamp(0, 4) as usize;
-        let count = if span_days < 1 { 0 } else { self.rng.gen_range(0..=max) };
-        let mut times: Vec<OffsetDateTime> = Vec::with_capacity(count);
-        for k in 0..count {
-            let day = if k == 0 { self.rng.gen_range(0..=span_days.min(2)) } else { self.rng.gen_range(1..=span_days) };
-            let mut t = self.at_work(created.date() + Duration::days(day));
-            if t <= created {
-                t = created + Duration::minutes(self.rng.gen_range(20..=240));
-            }
-            if t < end {
-                times.push(t);
-            }
-        }
-        times.sort();
-        times.dedup();
-        if was_closed && let Some(last) = times.last_mut() {
-            *last = end;
-        }
-        let sys = spec.systems.first().map_or("the platform", |&s| SYSTEMS[s].name);
-        let item_name = item.map_or_else(
-            || "the backlog item".to_owned(),
-            |i| i.input.external_key.clone().unwrap_or_else(|| i.input.title.clone()),
-        );
-        let why = WHY_BY_TAG
-            .iter()
-            .find(|(tag, _)| spec.tags.contains(tag))
-            .map_or("It weakens a control we promise customers in our security documentation.", |(_, w)| *w);
-        let due_text = due.map_or_else(|| "no date agreed yet".to_owned(), |d| d.to_string());
-        let n = times.len();
-        times
-            .into_iter()
-            .enumerate()
-            .map(|(k, at)| {
-                let last = k + 1 == n;
-                let what = if k == 0 && !(last && was_closed) {
-                    let source = *self.pick(lookup_stage(stage));
-                    format!(
-                        "Registered from {}; scored {}x{} = {score}.",
-                        source.replace("{sys}", sys),
-                        spec.impact,
-                        score / spec.impact
-                    )
-                } else if last && was_closed {
-                    "Fix verified in production and re-tested by security.".to_owned()
-                } else if last && status == RiskStatus::Accepted {
-                    "Accepted jointly by the CISO and CTO with compensating controls in place.".to_owned()
-                } else {
-                    let working = matches!(status, RiskStatus::Mitigating | RiskStatus::Closed);
-                    let pool = if working && self.rng.gen_bool(0.5) { PROGRESS_WORK } else { PROGRESS };
-                    self.pick(pool)
-                        .replace("{score}", &score.to_string())
-                        .replace("{item}", &item_name)
-                        .replace("{sys}", sys)
-                };
-                let closes = if last && was_closed {
-                    format!("Closed on {}.", at.date())
-                } else {
-                    match status {
-                        RiskStatus::Accepted => {
-                            format!("Acceptance runs until {due_text}; re-reviewed then.")
-                        }
-                        RiskStatus::Mitigating | RiskStatus::Closed => {
-                            format!("Target {due_text}, when {item_name} ships.")
-                        }
-                        RiskStatus::Open => {
-                            format!("Target {due_text}; not yet scheduled in a sprint.")
-                        }
-                    }
-                };
-                let input = RiskUpdateInput { what, why: why.to_owned(), doing: spec.mitigation.to_owned(), closes };
-                (at, input)
-            })
-            .collect()
-    }
-
-    fn releases(&mut self, systems: &[(SystemInput, OffsetDateTime)], items: &[DemoItem]) -> Vec<DemoRelease> {
-        let mut versions: Vec<(u32, u32)> = SYSTEMS.iter().map(|s| s.version).collect();
-        let month_index = self.anchor.year() * 12 + i32::from(u8::from(self.anchor.month())) - 1;
-        let mut out: Vec<DemoRelease> = Vec::new();
-        for k in -17..=2 {
-            let idx = month_index + k;
-            let month = Month::try_from((idx.rem_euclid(12) + 1) as u8).expect("month");
-            let count = self.rng.gen_range(2..=4);
-            let mut planned: Vec<(Date, usize)> = (0..count)
-                .map(|_| {
-                    let d =
-                        Date::from_calendar_date(idx.div_euclid(12), month, self.rng.gen_range(1..=28)).expect("date");
-                    let sys = SYSTEMS
-                        .iter()
-                        .enumerate()
-                        .collect::<Vec<_>>()
-                        .choose_weighted(&mut self.rng, |(_, s)| s.weight)
-                        .expect("weights")
-                        .0;
-                    (skip_weekend(d), sys)
-                })
-                .collect();
-            planned.sort_unstable();
-            for (date, sys) in planned {
-                let release = self.release(date, sys, &mut versions, systems, items);
-                out.push(release);
-            }
-        }
-        out.sort_by_key(|r| r.created);
-        // Make sure the history has at least one slipped release.
-        if !out.iter().any(|r| r.input.shipped_date.is_some_and(|s| s > r.input.planned_date))
-            && let Some(r) = out.iter_mut().find(|r| {
-                r.input.status == Some(ReleaseStatus::Shipped)
-                    && r.input.planned_date + Duration::days(10) < self.anchor
-            })
-        {
-            r.input.shipped_date = Some(r.input.planned_date + Duration::days(3));
-            r.input.slip_reason = Some(SLIP_REASONS[0].to_owned());
-        }
-        out
-    }
-
-    fn release(
-        &mut self,
-        planned_date: Date,
-        sys: usize,
-        versions: &mut [(u32, u32)],
-        systems: &[(SystemInput, OffsetDateTime)],
-        items: &[DemoItem],
-    ) -> DemoRelease {
-        let spec = &SYSTEMS[sys];
-        let v = &mut versions[sys];
-        if self.rng.gen_bool(0.03) {
-            *v = (v.0 + 1, 0);
-        } else {
-            v.1 += 1;
-        }
-        let version = format!("{}.{}.0", v.0, v.1);
-        let name = format!("{} {version}", spec.name);
-
-        let lead = self.rng.gen_range(10..=40);
-        let mut created = self.at_work(planned_date - Duration::days(lead));
-        if created >= self.last_moment() {
-            let back = self.rng.gen_range(1..=6);
-            created = self.at_work(self.day(-back));
-        }
-        created = created.max(systems[sys].1 + Duration::hours(1));
-
-        // Scope: what was done on this system in the month before (or is in flight, for future ones).
-        let window_start = ts(planned_date - Duration::days(35), 0, 0);
-        let window_end = ts(planned_date, 23, 59);
-        let future = planned_date >= self.anchor;
-        let mut titles: Vec<&str> = items
-            .iter()
-            .filter(|i| i.system == Some(sys))
-            .filter(|i| {
-                if future {
-                    matches!(i.input.status, Some(ItemStatus::InProgress | ItemStatus::Todo))
-                } else {
-                    i.done.is_some_and(|d| d > window_start && d <= window_end)
-                }
-            })
-            .map(|i| i.input.title.as_str())
-            .collect();
-        titles.shuffle(&mut self.rng);
-        titles.truncate(3);
-        if titles.is_empty() {
-            titles.push(*self.pick(GENERIC_SCOPE));
-        }
-        let planned_scope = titles.join("; ");
-        let planned_items = self.rng.gen_range(3..=24);
-
-        let mut input = ReleaseInput {
-            name,
-            system_id: None,
-            planned_date,
-            shipped_date: None,
-            planned_scope: planned_scope.clone(),
-            shipped_scope: String::new(),
-            planned_items,
-            shipped_items: None,
-            slip_reason: None,
-            status: Some(ReleaseStatus::Planned),
-            external_id: self.rng.gen_bool(0.5).then(|| format!("{} {version}", spec.project)),
-        };
-        let slip_reason = |g: &mut Self| {
-            if sys == MOB && g.rng.gen_bool(0.4) { MOBILE_SLIP.to_owned() } else { (*g.pick(SLIP_REASONS)).to_owned() }
-        };
-        if !future {
-            let roll = self.rng.gen_range(0..100);
-            if roll < 6 {
-                input.status = Some(ReleaseStatus::Cancelled);
-            } else {
-                let late = roll < 32;
-                let shipped = if late {
-                    planned_date + Duration::days(self.rng.gen_range(1..=15))
-                } else {
-                    planned_date - Duration::days(self.rng.gen_range(0..=1))
-                };
-                if shipped >= self.anchor {
-                    // Late and not shipped yet.
-                    input.slip_reason = Some(slip_reason(self));
-                } else {
-                    let dropped = if late { self.rng.gen_range(0..=3) } else { *self.pick(&[0, 0, 0, 1, 2]) };
-                    let shipped_items = (planned_items - dropped).max(0);
-                    input.status = Some(ReleaseStatus::Shipped);
-                    input.shipped_date = Some(shipped);
-                    input.shipped_items = Some(shipped_items);
-                    input.shipped_scope = if dropped == 0 {
-                        planned_scope
-                    } else {
-                        format!("{planned_scope}. Descoped {dropped} item(s) to the next release.")
-                    };
-                    if late {
-                        input.slip_reason = Some(slip_reason(self));
-                    }
-                }
-            }
-        }
-        DemoRelease { input, system: Some(sys), created }
-    }
-
-    fn audit_findings(&mut self) -> Vec<DemoAuditFinding> {
-        let mut out: Vec<DemoAuditFinding> = Vec::new();
-        let mut keys: Vec<&str> = Vec::new();
-        for (round_ix, round) in AUDITS.iter().enumerate() {
-            let days_ago = self.rng.gen_range(round.days_ago.0..=round.days_ago.1);
-            let opened_on = self.day(-days_ago);
-            for (k, f) in round.findings.iter().enumerate() {
-                let created = self.after(ts(opened_on, 8, 0), 0, 3);
-                // The first finding of the first audit is always closed, the first of the last
-                // always open, so every demo shows both.
-                let close = match (round_ix, k) {
-                    (0, 0) => true,
-                    (r, 0) if r + 1 == AUDITS.len() => false,
-                    _ => self.rng.gen_bool(round.close_chance),
-                };
-                let closed_on = close
-                    .then(|| opened_on + Duration::days(self.rng.gen_range(round.close_days.0..=round.close_days.1)))
-                    .map(|d| d.min(self.day(-1)))
-                    .filter(|d| *d > created.date());
-                let repeat_of =
-                    f.repeats.map(|key| keys.iter().position(|k| *k == key).expect("repeats an earlier finding"));
-                out.push(DemoAuditFinding {
-                    input: AuditFindingInput {
-                        framework: round.framework.to_owned(),
-                        control_ref: f.control.to_owned(),
-                        title: f.title.to_owned(),
-                        severity: f.severity,
-                        opened_on,
-                        closed_on,
-                        repeat_of: None,
-                        external_id: Some(format!("{}-{:02}", round.prefix, k + 1)),
-                    },
-                    repeat_of,
-                    created,
-                });
-                keys.push(f.key);
-            }
-        }
-        out
-    }
-
-    fn vendors(&mut self) -> Vec<(VendorInput, OffsetDateTime)> {
-        VENDORS
-            .iter()
-            .map(|v| {
-                let jitter = self.rng.gen_range(0..5);
-                let d = self.day(-v.created_days_ago + jitter);
-                let created = self.at_work(d);
-                let input = VendorInput {
-                    name: v.name.to_owned(),
-                    purpose: v.purpose.to_owned(),
-                    data_tier: v.tier,
-                    data_flows: v.flows.to_owned(),
-                    breach_clause: v.breach_clause.to_owned(),
-                    breach_notification_hours: v.breach_hours,
-                    access_model: v.access.to_owned(),
-                    questionnaire: v.questionnaire.to_owned(),
-                    status: Some(v.status),
-                };
-                (input, created)
-            })
-            .collect()
-    }
-}
-
 /// (tool, rule, title, severity, component, known exploited). Real advisories and rules, so the
 /// demo reads like a scanner's output.
-const FINDINGS: &[(&str, &str, &str, Severity, &str, bool)] = &[
+pub(super) const FINDINGS: &[(&str, &str, &str, Severity, &str, bool)] = &[
     (
         "trivy",
         "CVE-2023-44487",
@@ -3148,408 +2101,3 @@ const FINDINGS: &[(&str, &str, &str, Severity, &str, bool)] = &[
         false,
     ),
 ];
-
-/// The finding the demo seeds to stop one upcoming release: a real critical advisory.
-pub const STOP_FINDING: (&str, &str, &str, &str) = (
-    "trivy",
-    "CVE-2024-45337",
-    "golang.org/x/crypto: misuse of ServerConfig.PublicKeyCallback may cause authorization bypass",
-    "golang.org/x/crypto 0.29.0",
-);
-
-impl Gen {
-    /// Findings over the last 18 months: most fixed within their SLA, some late, a few open.
-    /// Open findings at high severity or above are only ever in staging or development, so
-    /// the one seeded STOP is the demo's only open critical in production.
-    fn findings(&mut self) -> Vec<DemoFinding> {
-        let mut out = Vec::new();
-        for system in 0..SYSTEMS.len() {
-            let count = self.rng.gen_range(6..=14);
-            for _ in 0..count {
-                let (tool, rule, title, severity, component, kev) = *FINDINGS.choose(&mut self.rng).expect("findings");
-                let ago = self.rng.gen_range(3..540);
-                let first = self.day(-ago);
-                let created = self.at_work(first);
-                let environment = match self.rng.gen_range(0..20) {
-                    0..=11 => Environment::Production,
-                    12..=16 => Environment::Staging,
-                    _ => Environment::Development,
-                };
-                let days = match severity {
-                    Severity::Critical => self.rng.gen_range(1..=12),
-                    Severity::High => self.rng.gen_range(3..=45),
-                    Severity::Medium => self.rng.gen_range(10..=120),
-                    Severity::Low | Severity::Info => self.rng.gen_range(20..=240),
-                };
-                let fix_day = first + Duration::days(days);
-                let fixed = (fix_day < self.anchor).then(|| self.at_work(fix_day).max(created + Duration::minutes(5)));
-                let serious = matches!(severity, Severity::Critical | Severity::High);
-                let environment = if fixed.is_none() && serious { Environment::Staging } else { environment };
-                out.push(DemoFinding {
-                    input: FindingInput {
-                        system_id: None,
-                        tool: tool.to_owned(),
-                        rule: rule.to_owned(),
-                        title: title.to_owned(),
-                        severity,
-                        environment,
-                        component: component.to_owned(),
-                        kev,
-                        first_seen: Some(created),
-                        external_id: None,
-                    },
-                    system,
-                    created,
-                    fixed,
-                });
-            }
-        }
-        out.sort_by_key(|f| f.created);
-        out
-    }
-}
-
-fn lookup_stage(stage: Stage) -> &'static [&'static str] {
-    SOURCES.iter().find(|(s, _)| *s == stage).map(|(_, v)| *v).expect("every stage has sources")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tests
-// ---------------------------------------------------------------------------------------------
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rhythm_domain::{
-        AuditFinding, BacklogItem, Epic, Finding, FindingPatch, Incident, Initiative, New, Release, Risk, RiskUpdate,
-        System, Vendor,
-    };
-    use time::macros::date;
-    use uuid::Uuid;
-
-    const ANCHOR: Date = date!(2026 - 11 - 26);
-
-    fn id(n: usize) -> Uuid {
-        Uuid::from_u128(n as u128 + 1)
-    }
-
-    fn new(n: usize, now: OffsetDateTime) -> New {
-        New { id: id(n), workspace_id: Uuid::nil(), number: n as i64 + 1, now }
-    }
-
-    fn midnight(d: Date) -> OffsetDateTime {
-        ts(d, 0, 0)
-    }
-
-    /// Builds every entity through the domain, with ids filled from the indexes.
-    fn assert_valid(d: &DemoData) {
-        for (i, (s, at)) in d.systems.iter().enumerate() {
-            System::create(s.clone(), new(i, *at)).unwrap_or_else(|e| panic!("system {i}: {e}"));
-        }
-        for (i, (s, at)) in d.initiatives.iter().enumerate() {
-            Initiative::create(s.clone(), new(i, *at)).unwrap_or_else(|e| panic!("initiative {i}: {e}"));
-        }
-        for (i, e) in d.epics.iter().enumerate() {
-            let input = EpicInput { initiative_id: e.initiative.map(id), ..e.input.clone() };
-            Epic::create(input, new(i, e.created)).unwrap_or_else(|err| panic!("epic {i}: {err}"));
-        }
-        for (i, it) in d.items.iter().enumerate() {
-            let input = BacklogItemInput {
-                epic_id: it.epic.map(id),
-                system_id: it.system.map(id),
-                assignee_id: it.assignee.map(id),
-                ..it.input.clone()
-            };
-            let item = BacklogItem::create(input, new(i, it.created)).unwrap_or_else(|e| panic!("item {i}: {e}"));
-            assert_eq!(item.status == ItemStatus::Done, it.done.is_some(), "item {i}");
-        }
-        for (i, r) in d.risks.iter().enumerate() {
-            let input = RiskInput {
-                owner_id: r.owner.map(id),
-                system_ids: r.systems.iter().copied().map(id).collect(),
-                backlog_item_ids: r.backlog_items.iter().copied().map(id).collect(),
-                ..r.input.clone()
-            };
-            let risk = Risk::create(input, new(i, r.created)).unwrap_or_else(|e| panic!("risk {i}: {e}"));
-            assert_eq!(risk.status == RiskStatus::Closed, r.closed.is_some(), "risk {i}");
-            for (k, (at, u)) in r.updates.iter().enumerate() {
-                RiskUpdate::create(u.clone(), id(k), risk.id, risk.owner_id, *at)
-                    .unwrap_or_else(|e| panic!("risk {i} update {k}: {e}"));
-            }
-        }
-        for (i, r) in d.releases.iter().enumerate() {
-            let input = ReleaseInput { system_id: r.system.map(id), ..r.input.clone() };
-            Release::create(input, new(i, r.created)).unwrap_or_else(|e| panic!("release {i}: {e}"));
-        }
-        for (i, inc) in d.incidents.iter().enumerate() {
-            let input =
-                IncidentInput { system_ids: inc.systems.iter().copied().map(id).collect(), ..inc.input.clone() };
-            Incident::create(input, new(i, inc.created)).unwrap_or_else(|e| panic!("incident {i}: {e}"));
-        }
-        for (i, f) in d.audit_findings.iter().enumerate() {
-            let input = AuditFindingInput { repeat_of: f.repeat_of.map(id), ..f.input.clone() };
-            AuditFinding::create(input, new(i, f.created)).unwrap_or_else(|e| panic!("audit finding {i}: {e}"));
-        }
-        for (i, (v, at)) in d.vendors.iter().enumerate() {
-            Vendor::create(v.clone(), new(i, *at)).unwrap_or_else(|e| panic!("vendor {i}: {e}"));
-        }
-        for (i, f) in d.findings.iter().enumerate() {
-            let found =
-                Finding::create(f.input.clone(), new(i, f.created)).unwrap_or_else(|e| panic!("finding {i}: {e}"));
-            if let Some(at) = f.fixed {
-                assert!(at > f.created, "finding {i} is fixed before it was found");
-                let patch = FindingPatch {
-                    status: Some(rhythm_domain::FindingStatus::Fixed),
-                    fixed_at: Some(Some(at)),
-                    ..Default::default()
-                };
-                found.apply(patch, at).unwrap_or_else(|e| panic!("fixing finding {i}: {e}"));
-            } else if matches!(f.input.severity, Severity::Critical | Severity::High) {
-                assert_ne!(
-                    f.input.environment,
-                    Environment::Production,
-                    "finding {i}: only the seeded STOP is open and serious in production"
-                );
-            }
-        }
-        for u in &d.users {
-            assert_eq!(rhythm_domain::account::normalize_email(&u.email).unwrap(), u.email);
-            rhythm_domain::account::check_user_name(&u.name).unwrap();
-        }
-    }
-
-    /// Every creation time is after the workspace's and before the anchor, and consistent with
-    /// the row's own dates and the rows it links to.
-    fn assert_times(d: &DemoData, anchor: Date) {
-        let today = midnight(anchor);
-        let w = d.workspace_created;
-        let in_past = |t: OffsetDateTime, what: &str| {
-            assert!(t > w && t < today, "{what}: {t} not between {w} and {today}");
-        };
-        for (i, (_, t)) in d.systems.iter().enumerate() {
-            in_past(*t, &format!("system {i}"));
-        }
-        for (i, f) in d.findings.iter().enumerate() {
-            in_past(f.created, &format!("finding {i}"));
-            if let Some(t) = f.fixed {
-                in_past(t, &format!("finding {i} fixed"));
-            }
-        }
-        for (i, (_, t)) in d.initiatives.iter().enumerate() {
-            in_past(*t, &format!("initiative {i}"));
-        }
-        for (i, e) in d.epics.iter().enumerate() {
-            in_past(e.created, &format!("epic {i}"));
-            assert!(e.created >= d.initiatives[e.initiative.unwrap()].1, "epic {i} before its initiative");
-        }
-        for (i, it) in d.items.iter().enumerate() {
-            in_past(it.created, &format!("item {i}"));
-            if let Some(e) = it.epic {
-                assert!(it.created >= d.epics[e].created, "item {i} before its epic");
-            }
-            if let Some(done) = it.done {
-                in_past(done, &format!("item {i} done"));
-                assert!(done > it.created, "item {i} done before created");
-            }
-            if i > 0 {
-                assert!(d.items[i - 1].created <= it.created, "items in creation order");
-            }
-        }
-        for (i, r) in d.risks.iter().enumerate() {
-            in_past(r.created, &format!("risk {i}"));
-            if let Some(due) = r.input.due_date {
-                assert!(due >= r.created.date(), "risk {i} due before created");
-            }
-            if let Some(c) = r.closed {
-                in_past(c, &format!("risk {i} closed"));
-                assert!(c > r.created);
-            }
-            let mut prev = r.created;
-            for (at, _) in &r.updates {
-                in_past(*at, &format!("risk {i} update"));
-                assert!(*at > prev, "risk {i} updates in order after creation");
-                prev = *at;
-            }
-            if let (Some(c), Some((last, _))) = (r.closed, r.updates.last()) {
-                assert!(*last <= c, "risk {i} updated after it closed");
-            }
-        }
-        for (i, r) in d.releases.iter().enumerate() {
-            in_past(r.created, &format!("release {i}"));
-            assert!(r.created.date() < r.input.planned_date, "release {i} created after its planned date");
-            assert!(r.created > d.systems[r.system.unwrap()].1, "release {i} before its system");
-            if let Some(s) = r.input.shipped_date {
-                assert!(s < anchor, "release {i} shipped in the future");
-            }
-        }
-        for (i, inc) in d.incidents.iter().enumerate() {
-            in_past(inc.created, &format!("incident {i}"));
-            let x = &inc.input;
-            let times = [Some(x.started_at), x.detected_at, x.contained_at, x.resolved_at];
-            let present: Vec<_> = times.iter().flatten().collect();
-            assert!(present.windows(2).all(|p| p[0] < p[1]), "incident {i} times strictly ordered");
-            assert!(present.iter().all(|t| **t < today), "incident {i} in the future");
-            assert!(inc.created > x.detected_at.unwrap(), "incident {i} declared before detection");
-            if i > 0 {
-                assert!(d.incidents[i - 1].input.started_at <= x.started_at, "incidents in time order");
-            }
-        }
-        for (i, f) in d.audit_findings.iter().enumerate() {
-            in_past(f.created, &format!("audit finding {i}"));
-            assert!(f.created.date() >= f.input.opened_on);
-            if let Some(c) = f.input.closed_on {
-                assert!(c >= f.input.opened_on && c < anchor, "audit finding {i} closed_on");
-            }
-        }
-        for (i, (_, t)) in d.vendors.iter().enumerate() {
-            in_past(*t, &format!("vendor {i}"));
-        }
-    }
-
-    #[test]
-    fn every_entity_passes_domain_validation_for_many_seeds_and_anchors() {
-        for seed in 0..25 {
-            for anchor in [ANCHOR, date!(2025 - 01 - 01), date!(2028 - 02 - 29)] {
-                let d = generate(seed, anchor);
-                assert_valid(&d);
-                assert_times(&d, anchor);
-            }
-        }
-    }
-
-    #[test]
-    fn counts_are_in_range() {
-        for seed in [0, 1, 42, 4242] {
-            let d = generate(seed, ANCHOR);
-            assert_eq!(d.workspace_name, "Northwind Ledger");
-            assert!((9..=12).contains(&d.users.len()));
-            assert!((10..=14).contains(&d.systems.len()));
-            assert!((4..=7).contains(&d.initiatives.len()));
-            assert!((18..=24).contains(&d.epics.len()));
-            assert!((250..=370).contains(&d.items.len()), "{} items", d.items.len());
-            assert!((50..=70).contains(&d.risks.len()), "{} risks", d.risks.len());
-            assert!((36..=90).contains(&d.releases.len()), "{} releases", d.releases.len());
-            assert!((20..=30).contains(&d.incidents.len()), "{} incidents", d.incidents.len());
-            assert!((12..=30).contains(&d.audit_findings.len()));
-            assert!((5..=8).contains(&d.vendors.len()));
-            for r in &d.risks {
-                assert!(r.updates.len() <= 4);
-            }
-        }
-    }
-
-    #[test]
-    fn every_link_index_is_in_range() {
-        let d = generate(42, ANCHOR);
-        let (users, systems, items) = (d.users.len(), d.systems.len(), d.items.len());
-        for e in &d.epics {
-            assert!(e.initiative.is_some_and(|i| i < d.initiatives.len()));
-        }
-        for it in &d.items {
-            assert!(it.epic.is_none_or(|e| e < d.epics.len()));
-            assert!(it.system.is_none_or(|s| s < systems));
-            assert!(it.assignee.is_none_or(|u| u < users && d.users[u].role.allows(rhythm_domain::Permission::Write)));
-        }
-        for r in &d.risks {
-            assert!(r.owner.is_none_or(|u| u < users && d.users[u].role.allows(rhythm_domain::Permission::Write)));
-            assert!(r.systems.iter().all(|s| *s < systems));
-            assert!(r.backlog_items.iter().all(|i| *i < items));
-        }
-        for r in &d.releases {
-            assert!(r.system.is_some_and(|s| s < systems));
-        }
-        for inc in &d.incidents {
-            assert!(inc.systems.iter().all(|s| *s < systems));
-            assert!(inc.follow_ups.iter().all(|i| *i < items && d.items[*i].epic.is_none()));
-        }
-        for (i, f) in d.audit_findings.iter().enumerate() {
-            assert!(f.repeat_of.is_none_or(|r| r < i));
-        }
-    }
-
-    #[test]
-    fn generation_is_deterministic_and_depends_on_seed_and_anchor() {
-        let a = format!("{:?}", generate(42, ANCHOR));
-        assert_eq!(a, format!("{:?}", generate(42, ANCHOR)));
-        assert_ne!(a, format!("{:?}", generate(43, ANCHOR)));
-        assert_ne!(a, format!("{:?}", generate(42, date!(2026 - 11 - 27))));
-    }
-
-    #[test]
-    fn the_demo_shows_every_state_the_product_cares_about() {
-        for seed in [0, 7, 42, 99] {
-            let d = generate(seed, ANCHOR);
-            for s in RiskStatus::ALL {
-                assert!(d.risks.iter().any(|r| r.input.status == Some(*s)), "risk status {s}");
-            }
-            for s in Stage::ALL {
-                assert!(d.risks.iter().any(|r| r.input.found_stage == *s), "stage {s}");
-            }
-            for k in WorkKind::ALL {
-                assert!(d.items.iter().any(|i| i.input.kind == *k), "kind {k}");
-            }
-            for s in ItemStatus::ALL {
-                assert!(d.items.iter().any(|i| i.input.status == Some(*s)), "item status {s}");
-            }
-            assert!(d.items.iter().any(|i| { i.input.external_key.as_deref().is_some_and(|k| k.starts_with("PAY-")) }));
-            assert!(d.items.iter().any(|i| {
-                i.input
-                    .external_url
-                    .as_deref()
-                    .is_some_and(|u| u.starts_with("https://northwind.atlassian.example/browse/"))
-            }));
-            assert!(d.items.iter().any(|i| i.input.external_key.is_none()));
-            assert!(d.risks.iter().any(|r| r.updates.len() == 4));
-            assert!(d.risks.iter().any(|r| r.updates.is_empty()));
-            assert!(d.risks.iter().any(|r| r.input.tags.iter().any(|t| t == "customer-harm")));
-            assert!(d.risks.iter().any(|r| !r.backlog_items.is_empty()));
-            assert!(
-                d.releases.iter().any(|r| r.input.shipped_date.is_some_and(|s| s > r.input.planned_date)),
-                "slipped"
-            );
-            assert!(
-                d.releases
-                    .iter()
-                    .any(|r| r.input.planned_date > ANCHOR && r.input.status == Some(ReleaseStatus::Planned))
-            );
-            assert!(
-                d.releases.iter().any(|r| r.input.shipped_date.is_some_and(|s| s <= r.input.planned_date)),
-                "on time"
-            );
-            assert!(d.incidents.iter().any(|i| i.input.resolved_at.is_none()), "open incident");
-            assert!(d.incidents.iter().filter(|i| i.input.resolved_at.is_none()).count() <= 2);
-            assert!(d.incidents.iter().any(|i| i.input.customer_impact));
-            assert!(d.audit_findings.iter().any(|f| f.repeat_of.is_some()), "repeat finding");
-            assert!(d.audit_findings.iter().any(|f| f.input.closed_on.is_some()));
-            assert!(d.audit_findings.iter().any(|f| f.input.closed_on.is_none()));
-            assert!(d.audit_findings.iter().any(|f| f.input.framework == "ISO 27001"));
-            assert!(d.systems.iter().any(|(s, _)| !s.golden_paths.contains(&G::LoggingMonitoring)));
-            assert!(d.initiatives.iter().all(|(i, _)| i.target_quarter.is_some()));
-            let roles: Vec<Role> = d.users.iter().map(|u| u.role).collect();
-            for r in Role::ALL {
-                assert!(roles.contains(r), "role {r}");
-            }
-            assert_eq!(roles.iter().filter(|r| **r == Role::Ciso).count(), 1);
-            assert_eq!(roles.iter().filter(|r| **r == Role::Cto).count(), 1);
-        }
-    }
-
-    #[test]
-    fn names_are_unique_and_statements_short() {
-        let d = generate(42, ANCHOR);
-        let unique = |v: Vec<&str>, what: &str| {
-            let set: BTreeSet<&str> = v.iter().copied().collect();
-            assert_eq!(set.len(), v.len(), "duplicate {what}");
-        };
-        unique(d.items.iter().map(|i| i.input.title.as_str()).collect(), "item titles");
-        unique(d.items.iter().filter_map(|i| i.input.external_key.as_deref()).collect(), "external keys");
-        unique(d.risks.iter().map(|r| r.input.statement.as_str()).collect(), "risk statements");
-        unique(d.releases.iter().map(|r| r.input.name.as_str()).collect(), "release names");
-        unique(d.systems.iter().map(|(s, _)| s.name.as_str()).collect(), "system names");
-        unique(d.users.iter().map(|u| u.email.as_str()).collect(), "emails");
-        for r in RISKS {
-            assert!(r.statement.chars().count() <= rhythm_domain::STATEMENT_MAX_CHARS, "{}", r.statement);
-            assert!(!r.statement.contains('\n'));
-        }
-    }
-}
