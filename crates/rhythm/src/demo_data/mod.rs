@@ -19,12 +19,13 @@
 //!
 //! All timestamps are in UTC and strictly before the anchor date (midnight UTC).
 //!
-//! `tables` holds what the company is made of; `work` makes the systems, the roadmap, the
-//! backlog and the incidents, `registers` the risks, releases, audit findings, vendors and
-//! scanner findings.
+//! What the company is made of is data: the TOML files in `crates/rhythm/demo/`, read once by
+//! `catalogue`. The code decides only how the seed turns it into history: `work` makes the
+//! systems, the roadmap, the backlog and the incidents, `registers` the risks, releases, audit
+//! findings, vendors and scanner findings.
 
+mod catalogue;
 mod registers;
-mod tables;
 mod work;
 
 use rand::seq::SliceRandom;
@@ -32,11 +33,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rhythm_domain::{
     AuditFindingInput, BacklogItemInput, EpicInput, FindingInput, IncidentInput, InitiativeInput, ReleaseInput,
-    RiskInput, RiskUpdateInput, Role, Stage, SystemInput, VendorInput, WorkKind,
+    RiskInput, RiskUpdateInput, Role, SystemInput, VendorInput,
 };
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
-use tables::{SOURCES, USERS};
+use catalogue::catalogue;
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -185,7 +186,7 @@ pub fn generate(seed: u64, anchor: Date) -> DemoData {
     let vendors = g.vendors();
     let findings = g.findings();
     DemoData {
-        workspace_name: "Northwind Ledger".to_owned(),
+        workspace_name: catalogue().name.clone(),
         workspace_created,
         users,
         systems,
@@ -201,7 +202,8 @@ pub fn generate(seed: u64, anchor: Date) -> DemoData {
     }
 }
 
-/// The finding the demo seeds to stop one upcoming release: a real critical advisory.
+/// The finding the demo seeds to stop one upcoming release: a real critical advisory. It stays
+/// in code, not in the catalogue, because the seeder's exception request is written about it.
 pub const STOP_FINDING: (&str, &str, &str, &str) = (
     "trivy",
     "CVE-2024-45337",
@@ -219,14 +221,7 @@ struct Gen {
 }
 
 fn users() -> Vec<DemoUser> {
-    USERS
-        .iter()
-        .map(|(name, local, role)| DemoUser {
-            email: format!("{local}@northwind.example"),
-            name: (*name).to_owned(),
-            role: *role,
-        })
-        .collect()
+    catalogue().users.iter().map(|u| DemoUser { email: u.email.clone(), name: u.name.clone(), role: u.role }).collect()
 }
 
 fn ts(d: Date, hour: u8, minute: u8) -> OffsetDateTime {
@@ -243,10 +238,6 @@ fn skip_weekend(d: Date) -> Date {
         time::Weekday::Sunday => d + Duration::days(1),
         _ => d,
     }
-}
-
-fn lookup<T: Copy>(table: &[(WorkKind, T)], kind: WorkKind) -> T {
-    table.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v).expect("every kind has an entry")
 }
 
 impl Gen {
@@ -280,24 +271,19 @@ impl Gen {
     }
 }
 
-fn lookup_stage(stage: Stage) -> &'static [&'static str] {
-    SOURCES.iter().find(|(s, _)| *s == stage).map(|(_, v)| *v).expect("every stage has sources")
-}
-
 // ---------------------------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------------------------
 
 #[cfg(test)]
 mod tests {
-    use super::tables::RISKS;
     use super::*;
     use std::collections::BTreeSet;
 
     use rhythm_domain::GoldenPath as G;
     use rhythm_domain::{
         AuditFinding, BacklogItem, Environment, Epic, Finding, FindingPatch, Incident, Initiative, ItemStatus, New,
-        Release, ReleaseStatus, Risk, RiskStatus, RiskUpdate, Severity, System, Vendor,
+        Release, ReleaseStatus, Risk, RiskStatus, RiskUpdate, Severity, Stage, System, Vendor, WorkKind,
     };
     use time::macros::date;
     use uuid::Uuid;
@@ -622,7 +608,7 @@ mod tests {
         unique(d.releases.iter().map(|r| r.input.name.as_str()).collect(), "release names");
         unique(d.systems.iter().map(|(s, _)| s.name.as_str()).collect(), "system names");
         unique(d.users.iter().map(|u| u.email.as_str()).collect(), "emails");
-        for r in RISKS {
+        for r in &catalogue().risks {
             assert!(r.statement.chars().count() <= rhythm_domain::STATEMENT_MAX_CHARS, "{}", r.statement);
             assert!(!r.statement.contains('\n'));
         }

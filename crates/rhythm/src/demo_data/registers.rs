@@ -3,24 +3,24 @@
 
 use rand::Rng;
 use rand::seq::SliceRandom;
-use rhythm_domain::WorkKind as K;
 use rhythm_domain::{
     AuditFindingInput, Environment, FindingInput, ItemStatus, ReleaseInput, ReleaseStatus, RiskInput, RiskStatus,
-    RiskUpdateInput, Severity, Stage, SystemInput, VendorInput,
+    RiskUpdateInput, Severity, Stage, SystemInput, VendorInput, WorkKind,
 };
 use time::{Date, Duration, Month, OffsetDateTime};
 
-use super::tables::{
-    AUDITS, CISO, CTO, DELIVERY, ENG_LEAD, FINDINGS, GENERIC_SCOPE, MOB, MOBILE_SLIP, PROGRESS, PROGRESS_WORK, RISKS,
-    RiskSpec, SEC_LEAD, SLIP_REASONS, SYSTEMS, VENDORS, WHY_BY_TAG,
-};
-use super::{DemoAuditFinding, DemoFinding, DemoItem, DemoRelease, DemoRisk, Gen, lookup_stage, skip_weekend, ts};
+use super::catalogue::{Risk, catalogue};
+use super::{DemoAuditFinding, DemoFinding, DemoItem, DemoRelease, DemoRisk, Gen, skip_weekend, ts};
+
+/// The generator registers at least this many risks of the catalogue.
+pub(super) const MIN_RISKS: usize = 56;
 
 impl Gen {
     pub(super) fn risks(&mut self, workspace_created: OffsetDateTime, items: &[DemoItem]) -> Vec<DemoRisk> {
-        let mut specs: Vec<&RiskSpec> = RISKS.iter().collect();
+        let c = catalogue();
+        let mut specs: Vec<&Risk> = c.risks.iter().collect();
         specs.shuffle(&mut self.rng);
-        specs.truncate(self.rng.gen_range(56..=RISKS.len()));
+        specs.truncate(self.rng.gen_range(MIN_RISKS..=c.risks.len()));
         let n = specs.len();
 
         let mut statuses: Vec<RiskStatus> = RiskStatus::ALL.to_vec();
@@ -63,6 +63,12 @@ impl Gen {
             .collect();
         created.sort();
 
+        // Who owns risks, and how often: leads more than engineers.
+        let r = &c.roles;
+        let mut owners: Vec<(usize, u32)> =
+            vec![(r.ciso, 3), (r.cto, 3), (r.security_lead, 6), (r.engineering_lead, 5), (r.delivery, 1)];
+        owners.extend(r.engineers.iter().map(|&e| (e, 2)));
+
         let mut risks = Vec::with_capacity(n);
         for (i, spec) in specs.iter().enumerate() {
             let created = created[i];
@@ -75,7 +81,8 @@ impl Gen {
             }
             // A serious risk of customer harm, legal or regulatory exposure is not left
             // untreated for long at a company that runs this rhythm: it is being mitigated.
-            let stop_tagged = spec.tags.iter().any(|t| rhythm_domain::policy::DEFAULT_STOP_SHIP_TAGS.contains(t));
+            let stop_tagged =
+                spec.tags.iter().any(|t| rhythm_domain::policy::DEFAULT_STOP_SHIP_TAGS.contains(&t.as_str()));
             let status = if status == RiskStatus::Open && stop_tagged && spec.impact * likelihood >= 12 {
                 RiskStatus::Mitigating
             } else {
@@ -105,9 +112,7 @@ impl Gen {
             let owner = if self.rng.gen_bool(0.06) {
                 None
             } else {
-                let candidates: &[(usize, u32)] =
-                    &[(CISO, 3), (CTO, 3), (SEC_LEAD, 6), (ENG_LEAD, 5), (DELIVERY, 1), (5, 2), (6, 2), (7, 2), (8, 2)];
-                Some(candidates.choose_weighted(&mut self.rng, |c| c.1).expect("weights").0)
+                Some(owners.choose_weighted(&mut self.rng, |c| c.1).expect("weights").0)
             };
 
             // Backlog items that work on it: non-feature work in the same systems.
@@ -118,7 +123,8 @@ impl Gen {
             };
             let mut candidates: Vec<usize> = (0..items.len())
                 .filter(|&j| {
-                    items[j].input.kind != K::Feature && items[j].system.is_some_and(|s| spec.systems.contains(&s))
+                    items[j].input.kind != WorkKind::Feature
+                        && items[j].system.is_some_and(|s| spec.systems.contains(&s))
                 })
                 .collect();
             let recent: Vec<usize> =
@@ -146,21 +152,21 @@ impl Gen {
             let external_id = (i < imported).then(|| format!("RR-{:03}", 11 + i * 3));
             risks.push(DemoRisk {
                 input: RiskInput {
-                    statement: spec.statement.to_owned(),
+                    statement: spec.statement.clone(),
                     impact: spec.impact,
                     likelihood,
                     owner_id: None,
-                    mitigation: spec.mitigation.to_owned(),
+                    mitigation: spec.mitigation.clone(),
                     due_date,
                     status: Some(status),
                     found_stage: stage,
-                    tags: spec.tags.iter().map(|t| (*t).to_owned()).collect(),
+                    tags: spec.tags.clone(),
                     system_ids: Vec::new(),
                     backlog_item_ids: Vec::new(),
                     external_id,
                 },
                 owner,
-                systems: spec.systems.to_vec(),
+                systems: spec.systems.clone(),
                 backlog_items,
                 created,
                 closed,
@@ -173,7 +179,7 @@ impl Gen {
     #[allow(clippy::too_many_arguments)]
     fn risk_updates(
         &mut self,
-        spec: &RiskSpec,
+        spec: &Risk,
         status: RiskStatus,
         stage: Stage,
         score: i64,
@@ -204,15 +210,18 @@ impl Gen {
         if was_closed && let Some(last) = times.last_mut() {
             *last = end;
         }
-        let sys = spec.systems.first().map_or("the platform", |&s| SYSTEMS[s].name);
+        let c = catalogue();
+        let sys = spec.systems.first().map_or("the platform", |&s| c.systems[s].name.as_str());
         let item_name = item.map_or_else(
             || "the backlog item".to_owned(),
             |i| i.input.external_key.clone().unwrap_or_else(|| i.input.title.clone()),
         );
-        let why = WHY_BY_TAG
+        let why = c
+            .risk_wording
+            .why_by_tag
             .iter()
-            .find(|(tag, _)| spec.tags.contains(tag))
-            .map_or("It weakens a control we promise customers in our security documentation.", |(_, w)| *w);
+            .find(|t| spec.tags.contains(&t.tag))
+            .map_or("It weakens a control we promise customers in our security documentation.", |t| t.why.as_str());
         let due_text = due.map_or_else(|| "no date agreed yet".to_owned(), |d| d.to_string());
         let n = times.len();
         times
@@ -221,7 +230,7 @@ impl Gen {
             .map(|(k, at)| {
                 let last = k + 1 == n;
                 let what = if k == 0 && !(last && was_closed) {
-                    let source = *self.pick(lookup_stage(stage));
+                    let source = self.pick(&c.risk_wording.sources[&stage]);
                     format!(
                         "Registered from {}; scored {}x{} = {score}.",
                         source.replace("{sys}", sys),
@@ -234,7 +243,8 @@ impl Gen {
                     "Accepted jointly by the CISO and CTO with compensating controls in place.".to_owned()
                 } else {
                     let working = matches!(status, RiskStatus::Mitigating | RiskStatus::Closed);
-                    let pool = if working && self.rng.gen_bool(0.5) { PROGRESS_WORK } else { PROGRESS };
+                    let w = &c.risk_wording;
+                    let pool = if working && self.rng.gen_bool(0.5) { &w.progress_work } else { &w.progress };
                     self.pick(pool)
                         .replace("{score}", &score.to_string())
                         .replace("{item}", &item_name)
@@ -255,7 +265,7 @@ impl Gen {
                         }
                     }
                 };
-                let input = RiskUpdateInput { what, why: why.to_owned(), doing: spec.mitigation.to_owned(), closes };
+                let input = RiskUpdateInput { what, why: why.to_owned(), doing: spec.mitigation.clone(), closes };
                 (at, input)
             })
             .collect()
@@ -266,7 +276,8 @@ impl Gen {
         systems: &[(SystemInput, OffsetDateTime)],
         items: &[DemoItem],
     ) -> Vec<DemoRelease> {
-        let mut versions: Vec<(u32, u32)> = SYSTEMS.iter().map(|s| s.version).collect();
+        let c = catalogue();
+        let mut versions: Vec<(u32, u32)> = c.systems.iter().map(|s| s.version).collect();
         let month_index = self.anchor.year() * 12 + i32::from(u8::from(self.anchor.month())) - 1;
         let mut out: Vec<DemoRelease> = Vec::new();
         for k in -17..=2 {
@@ -277,11 +288,12 @@ impl Gen {
                 .map(|_| {
                     let d =
                         Date::from_calendar_date(idx.div_euclid(12), month, self.rng.gen_range(1..=28)).expect("date");
-                    let sys = SYSTEMS
+                    let sys = c
+                        .systems
                         .iter()
                         .enumerate()
                         .collect::<Vec<_>>()
-                        .choose_weighted(&mut self.rng, |(_, s)| s.weight)
+                        .choose_weighted(&mut self.rng, |(_, s)| s.release_weight)
                         .expect("weights")
                         .0;
                     (skip_weekend(d), sys)
@@ -302,7 +314,7 @@ impl Gen {
             })
         {
             r.input.shipped_date = Some(r.input.planned_date + Duration::days(3));
-            r.input.slip_reason = Some(SLIP_REASONS[0].to_owned());
+            r.input.slip_reason = Some(c.releases.slip_reasons[0].clone());
         }
         out
     }
@@ -315,7 +327,8 @@ impl Gen {
         systems: &[(SystemInput, OffsetDateTime)],
         items: &[DemoItem],
     ) -> DemoRelease {
-        let spec = &SYSTEMS[sys];
+        let c = catalogue();
+        let spec = &c.systems[sys];
         let v = &mut versions[sys];
         if self.rng.gen_bool(0.03) {
             *v = (v.0 + 1, 0);
@@ -352,7 +365,7 @@ impl Gen {
         titles.shuffle(&mut self.rng);
         titles.truncate(3);
         if titles.is_empty() {
-            titles.push(*self.pick(GENERIC_SCOPE));
+            titles.push(self.pick(&c.releases.generic_scope).as_str());
         }
         let planned_scope = titles.join("; ");
         let planned_items = self.rng.gen_range(3..=24);
@@ -371,7 +384,13 @@ impl Gen {
             external_id: self.rng.gen_bool(0.5).then(|| format!("{} {version}", spec.project)),
         };
         let slip_reason = |g: &mut Self| {
-            if sys == MOB && g.rng.gen_bool(0.4) { MOBILE_SLIP.to_owned() } else { (*g.pick(SLIP_REASONS)).to_owned() }
+            if let Some(own) = &spec.slip_reason
+                && g.rng.gen_bool(0.4)
+            {
+                own.clone()
+            } else {
+                g.pick(&c.releases.slip_reasons).clone()
+            }
         };
         if !future {
             let roll = self.rng.gen_range(0..100);
@@ -408,9 +427,9 @@ impl Gen {
     }
 
     pub(super) fn audit_findings(&mut self) -> Vec<DemoAuditFinding> {
+        let audits = &catalogue().audits;
         let mut out: Vec<DemoAuditFinding> = Vec::new();
-        let mut keys: Vec<&str> = Vec::new();
-        for (round_ix, round) in AUDITS.iter().enumerate() {
+        for (round_ix, round) in audits.iter().enumerate() {
             let days_ago = self.rng.gen_range(round.days_ago.0..=round.days_ago.1);
             let opened_on = self.day(-days_ago);
             for (k, f) in round.findings.iter().enumerate() {
@@ -419,51 +438,49 @@ impl Gen {
                 // always open, so every demo shows both.
                 let close = match (round_ix, k) {
                     (0, 0) => true,
-                    (r, 0) if r + 1 == AUDITS.len() => false,
+                    (r, 0) if r + 1 == audits.len() => false,
                     _ => self.rng.gen_bool(round.close_chance),
                 };
                 let closed_on = close
                     .then(|| opened_on + Duration::days(self.rng.gen_range(round.close_days.0..=round.close_days.1)))
                     .map(|d| d.min(self.day(-1)))
                     .filter(|d| *d > created.date());
-                let repeat_of =
-                    f.repeats.map(|key| keys.iter().position(|k| *k == key).expect("repeats an earlier finding"));
                 out.push(DemoAuditFinding {
                     input: AuditFindingInput {
-                        framework: round.framework.to_owned(),
-                        control_ref: f.control.to_owned(),
-                        title: f.title.to_owned(),
+                        framework: round.framework.clone(),
+                        control_ref: f.control_ref.clone(),
+                        title: f.title.clone(),
                         severity: f.severity,
                         opened_on,
                         closed_on,
                         repeat_of: None,
                         external_id: Some(format!("{}-{:02}", round.prefix, k + 1)),
                     },
-                    repeat_of,
+                    repeat_of: f.repeat_of,
                     created,
                 });
-                keys.push(f.key);
             }
         }
         out
     }
 
     pub(super) fn vendors(&mut self) -> Vec<(VendorInput, OffsetDateTime)> {
-        VENDORS
+        catalogue()
+            .vendors
             .iter()
             .map(|v| {
                 let jitter = self.rng.gen_range(0..5);
                 let d = self.day(-v.created_days_ago + jitter);
                 let created = self.at_work(d);
                 let input = VendorInput {
-                    name: v.name.to_owned(),
-                    purpose: v.purpose.to_owned(),
-                    data_tier: v.tier,
-                    data_flows: v.flows.to_owned(),
-                    breach_clause: v.breach_clause.to_owned(),
-                    breach_notification_hours: v.breach_hours,
-                    access_model: v.access.to_owned(),
-                    questionnaire: v.questionnaire.to_owned(),
+                    name: v.name.clone(),
+                    purpose: v.purpose.clone(),
+                    data_tier: v.data_tier,
+                    data_flows: v.data_flows.clone(),
+                    breach_clause: v.breach_clause.clone(),
+                    breach_notification_hours: v.breach_notification_hours,
+                    access_model: v.access_model.clone(),
+                    questionnaire: v.questionnaire.clone(),
                     status: Some(v.status),
                 };
                 (input, created)
@@ -475,11 +492,13 @@ impl Gen {
     /// Open findings at high severity or above are only ever in staging or development, so
     /// the one seeded STOP is the demo's only open critical in production.
     pub(super) fn findings(&mut self) -> Vec<DemoFinding> {
+        let c = catalogue();
         let mut out = Vec::new();
-        for system in 0..SYSTEMS.len() {
+        for system in 0..c.systems.len() {
             let count = self.rng.gen_range(6..=14);
             for _ in 0..count {
-                let (tool, rule, title, severity, component, kev) = *FINDINGS.choose(&mut self.rng).expect("findings");
+                let f = c.findings.choose(&mut self.rng).expect("findings");
+                let severity = f.severity;
                 let ago = self.rng.gen_range(3..540);
                 let first = self.day(-ago);
                 let created = self.at_work(first);
@@ -501,13 +520,13 @@ impl Gen {
                 out.push(DemoFinding {
                     input: FindingInput {
                         system_id: None,
-                        tool: tool.to_owned(),
-                        rule: rule.to_owned(),
-                        title: title.to_owned(),
+                        tool: f.tool.clone(),
+                        rule: f.rule.clone(),
+                        title: f.title.clone(),
                         severity,
                         environment,
-                        component: component.to_owned(),
-                        kev,
+                        component: f.component.clone(),
+                        kev: f.kev,
                         first_seen: Some(created),
                         external_id: None,
                     },

@@ -6,32 +6,32 @@ use std::collections::{BTreeMap, BTreeSet};
 use rand::Rng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use rhythm_domain::WorkKind as K;
 use rhythm_domain::{
     BacklogItemInput, EpicInput, IncidentInput, InitiativeInput, InitiativeStatus, ItemStatus, SystemInput, WorkKind,
 };
 use time::{Duration, OffsetDateTime};
 
-use super::tables::{
-    DONE_WHEN, ENG_LEAD, ENGINEERS, EPICS, GENERIC, GENERIC_NO_SYSTEM, INCIDENTS, INITIATIVES, SEC_LEAD, SUBTASKS,
-    SYSTEMS, WEB, WHY,
-};
-use super::{DemoEpic, DemoIncident, DemoItem, Gen, lookup, quarter, ts};
+use super::catalogue::catalogue;
+use super::{DemoEpic, DemoIncident, DemoItem, Gen, quarter, ts};
+
+/// The generator picks at least this many incidents of the catalogue.
+pub(super) const MIN_INCIDENTS: usize = 23;
 
 impl Gen {
     pub(super) fn systems(&mut self, workspace_created: OffsetDateTime) -> Vec<(SystemInput, OffsetDateTime)> {
-        SYSTEMS
+        catalogue()
+            .systems
             .iter()
             .enumerate()
             .map(|(i, s)| {
                 let created =
                     workspace_created + Duration::hours(2) + Duration::minutes(7 * i as i64 + self.rng.gen_range(0..5));
                 let input = SystemInput {
-                    name: s.name.to_owned(),
-                    description: s.description.to_owned(),
-                    owner_team: s.team.to_owned(),
+                    name: s.name.clone(),
+                    description: s.description.clone(),
+                    owner_team: s.owner_team.clone(),
                     tier: s.tier,
-                    golden_paths: s.paths.to_vec(),
+                    golden_paths: s.golden_paths.clone(),
                 };
                 (input, created)
             })
@@ -39,7 +39,8 @@ impl Gen {
     }
 
     pub(super) fn initiatives(&mut self, workspace_created: OffsetDateTime) -> Vec<(InitiativeInput, OffsetDateTime)> {
-        INITIATIVES
+        catalogue()
+            .initiatives
             .iter()
             .map(|s| {
                 let jitter = self.rng.gen_range(0..5);
@@ -47,9 +48,9 @@ impl Gen {
                 let created = self.at_work(d).max(workspace_created + Duration::days(1));
                 let target = quarter(self.day(s.target_in_days));
                 let input = InitiativeInput {
-                    name: s.name.to_owned(),
-                    business_goal: s.goal.to_owned(),
-                    reduces_or_enables: s.reduces_or_enables.to_owned(),
+                    name: s.name.clone(),
+                    business_goal: s.business_goal.clone(),
+                    reduces_or_enables: s.reduces_or_enables.clone(),
                     status: Some(s.status),
                     target_quarter: Some(target),
                 };
@@ -59,16 +60,13 @@ impl Gen {
     }
 
     pub(super) fn epics(&mut self, initiatives: &[(InitiativeInput, OffsetDateTime)]) -> Vec<DemoEpic> {
-        EPICS
+        catalogue()
+            .epics
             .iter()
             .map(|s| {
                 let created = self.after(initiatives[s.initiative].1, 3, 45);
                 DemoEpic {
-                    input: EpicInput {
-                        name: s.name.to_owned(),
-                        description: s.description.to_owned(),
-                        initiative_id: None,
-                    },
+                    input: EpicInput { name: s.name.clone(), description: s.description.clone(), initiative_id: None },
                     initiative: Some(s.initiative),
                     created,
                 }
@@ -131,23 +129,24 @@ impl Gen {
         created: OffsetDateTime,
         finished_initiative: bool,
     ) -> DemoItem {
+        let c = catalogue();
         let (status, done) = self.item_status(created, finished_initiative);
-        let why = *self.pick(lookup(WHY, kind));
-        let done_when = *self.pick(lookup(DONE_WHEN, kind));
+        let why = self.pick(&c.backlog.why[&kind]).as_str();
+        let done_when = self.pick(&c.backlog.done_when[&kind]).as_str();
         let description = match epic {
-            Some(e) => format!("Part of \"{}\". Why: {why}.\n\nDone when {done_when}.", EPICS[e].name),
+            Some(e) => format!("Part of \"{}\". Why: {why}.\n\nDone when {done_when}.", c.epics[e].name),
             None => format!("Why: {why}.\n\nDone when {done_when}."),
         };
         let assignee = if status == ItemStatus::Todo && self.rng.gen_bool(0.4) {
             None
-        } else if kind == K::Security && self.rng.gen_bool(0.3) {
-            Some(SEC_LEAD)
+        } else if kind == WorkKind::Security && self.rng.gen_bool(0.3) {
+            Some(c.roles.security_lead)
         } else if self.rng.gen_bool(0.08) {
-            Some(ENG_LEAD)
+            Some(c.roles.engineering_lead)
         } else {
-            Some(*self.pick(ENGINEERS))
+            Some(*self.pick(&c.roles.engineers))
         };
-        let due_chance = if kind == K::Security { 0.45 } else { 0.12 };
+        let due_chance = if kind == WorkKind::Security { 0.45 } else { 0.12 };
         let due_date =
             self.rng.gen_bool(due_chance).then(|| created.date() + Duration::days(self.rng.gen_range(21..=120)));
         let points = self.rng.gen_bool(0.85).then(|| *self.pick(&[1, 2, 3, 3, 5, 5, 8, 13]));
@@ -175,30 +174,32 @@ impl Gen {
     }
 
     pub(super) fn epic_items(&mut self, epics: &[DemoEpic]) -> Vec<DemoItem> {
+        let c = catalogue();
         let mut seen = BTreeSet::new();
-        for s in EPICS {
-            for (t, _) in s.items {
-                seen.insert((*t).to_owned());
+        for s in &c.epics {
+            for w in &s.items {
+                seen.insert(w.title.clone());
             }
         }
         let mut items = Vec::new();
-        for (e, spec) in EPICS.iter().enumerate() {
+        for (e, spec) in c.epics.iter().enumerate() {
             let epic_created = epics[e].created;
-            let finished = INITIATIVES[spec.initiative].status == InitiativeStatus::Done;
+            let initiative = &c.initiatives[spec.initiative];
+            let finished = initiative.status == InitiativeStatus::Done;
             // Finished initiatives stopped getting new work when they ended.
             let window = if finished {
-                (self.day(INITIATIVES[spec.initiative].target_in_days) - epic_created.date()).whole_days().max(10)
+                (self.day(initiative.target_in_days) - epic_created.date()).whole_days().max(10)
             } else {
                 (self.last_moment() - epic_created).whole_days().max(1)
             };
             let system_of = |title: &str, rng: &mut ChaCha8Rng| {
-                SYSTEMS.iter().position(|s| title.contains(s.name)).or_else(|| spec.systems.choose(rng).copied())
+                c.systems.iter().position(|s| title.contains(&s.name)).or_else(|| spec.systems.choose(rng).copied())
             };
             let first = items.len();
-            for (title, kind) in spec.items {
+            for w in &spec.items {
                 let created = self.after(epic_created, 0, (window * 2 / 3).max(1));
-                let system = system_of(title, &mut self.rng);
-                let item = self.item((*title).to_owned(), *kind, Some(e), system, created, finished);
+                let system = system_of(&w.title, &mut self.rng);
+                let item = self.item(w.title.clone(), w.kind, Some(e), system, created, finished);
                 items.push(item);
             }
             let target = self.rng.gen_range(11..=16);
@@ -207,18 +208,23 @@ impl Gen {
                 attempts += 1;
                 let (title, kind, system, created) = if self.rng.gen_bool(0.45) {
                     let parent = self.rng.gen_range(first..first + spec.items.len());
-                    let sub = *self.pick(SUBTASKS);
+                    let sub = self.pick(&c.backlog.subtasks);
                     let p = &items[parent];
                     let (title, kind, system, from) =
                         (format!("{}: {sub}", p.input.title), p.input.kind, p.system, p.created);
                     (title, kind, system, self.after(from, 1, 20))
                 } else if spec.systems.is_empty() {
-                    let (t, k) = *self.pick(GENERIC_NO_SYSTEM);
-                    (t.to_owned(), k, None, self.after(epic_created, 0, window))
+                    let w = self.pick(&c.backlog.generic_no_system);
+                    (w.title.clone(), w.kind, None, self.after(epic_created, 0, window))
                 } else {
-                    let sys = *self.pick(spec.systems);
-                    let (t, k) = *self.pick(GENERIC);
-                    (t.replace("{sys}", SYSTEMS[sys].name), k, Some(sys), self.after(epic_created, 0, window))
+                    let sys = *self.pick(&spec.systems);
+                    let w = self.pick(&c.backlog.generic);
+                    (
+                        w.title.replace("{sys}", &c.systems[sys].name),
+                        w.kind,
+                        Some(sys),
+                        self.after(epic_created, 0, window),
+                    )
                 };
                 if seen.insert(title.clone()) {
                     let item = self.item(title, kind, Some(e), system, created, finished);
@@ -232,9 +238,10 @@ impl Gen {
     /// Incidents in time order, the last one or two still open; each resolved incident adds a
     /// follow-up item (outside any epic) to `items`.
     pub(super) fn incidents(&mut self, items: &mut Vec<DemoItem>) -> Vec<DemoIncident> {
-        let mut order: Vec<usize> = (0..INCIDENTS.len()).collect();
+        let specs = &catalogue().incidents;
+        let mut order: Vec<usize> = (0..specs.len()).collect();
         order.shuffle(&mut self.rng);
-        order.truncate(self.rng.gen_range(23..=INCIDENTS.len()));
+        order.truncate(self.rng.gen_range(MIN_INCIDENTS..=specs.len()));
         let open = self.rng.gen_range(1..=2);
         let closed_count = order.len() - open;
         let mut starts: Vec<i64> = (0..closed_count).map(|_| self.rng.gen_range(-540..=-25)).collect();
@@ -245,13 +252,16 @@ impl Gen {
 
         let mut out = Vec::new();
         for (n, (&spec_ix, &start_day)) in order.iter().zip(&starts).enumerate() {
-            let spec = &INCIDENTS[spec_ix];
+            let spec = &specs[spec_ix];
             let still_open = n >= closed_count;
             let hour = self.rng.gen_range(0..24);
             let minute = self.rng.gen_range(0..60);
             let started = ts(self.day(start_day), hour, minute);
-            let (detect, contain, resolve) =
-                if still_open { ((3, 45), (20, 240), (1, 1)) } else { (spec.detect, spec.contain, spec.resolve) };
+            let (detect, contain, resolve) = if still_open {
+                ((3, 45), (20, 240), (1, 1))
+            } else {
+                (spec.detect_minutes, spec.contain_minutes, spec.resolve_minutes)
+            };
             let detected = started + Duration::minutes(self.rng.gen_range(detect.0..=detect.1).max(1));
             let contained = detected + Duration::minutes(self.rng.gen_range(contain.0..=contain.1).max(1));
             let resolved = contained + Duration::minutes(self.rng.gen_range(resolve.0..=resolve.1).max(1));
@@ -265,7 +275,7 @@ impl Gen {
             let learnings = if still_open {
                 "Investigation ongoing; learnings follow the post-incident review.".to_owned()
             } else {
-                spec.learnings.to_owned()
+                spec.learnings.clone()
             };
             let external_id =
                 self.rng.gen_bool(0.6).then(|| format!("PD-{}", 41_000 + n * 173 + self.rng.gen_range(0..100)));
@@ -274,25 +284,26 @@ impl Gen {
             if !still_open {
                 let at = self.after(resolved, 1, 3);
                 let system = spec.systems.first().copied();
-                let item = self.item(spec.action.to_owned(), spec.action_kind, None, system, at, false);
+                let f = &spec.follow_up;
+                let item = self.item(f.title.clone(), f.kind, None, system, at, false);
                 follow_ups.push(items.len());
                 items.push(item);
             }
             out.push(DemoIncident {
                 input: IncidentInput {
-                    title: spec.title.to_owned(),
+                    title: spec.title.clone(),
                     severity: spec.severity,
                     started_at: started,
                     detected_at: Some(detected),
                     contained_at,
                     resolved_at,
                     customer_impact: spec.customer_impact,
-                    impact_summary: spec.impact.to_owned(),
+                    impact_summary: spec.impact_summary.clone(),
                     learnings,
                     system_ids: Vec::new(),
                     external_id,
                 },
-                systems: spec.systems.to_vec(),
+                systems: spec.systems.clone(),
                 created,
                 follow_ups,
             });
@@ -303,8 +314,9 @@ impl Gen {
     }
 
     /// Puts items in creation order (so `ITEM-1` is the oldest), fixes the incident links, and
-    /// gives most of them a tracker key.
+    /// gives most of them a tracker key (or, on a system whose issues are on GitHub, an issue).
     pub(super) fn order_items(&mut self, items: Vec<DemoItem>, incidents: &mut [DemoIncident]) -> Vec<DemoItem> {
+        let c = catalogue();
         let mut order: Vec<usize> = (0..items.len()).collect();
         order.sort_by_key(|&i| (items[i].created, i));
         let mut new_index = vec![0; items.len()];
@@ -322,12 +334,11 @@ impl Gen {
         let mut counters: BTreeMap<&str, i64> = BTreeMap::new();
         let mut github = 310 + self.rng.gen_range(0..40);
         for item in &mut sorted {
-            if item.system == Some(WEB) {
+            if let Some(repo) = item.system.and_then(|s| c.systems[s].github.as_deref()) {
                 if self.rng.gen_bool(0.7) {
                     github += self.rng.gen_range(1..=6);
-                    item.input.external_key = Some(format!("northwind/marketing-site#{github}"));
-                    item.input.external_url =
-                        Some(format!("https://github.example/northwind/marketing-site/issues/{github}"));
+                    item.input.external_key = Some(format!("{repo}#{github}"));
+                    item.input.external_url = Some(format!("https://github.example/{repo}/issues/{github}"));
                 }
                 continue;
             }
@@ -335,8 +346,8 @@ impl Gen {
                 continue;
             }
             let project = match (item.epic, item.system) {
-                (Some(e), _) => EPICS[e].project,
-                (None, Some(s)) => SYSTEMS[s].project,
+                (Some(e), _) => c.epics[e].project.as_str(),
+                (None, Some(s)) => c.systems[s].project.as_str(),
                 (None, None) => "SEC",
             };
             let start = 40 + self.rng.gen_range(0..80);
