@@ -6,15 +6,15 @@ use axum::extract::multipart::{Field, MultipartRejection};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{Markup, html};
-use rhythm_domain::{FieldError, Finding, Kind, Permission, System};
+use maud::html;
+use rhythm_domain::{FieldError, Kind, Permission, System};
 use rhythm_ingest::format::Format;
-use rhythm_store::{CsvKind, ImportRecord, ListQuery};
-use uuid::Uuid;
+use rhythm_store::ImportRecord;
 
 use super::layout::{Nav, csrf_field, error_page, page, page_head};
+use super::links::{exports, silent_count, silent_link};
 use super::registers::choices_of;
-use super::{WebUser, error_response, urlencode};
+use super::{WebUser, error_response};
 use crate::AppState;
 use crate::api::imports::{csv_kind, csv_response, import_number};
 use crate::auth::{Principal, same_secret};
@@ -47,32 +47,6 @@ pub fn format_label(f: Format) -> &'static str {
 
 fn format_name(name: &str) -> String {
     name.parse::<Format>().map_or_else(|_| name.to_owned(), |f| format_label(f).to_owned())
-}
-
-/// The registers with a CSV export, as (path segment, label).
-pub fn exports() -> Vec<(&'static str, &'static str)> {
-    CsvKind::ALL
-        .into_iter()
-        .map(|k| match k {
-            CsvKind::Findings => ("findings", "Security findings"),
-            CsvKind::Releases => ("releases", "Releases"),
-            CsvKind::Incidents => ("incidents", "Incidents"),
-            CsvKind::AuditFindings => ("audit-findings", "Audit findings"),
-            CsvKind::Risks => ("risks", "Risks"),
-        })
-        .collect()
-}
-
-/// The download link of a register, when it has a CSV export.
-pub fn export_href(kind: Kind) -> Option<String> {
-    let name = kind.plural();
-    exports().iter().any(|(n, _)| *n == name).then(|| format!("/export/{name}.csv"))
-}
-
-/// Open findings the scanner calls suppressed that no approved exception covers.
-pub async fn silent_count(st: &AppState, p: &Principal) -> Result<i64, AppError> {
-    let q = ListQuery { filters: vec![("silent".into(), "true".into())], limit: 1, ..Default::default() };
-    Ok(service::list::<Finding>(st, p, &q).await?.total)
 }
 
 fn size(bytes: u64) -> String {
@@ -519,18 +493,4 @@ pub async fn export(State(st): State<AppState>, WebUser(p): WebUser, Path(file):
         Err(e) => Err(e),
     };
     result.unwrap_or_else(|e| error_response(&e))
-}
-
-/// A request-exception link for one finding.
-pub fn request_exception_href(finding_id: Uuid) -> String {
-    format!("/exceptions/new?finding={}", urlencode(&finding_id.to_string()))
-}
-
-/// The "Silent exceptions (N)" link of the findings list and the imports page.
-pub fn silent_link(n: i64, current: bool) -> Markup {
-    html! {
-        a class="btn" href="/findings?silent=true" aria-current=[current.then_some("page")] {
-            "Silent exceptions (" (n) ")"
-        }
-    }
 }

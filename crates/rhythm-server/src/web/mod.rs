@@ -10,6 +10,7 @@ mod gate;
 mod home;
 mod imports;
 pub mod layout;
+mod links;
 mod notifications;
 mod pages;
 mod policy;

@@ -261,9 +261,9 @@ pub async fn list_page(
         Err(e) => return error_response(&e),
     };
     let heat = if kind == Kind::Risk { st.store.risk_heatmap(p.workspace_id()).await.ok() } else { None };
-    let silent = if kind == Kind::Finding { super::imports::silent_count(&st, &p).await.ok() } else { None };
+    let silent = if kind == Kind::Finding { super::links::silent_count(&st, &p).await.ok() } else { None };
     let silent_only = q.filters.iter().any(|(k, v)| k == "silent" && v == "true");
-    let export = super::imports::export_href(kind);
+    let export = super::links::export_href(kind);
     // Filters the form does not show (`silent`, `tool`, …) stay when it is submitted.
     let hidden_filters: Vec<(String, String)> =
         q.filters.iter().filter(|(k, _)| !sp.filters.iter().any(|f| f.name == k)).cloned().collect();
@@ -287,7 +287,7 @@ pub async fn list_page(
     let last = listing.offset + listing.rows.len() as u64;
     let body = html! {
         (page_head("Register", &nav_title(kind), Some(sp.lede), html! {
-            @if let Some(n) = silent { (super::imports::silent_link(n, silent_only)) }
+            @if let Some(n) = silent { (super::links::silent_link(n, silent_only)) }
             @if let Some(href) = &export { a class="btn" href=(href) download { "Download CSV" } }
             @if can_write { a class="btn primary" href={ "/" (kind.plural()) "/new" } { "New " (kind.label().to_lowercase()) } }
         }))
@@ -581,7 +581,7 @@ async fn detail(
                         @if suppressed_open && can_write {
                             p class="small" {
                                 "The scanner reports it suppressed. Unless an approved exception covers it, it is a silent exception: "
-                                a href=(super::imports::request_exception_href(uuid)) { "request an exception" } "."
+                                a href=(super::links::request_exception_href(uuid)) { "request an exception" } "."
                             }
                         }
                     }

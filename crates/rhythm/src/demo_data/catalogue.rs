@@ -10,8 +10,10 @@ use std::sync::LazyLock;
 use rhythm_domain::{DataTier, GoldenPath, InitiativeStatus, Role, Severity, Stage, VendorStatus, WorkKind};
 use serde::Deserialize;
 
-use super::registers::MIN_RISKS;
-use super::work::MIN_INCIDENTS;
+/// The generator registers at least this many risks of the catalogue (`registers.rs`).
+pub(super) const MIN_RISKS: usize = 56;
+/// The generator picks at least this many incidents of the catalogue (`work.rs`).
+pub(super) const MIN_INCIDENTS: usize = 23;
 
 /// The text of each file of the catalogue.
 #[derive(Debug, Clone, Copy)]

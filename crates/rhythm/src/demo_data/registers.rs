@@ -9,11 +9,8 @@ use rhythm_domain::{
 };
 use time::{Date, Duration, Month, OffsetDateTime};
 
-use super::catalogue::{Risk, catalogue};
+use super::catalogue::{MIN_RISKS, Risk, catalogue};
 use super::{DemoAuditFinding, DemoFinding, DemoItem, DemoRelease, DemoRisk, Gen, skip_weekend, ts};
-
-/// The generator registers at least this many risks of the catalogue.
-pub(super) const MIN_RISKS: usize = 56;
 
 impl Gen {
     pub(super) fn risks(&mut self, workspace_created: OffsetDateTime, items: &[DemoItem]) -> Vec<DemoRisk> {

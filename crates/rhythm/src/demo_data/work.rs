@@ -11,11 +11,8 @@ use rhythm_domain::{
 };
 use time::{Duration, OffsetDateTime};
 
-use super::catalogue::catalogue;
+use super::catalogue::{MIN_INCIDENTS, catalogue};
 use super::{DemoEpic, DemoIncident, DemoItem, Gen, quarter, ts};
-
-/// The generator picks at least this many incidents of the catalogue.
-pub(super) const MIN_INCIDENTS: usize = 23;
 
 impl Gen {
     pub(super) fn systems(&mut self, workspace_created: OffsetDateTime) -> Vec<(SystemInput, OffsetDateTime)> {
