@@ -25,8 +25,9 @@
 #   RHYTHM_TEST_ARTIFACTS     where screenshots and logs go
 #   RHYTHM_FIXTURES           the shared real scanner fixtures (the folder holding facts.json),
 #                             kept outside the repository; when not set already, the first of
-#                             $ROOT/../shared/fixtures/real and, when origin is a local path (CI
-#                             runs on a clean clone of main), <origin>/../shared/fixtures/real
+#                             $ROOT/../shared/fixtures/real, then, when origin is a local path (CI
+#                             runs on a clean clone of main), <origin>/../shared/fixtures/real,
+#                             then shared/fixtures/real beside a parent folder up to three levels up
 # shellcheck disable=SC2317  # functions run via trap / run_step
 set -euo pipefail
 
@@ -109,6 +110,12 @@ ensure_fixtures() {
         [[ "$(basename "$origin")" == .git ]] && origin="$(dirname "$origin")"
         candidates+=("$origin/../shared/fixtures/real")
     fi
+    # Else a `shared/` folder beside one of the checkout's parent folders.
+    local up="$ROOT/.."
+    for _ in 1 2 3; do
+        up="$up/.."
+        candidates+=("$up/shared/fixtures/real")
+    done
     for c in "${candidates[@]}"; do
         if [[ -f "$c/facts.json" ]]; then
             RHYTHM_FIXTURES="$(cd "$c" && pwd)"
