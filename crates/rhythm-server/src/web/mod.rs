@@ -121,30 +121,8 @@ impl FromRequest<AppState> for CsrfForm {
     }
 }
 
-/// An error on a web page: the error page with the error's status and public detail. An
-/// internal cause is logged, as the API's error logs it; the page says only that it was.
-/// Handlers that return `Result<Response, WebError>` use `?`.
-pub struct WebError(pub AppError);
-
-impl From<AppError> for WebError {
-    fn from(e: AppError) -> Self {
-        WebError(e)
-    }
-}
-
-impl From<rhythm_store::StoreError> for WebError {
-    fn from(e: rhythm_store::StoreError) -> Self {
-        WebError(e.into())
-    }
-}
-
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        error_response(&self.0)
-    }
-}
-
-/// The error page of `e` (see [`WebError`]), for handlers that build their response by hand.
+/// The one error page of the web UI: the error's status and public detail, the internal
+/// cause logged as the API's error logs it, and `Retry-After` where the error has one.
 pub fn error_response(e: &AppError) -> Response {
     if let AppError::Internal(cause) = e {
         tracing::error!(%cause, "internal error on a page");
