@@ -65,6 +65,21 @@ pub(crate) async fn policy_in(tx: &mut Tx, ws: Uuid) -> Result<PolicyVersion, St
     row.as_ref().map_or_else(|| Ok(PolicyVersion::default_version()), PolicyVersion::from_row)
 }
 
+/// Stores `v` as the workspace's next policy version (applied at `now`).
+pub(crate) async fn insert_version(
+    tx: &mut Tx,
+    ws: Uuid,
+    v: &PolicyVersion,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tx.exec(
+        "INSERT INTO policies (workspace_id, version, document, created_at, created_by, decision_id) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[ws.into(), v.version.into(), v.document.clone().into(), now.into(), v.created_by.into(), v.decision_id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// The policy in force: the latest applied version, or the built-in default (version 0).
     pub async fn policy(&self, workspace_id: Uuid) -> Result<PolicyVersion, StoreError> {
@@ -144,18 +159,7 @@ impl Store {
             created_by: actor.user_id,
             decision_id: Some(decision_id),
         };
-        tx.exec(
-            "INSERT INTO policies (workspace_id, version, document, created_at, created_by, decision_id) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                ws.into(),
-                next.version.into(),
-                next.document.clone().into(),
-                now.into(),
-                next.created_by.into(),
-                next.decision_id.into(),
-            ],
-        )
-        .await?;
+        insert_version(&mut tx, ws, &next, now).await?;
         // The policy is the workspace's: its audit rows carry the workspace id.
         audit::append(&mut tx, actor, now, "apply", "policy", Some(ws), Some(&before), Some(&next)).await?;
         tx.commit().await?;

@@ -107,18 +107,7 @@ pub(super) async fn apply_pending(
         created_by: actor.user_id,
         decision_id: Some(decision.id),
     };
-    tx.exec(
-        "INSERT INTO policies (workspace_id, version, document, created_at, created_by, decision_id) VALUES ($1, $2, $3, $4, $5, $6)",
-        &[
-            ws.into(),
-            next.version.into(),
-            next.document.clone().into(),
-            now.into(),
-            next.created_by.into(),
-            next.decision_id.into(),
-        ],
-    )
-    .await?;
+    super::policy::insert_version(tx, ws, &next, now).await?;
     tx.exec(
         "UPDATE policy_proposals SET applied_version = $1 WHERE workspace_id = $2 AND decision_id = $3",
         &[next.version.into(), ws.into(), decision.id.into()],
