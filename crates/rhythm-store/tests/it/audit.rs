@@ -1,7 +1,7 @@
 use rhythm_domain::{Risk, RiskInput, Stage};
 use rhythm_store::Backend;
 
-use crate::{Fixture, both};
+use crate::{Fixture, both, raw};
 
 async fn every_write_is_chained_and_the_chain_verifies(f: Fixture) {
     let s = f.store();
@@ -79,25 +79,6 @@ async fn tampering_is_detected(f: Fixture) {
     assert_eq!(report.first_bad_seq, Some(2));
 }
 both!(tampering_is_detected, super::tampering_is_detected);
-
-/// Runs statements on the raw database, as someone with file or superuser access would.
-async fn raw(f: &Fixture, statements: &[&str]) {
-    use sqlx::Connection;
-    match f.store().backend() {
-        Backend::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(&f.db.url).await.unwrap();
-            for s in statements {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
-        }
-        Backend::Postgres => {
-            let mut c = sqlx::PgConnection::connect(&f.db.url).await.unwrap();
-            for s in statements {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
-        }
-    }
-}
 
 async fn three_risks(f: &Fixture) {
     for n in 0..3 {

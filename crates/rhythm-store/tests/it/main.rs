@@ -70,3 +70,23 @@ impl Fixture {
 pub fn migration_table() -> (&'static str, &'static str) {
     ("_sqlx_migrations", "version")
 }
+
+/// Runs statements on the test database itself, as someone with file or superuser access (or
+/// an older build of Rhythm) would.
+pub async fn raw(f: &Fixture, statements: &[impl AsRef<str>]) {
+    use sqlx::Connection;
+    match f.store().backend() {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&f.db.url).await.unwrap();
+            for s in statements {
+                sqlx::query(s.as_ref()).execute(&mut c).await.unwrap_or_else(|e| panic!("{}: {e}", s.as_ref()));
+            }
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&f.db.url).await.unwrap();
+            for s in statements {
+                sqlx::query(s.as_ref()).execute(&mut c).await.unwrap_or_else(|e| panic!("{}: {e}", s.as_ref()));
+            }
+        }
+    }
+}

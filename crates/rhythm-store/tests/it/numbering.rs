@@ -2,7 +2,7 @@
 //! written before the counters existed upgrades with every kind's count carried over.
 
 use rhythm_domain::{DataTier, Risk, RiskInput, Stage, System, SystemInput};
-use rhythm_store::{Backend, Create, Store};
+use rhythm_store::{Create, Store};
 
 use crate::{Fixture, both};
 
@@ -26,25 +26,6 @@ fn system(name: &str) -> SystemInput {
     }
 }
 
-/// Runs raw SQL on the test database, as an operator (or an older build) would.
-async fn raw(backend: Backend, url: &str, sql: &[&str]) {
-    use sqlx::Connection;
-    match backend {
-        Backend::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-            for s in sql {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
-        }
-        Backend::Postgres => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            for s in sql {
-                sqlx::query(s).execute(&mut c).await.unwrap();
-            }
-        }
-    }
-}
-
 async fn numbers_survive_an_upgrade(f: Fixture) {
     let s = f.store();
     let ws = f.actor.workspace_id;
@@ -61,10 +42,8 @@ async fn numbers_survive_an_upgrade(f: Fixture) {
     assert_eq!(elsewhere.number, 1);
 
     // The database as the build before the counters left it: no table, migration 11 not applied.
-    let backend = if f.db.url.starts_with("sqlite") { Backend::Sqlite } else { Backend::Postgres };
     let (migrations, version_column) = crate::migration_table();
-    raw(backend, &f.db.url, &["DROP TABLE counters", &format!("DELETE FROM {migrations} WHERE {version_column} = 11")])
-        .await;
+    crate::raw(&f, &["DROP TABLE counters", &format!("DELETE FROM {migrations} WHERE {version_column} = 11")]).await;
     let reopened = Store::open(&f.db.url, Create::MustExist).await.unwrap();
     let r = reopened
         .create(&f.actor, f.now, |n| Risk::create(risk("The fourth risk, after the upgrade"), n))

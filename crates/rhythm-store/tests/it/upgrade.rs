@@ -19,34 +19,11 @@ fn risk(statement: &str) -> RiskInput {
     }
 }
 
-fn backend_of(url: &str) -> Backend {
-    if url.starts_with("sqlite") { Backend::Sqlite } else { Backend::Postgres }
-}
-
-/// Runs raw SQL on the test database, as an operator (or an older build) would.
-async fn raw(url: &str, sql: &[String]) {
-    use sqlx::Connection;
-    match backend_of(url) {
-        Backend::Sqlite => {
-            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-            for s in sql {
-                sqlx::query(s).execute(&mut c).await.unwrap_or_else(|e| panic!("{s}: {e}"));
-            }
-        }
-        Backend::Postgres => {
-            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            for s in sql {
-                sqlx::query(s).execute(&mut c).await.unwrap_or_else(|e| panic!("{s}: {e}"));
-            }
-        }
-    }
-}
-
 /// Turns the test database back into what the build before sqlx's migrator and before the
 /// counters (migration 11) left: its own `schema_migrations` table (version, name, SHA-256
 /// of each file) listing migrations 1 to 10, no `_sqlx_migrations`, no `counters`.
-async fn make_it_an_older_database(url: &str, tamper: Option<i64>) {
-    let folder = match backend_of(url) {
+async fn make_it_an_older_database(f: &Fixture, tamper: Option<i64>) {
+    let folder = match f.store().backend() {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
@@ -74,7 +51,7 @@ async fn make_it_an_older_database(url: &str, tamper: Option<i64>) {
             "INSERT INTO schema_migrations (version, name, checksum) VALUES ({version}, '{name}', '{checksum}')"
         ));
     }
-    raw(url, &sql).await;
+    crate::raw(f, &sql).await;
 }
 
 async fn an_older_database_upgrades(f: Fixture) {
@@ -88,7 +65,7 @@ async fn an_older_database_upgrades(f: Fixture) {
         assert_eq!(r.number, i);
     }
     let head_before = f.store().audit_head(ws).await.unwrap();
-    make_it_an_older_database(&f.db.url, None).await;
+    make_it_an_older_database(&f, None).await;
 
     let upgraded = Store::open(&f.db.url, Create::MustExist).await.expect("the older database upgrades");
     let r =
@@ -112,7 +89,7 @@ async fn an_older_database_upgrades(f: Fixture) {
 both!(an_older_database_upgrades, super::an_older_database_upgrades);
 
 async fn a_changed_migration_is_refused(f: Fixture) {
-    make_it_an_older_database(&f.db.url, Some(4)).await;
+    make_it_an_older_database(&f, Some(4)).await;
     let err = Store::open(&f.db.url, Create::MustExist).await.unwrap_err().to_string();
     assert!(err.contains("migration 4") && err.contains("changed after it was applied"), "{err}");
 }
