@@ -40,7 +40,7 @@ use uuid::Uuid;
 use crate::patch::set;
 pub use crate::policy::ExceptionRules;
 use crate::registers::date_format::date;
-use crate::registers::{Kind, New, Ref, Target, ref_of, refs_of};
+use crate::registers::{Finding, Kind, New, Ref, Target, ref_of, refs_of};
 use crate::role::Role;
 use crate::validate::{Check, FieldError, Invalid};
 
@@ -761,6 +761,26 @@ impl Exception {
         self.risk_ids.contains(&id) || self.finding_ids.contains(&id)
     }
 
+    /// **The one definition of "this exception covers this finding on `date`"**, which the
+    /// launch gate, the silent-exception count and the findings' `accepted` history all use
+    /// (the store's SQL form, `covers_finding_sql`, is tested against this function): the
+    /// exception is active that day ([`Exception::is_active_on`]) and either names the finding
+    /// in `finding_ids`, or names the finding's system in `system_ids` and its signed `scope`
+    /// mentions the finding's rule (`CVE-2024-3094 in payments until March`), compared with
+    /// ASCII letters folded to lower case. Only what the two owners signed counts: the title
+    /// is a label the requester may edit without new signatures, so it covers nothing.
+    pub fn covers_finding_on(&self, finding: &Finding, date: Date) -> bool {
+        self.is_active_on(date) && self.names_finding(finding)
+    }
+
+    /// [`Exception::covers_finding_on`] without the dates: whether it names the finding or
+    /// its system and rule.
+    pub fn names_finding(&self, finding: &Finding) -> bool {
+        self.finding_ids.contains(&finding.id)
+            || finding.system_id.is_some_and(|s| self.system_ids.contains(&s))
+                && scope_mentions(&self.scope, &finding.rule)
+    }
+
     /// Field rules that hold in every state (the policy rules are checked where they apply).
     pub fn check(&self) -> Result<(), Invalid> {
         let mut c = Check::new();
@@ -858,6 +878,13 @@ impl Exception {
     pub fn reference(&self) -> String {
         Kind::Exception.reference(self.number)
     }
+}
+
+/// Whether a signed scope mentions a scanner rule: the rule is not empty and occurs in the
+/// scope with ASCII letters folded to lower case (no other folding, so both databases can
+/// compute the same answer: SQLite's `lower` folds only ASCII).
+pub fn scope_mentions(scope: &str, rule: &str) -> bool {
+    !rule.is_empty() && scope.to_ascii_lowercase().contains(&rule.to_ascii_lowercase())
 }
 
 #[cfg(test)]

@@ -121,6 +121,8 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
     let in_scope = |id: &Uuid| scope.iter().any(|s| s.id == *id);
     let active: Vec<&Exception> = input.exceptions.iter().filter(|e| e.is_active_on(input.today)).collect();
     let covering = |id: Uuid| active.iter().find(|e| e.covers(id)).map(|e| e.reference());
+    let covering_finding =
+        |f: &Finding| active.iter().find(|e| e.covers_finding_on(f, input.today)).map(|e| e.reference());
     // A golden-path gap is waived by an exception that lists the system and covers a risk
     // recorded against that system (the risk is where the deviation is written down).
     let system_exception = |id: Uuid| {
@@ -166,7 +168,7 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
                             f.tool,
                             f.first_seen.date()
                         ),
-                        covered_by: covering(f.id),
+                        covered_by: covering_finding(f),
                     })
                     .collect()
             }

@@ -8,6 +8,7 @@ pub mod decision;
 pub mod enums;
 pub mod exception;
 pub mod gate;
+pub mod history;
 pub mod kind;
 pub mod patch;
 pub mod policy;

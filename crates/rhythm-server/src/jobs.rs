@@ -46,9 +46,12 @@ pub struct GovernanceReport {
     pub expiring: usize,
     /// Releases whose STOP was told in this run.
     pub gate_stops: usize,
+    /// Exceptions approved ahead of their first day that started covering in this run.
+    pub started: usize,
 }
 
-/// One governance run at `now`: expire what is due, then tell about what expires soon.
+/// One governance run at `now`: expire what is due, start what was approved ahead of its first
+/// day, then tell about what expires soon.
 /// `public_url` makes the links in the notifications.
 pub async fn run_governance_once(
     store: &Store,
@@ -56,9 +59,10 @@ pub async fn run_governance_once(
     public_url: Option<&str>,
 ) -> Result<GovernanceReport, StoreError> {
     let expired = store.expire_due_exceptions_linked(now, public_url).await?.len();
+    let started = store.start_due_exceptions(now).await?;
     let expiring = store.notify_expiring_exceptions(now, public_url).await?.len();
     let gate_stops = tell_gate_stops(store, now, public_url).await?;
-    Ok(GovernanceReport { expired, expiring, gate_stops })
+    Ok(GovernanceReport { expired, expiring, gate_stops, started })
 }
 
 /// Tells every workspace's targets about each upcoming release whose gate says STOP today

@@ -7,9 +7,11 @@
 mod accounts;
 mod audit;
 mod checkpoint;
+mod coverage;
 mod db;
 mod gate;
 mod governance;
+mod history;
 pub mod imports;
 mod interchange;
 mod migrate;
@@ -37,6 +39,7 @@ pub use db::{Row, Val};
 pub use governance::{
     DECISION_SORTS, EXCEPTION_SORTS, PolicyProposal, PolicyVersion, ProposalInput, rule as refusal_rule,
 };
+pub use history::HistoryEntry;
 pub use imports::ImportData;
 pub use outbox::{
     AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, GATE_STOP_QUIET, MAX_ATTEMPTS, MAX_JITTER,
@@ -126,6 +129,7 @@ pub enum Backend {
 /// | Decisions | `governance/decisions.rs` | [`create_decision`](Store::create_decision), [`decision`](Store::decision), [`list_decisions`](Store::list_decisions), [`decide`](Store::decide), [`concur`](Store::concur), [`withdraw_decision`](Store::withdraw_decision), [`update_decision`](Store::update_decision), [`request_gate_override`](Store::request_gate_override) |
 /// | Exceptions | `governance/exceptions.rs` | [`request_exception`](Store::request_exception), [`exception`](Store::exception), [`list_exceptions`](Store::list_exceptions), [`transition_exception`](Store::transition_exception), [`expire_due_exceptions`](Store::expire_due_exceptions), [`notify_expiring_exceptions`](Store::notify_expiring_exceptions) |
 /// | Launch gate | `gate.rs` | [`gate`](Store::gate), [`gate_upcoming`](Store::gate_upcoming) |
+/// | History and coverage | `history.rs`, `coverage.rs` | [`history`](Store::history), [`start_due_exceptions`](Store::start_due_exceptions) |
 /// | Reviews | `reviews.rs` | [`end_design_review_in_spike`](Store::end_design_review_in_spike), [`end_design_review_in_decision`](Store::end_design_review_in_decision), [`request_vendor_onboarding`](Store::request_vendor_onboarding) |
 /// | Imports | `imports.rs`, `scan_import.rs`, `interchange.rs`, `tracker_import.rs` | [`import`](Store::import), [`import_scan`](Store::import_scan), [`imports`](Store::imports), [`import_record`](Store::import_record), [`finding_history`](Store::finding_history), [`findings_as_of`](Store::findings_as_of), [`import_csv`](Store::import_csv), [`export_csv`](Store::export_csv), [`import_backlog`](Store::import_backlog) |
 /// | Notifications | `outbox.rs` | [`add_notification_target`](Store::add_notification_target), [`set_notification_target_disabled`](Store::set_notification_target_disabled), [`list_notification_targets`](Store::list_notification_targets), [`enqueue_event`](Store::enqueue_event), [`claim_due`](Store::claim_due), [`mark_delivered`](Store::mark_delivered), [`mark_failed_attempt`](Store::mark_failed_attempt), [`outbox_entries`](Store::outbox_entries), [`outbox_entry`](Store::outbox_entry), [`notify_gate_stop`](Store::notify_gate_stop), [`enqueue_test_notification`](Store::enqueue_test_notification) |

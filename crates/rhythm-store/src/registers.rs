@@ -43,6 +43,10 @@ pub struct ListQuery {
     /// 1 to `MAX_LIMIT` (500); 50 when 0.
     pub limit: u32,
     pub offset: u64,
+    /// The day that filters which depend on the date are judged on (`silent`: covered by no
+    /// exception active that day). The server sets it from its clock; a list that uses such
+    /// a filter without it is refused.
+    pub today: Option<time::Date>,
 }
 
 /// One page of a list.
@@ -179,6 +183,16 @@ pub(crate) async fn list_in<T: Table>(
                 continue;
             }
             FilterSql::Expr(sql) => sql.replace("{v}", &format!("${n}")),
+            FilterSql::FlagOnDay(sql) => {
+                let today = query.today.ok_or_else(|| {
+                    StoreError::BadQuery(format!("filter {name} needs the day it is judged on (today)"))
+                })?;
+                let on = matches!(val, Val::Bool(true));
+                let sql = sql(tx.is_postgres(), n);
+                args.push(Val::from(today));
+                wheres.push(if on { format!("({sql})") } else { format!("NOT ({sql})") });
+                continue;
+            }
             FilterSql::IsNull(col) => {
                 let is_null = matches!(val, Val::Bool(true));
                 wheres.push(format!("{col} IS {}NULL", if is_null { "" } else { "NOT " }));
@@ -260,7 +274,8 @@ pub(crate) async fn take_numbers(tx: &mut Tx, ws: Uuid, kind: Kind, n: i64) -> R
     Ok(last - n + 1)
 }
 
-/// Inserts a new entry and its links. A unique violation is a conflict.
+/// Inserts a new entry, its links and its first history steps. A unique violation is a
+/// conflict.
 pub(crate) async fn insert_row<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Result<(), StoreError> {
     let sql =
         format!("INSERT INTO {} ({}) VALUES ({})", T::TABLE, T::COLUMNS.join(", "), placeholders(1, T::COLUMNS.len()));
@@ -268,12 +283,12 @@ pub(crate) async fn insert_row<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Res
     for rel in T::LINKS {
         insert_links(tx, ws, rel, item.id(), &item.link_ids(rel)).await?;
     }
-    Ok(())
+    crate::history::record(tx, ws, None, item).await
 }
 
 /// Writes `next` over `current` if the stored row is still at `current`'s version, and the
-/// links that changed. `next` may not change the id, workspace or number. A unique violation
-/// is a conflict.
+/// links that changed, and records the history steps of the change. `next` may not change
+/// the id, workspace or number. A unique violation is a conflict.
 pub(crate) async fn save_row<T: Table>(tx: &mut Tx, ws: Uuid, current: &T, next: &T) -> Result<(), StoreError> {
     let (a, b) = (current.values(), next.values());
     if a[..3] != b[..3] {
@@ -307,7 +322,7 @@ pub(crate) async fn save_row<T: Table>(tx: &mut Tx, ws: Uuid, current: &T, next:
             insert_links(tx, ws, rel, id, &new).await?;
         }
     }
-    Ok(())
+    crate::history::record(tx, ws, Some(current), next).await
 }
 
 /// Takes the workspace's write lock and checks that it exists. On PostgreSQL this is a row
@@ -353,7 +368,6 @@ pub(crate) async fn update_in<T: Table>(
     check_refs(tx, actor.workspace_id, &next).await?;
     save_row(tx, actor.workspace_id, &current, &next).await?;
     audit::append(tx, actor, now, action, T::KIND.as_str(), Some(id), Some(&current), Some(&next)).await?;
-    crate::scan_import::write_history(tx, id, T::history(Some(&current), &next)).await?;
     Ok(next)
 }
 
@@ -370,7 +384,6 @@ pub(crate) async fn create_in<T: Table>(
     check_refs(tx, actor.workspace_id, &item).await?;
     insert_row(tx, actor.workspace_id, &item).await?;
     audit::append(tx, actor, now, "create", T::KIND.as_str(), Some(item.id()), None::<&T>, Some(&item)).await?;
-    crate::scan_import::write_history(tx, item.id(), T::history(None, &item)).await?;
     Ok(item)
 }
 

@@ -22,7 +22,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rhythm_domain::{Environment, Finding, FindingInput, FindingStatus, Invalid, Kind, New, Severity};
+use rhythm_domain::history::HistoryEvent;
+use rhythm_domain::{Environment, Finding, FindingInput, Invalid, Kind, New, Severity};
 use rhythm_ingest::{Scan, ScannedFinding};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -36,23 +37,11 @@ use crate::registers::{lock_workspace, placeholders, take_numbers};
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
 
-/// The SQL condition (over `findings`) of a **silent exception**: an open finding the scanner
-/// reports as suppressed that no approved exception covers. An exception covers it when it
-/// names the finding, or when it names the finding's system and its scope mentions the rule
-/// (`CVE-2024-3094 in payments until March`). Only what the two owners signed counts: the
-/// title is a label its requester may edit without new signatures, so it covers nothing.
-pub(crate) const SILENT_SQL: &str = "suppression IS NOT NULL AND status = 'open' AND NOT EXISTS (\
-     SELECT 1 FROM exceptions e WHERE e.workspace_id = findings.workspace_id AND e.status = 'approved' AND (\
-     EXISTS (SELECT 1 FROM links l WHERE l.rel = 'exception_finding' AND l.src_id = e.id AND l.dst_id = findings.id) \
-     OR (findings.system_id IS NOT NULL \
-     AND EXISTS (SELECT 1 FROM links l WHERE l.rel = 'exception_system' AND l.src_id = e.id AND l.dst_id = findings.system_id) \
-     AND findings.rule <> '' AND LOWER(e.scope) LIKE '%' || LOWER(findings.rule) || '%')))";
-
 /// Rows per multi-row INSERT: 500 × 24 finding columns stays under SQLite's 32,766 bound
 /// parameters (and PostgreSQL's 65,535).
-const ROWS_PER_INSERT: usize = 500;
+pub(crate) const ROWS_PER_INSERT: usize = 500;
 /// Ids per `IN (…)` list.
-const IDS_PER_STATEMENT: usize = 1000;
+pub(crate) const IDS_PER_STATEMENT: usize = 1000;
 
 /// The bind markers of one row of a multi-row INSERT: `$from, …` on PostgreSQL, plain `?`
 /// (bound in order) on SQLite. sqlx looks every numbered SQLite marker up with
@@ -65,7 +54,7 @@ fn row_markers(tx: &Tx, from: usize, n: usize) -> String {
 }
 
 /// The `(…), (…)` of a multi-row INSERT: `rows` rows of `cols` markers each.
-fn values_list(tx: &Tx, rows: usize, cols: usize) -> String {
+pub(crate) fn values_list(tx: &Tx, rows: usize, cols: usize) -> String {
     (0..rows).map(|i| format!("({})", row_markers(tx, i * cols + 1, cols))).collect::<Vec<_>>().join(", ")
 }
 
@@ -126,7 +115,7 @@ pub struct FindingEvent {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// `opened`, `fixed`, `reopened`, `accepted`, `expired`.
-    pub event: String,
+    pub event: HistoryEvent,
 }
 
 /// The findings as they stood at a moment, from the event history.
@@ -408,26 +397,17 @@ fn scope_sql(target: &ScanTarget) -> &'static str {
     }
 }
 
-async fn insert_events(tx: &mut Tx, events: &[(Uuid, &str)], at: OffsetDateTime) -> Result<(), StoreError> {
-    for chunk in events.chunks(ROWS_PER_INSERT * 4) {
-        let sql =
-            format!("INSERT INTO finding_events (finding_id, at, event) VALUES {}", values_list(tx, chunk.len(), 3));
-        let args: Vec<Val> =
-            chunk.iter().flat_map(|(id, event)| [Val::from(*id), Val::from(at), Val::from(*event)]).collect();
-        tx.exec(&sql, &args).await?;
-    }
-    Ok(())
-}
-
-/// Records `event` at `at` for each finding (the governance steps: `accepted`, `expired`).
+/// Records `event` at `at` for each finding of the workspace (the governance steps:
+/// `accepted`, `expired`), through the one history writer.
 pub(crate) async fn record_events(
     tx: &mut Tx,
+    ws: Uuid,
     ids: &[Uuid],
-    event: &str,
+    event: HistoryEvent,
     at: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let events: Vec<(Uuid, &str)> = ids.iter().map(|id| (*id, event)).collect();
-    insert_events(tx, &events, at).await
+    let steps: Vec<(Uuid, HistoryEvent)> = ids.iter().map(|id| (*id, event)).collect();
+    crate::history::record_many(tx, ws, Kind::Finding, &steps, at).await
 }
 
 /// The columns of [`Finding::COLUMNS`] that hold the same value on every finding one scope's
@@ -774,7 +754,7 @@ async fn import_scope(
     )
     .await?;
     counts.closed = missing.len() as u64;
-    let mut events: Vec<(Uuid, &str)> = missing.iter().map(|id| (*id, "fixed")).collect();
+    let mut events: Vec<(Uuid, HistoryEvent)> = missing.iter().map(|id| (*id, HistoryEvent::Fixed)).collect();
 
     // Changed severity or suppression; returning ones reopen with what the scanner says now.
     let reopen_sql = "UPDATE findings SET status = 'open', fixed_at = NULL, severity = $1, suppression = $2, \
@@ -792,7 +772,7 @@ async fn import_scope(
         if let Some(id) = returning.get(&key) {
             tx.exec(reopen_sql, &[f.severity.as_str().into(), suppression_text(f).into(), now.into(), (*id).into()])
                 .await?;
-            events.push((*id, "reopened"));
+            events.push((*id, HistoryEvent::Reopened));
             counts.reopened += 1;
             if f.suppression.is_some() {
                 suppressed.push(*id);
@@ -816,14 +796,17 @@ async fn import_scope(
     // Their `opened` events, from the rows just written (numbers are the workspace's, and
     // the workspace is locked): nothing to send per row.
     if !created.is_empty() {
-        tx.exec(
-            "INSERT INTO finding_events (finding_id, at, event) SELECT id, $1, 'opened' FROM findings \
-             WHERE workspace_id = $2 AND number >= $3 AND number < $4",
-            &[now.into(), ws.into(), first_number.into(), (*next_number).into()],
-        )
-        .await?;
+        crate::history::opened_by_numbers(tx, ws, first_number, *next_number, now).await?;
     }
-    insert_events(tx, &events, now).await?;
+    crate::history::record_many(tx, ws, Kind::Finding, &events, now).await?;
+    // What appears while an exception covers it is accepted from the start.
+    let appeared: Vec<Uuid> = created
+        .iter()
+        .copied()
+        .chain(events.iter().filter(|(_, e)| *e == HistoryEvent::Reopened).map(|(id, _)| *id))
+        .collect();
+    let accepted = crate::coverage::covered_among(tx, ws, &appeared, now.date()).await?;
+    record_events(tx, ws, &accepted, HistoryEvent::Accepted, now).await?;
 
     // Everything the file still holds was seen now: one row for the scope.
     tx.exec(
@@ -838,11 +821,14 @@ async fn import_scope(
         ],
     )
     .await?;
+    // Silent as of the import's day: the same definition as the findings list's filter.
+    let silent = crate::coverage::silent_sql(tx.is_postgres(), 1);
     for chunk in suppressed.chunks(IDS_PER_STATEMENT) {
         let sql =
-            format!("SELECT COUNT(*) FROM findings WHERE id IN ({}) AND ({SILENT_SQL})", placeholders(1, chunk.len()));
-        let ids: Vec<Val> = chunk.iter().map(|id| Val::from(*id)).collect();
-        counts.silent += u64::try_from(tx.int(&sql, &ids).await?).unwrap_or(0);
+            format!("SELECT COUNT(*) FROM findings WHERE id IN ({}) AND ({silent})", placeholders(2, chunk.len()));
+        let mut args = vec![Val::from(now.date())];
+        args.extend(chunk.iter().map(|id| Val::from(*id)));
+        counts.silent += u64::try_from(tx.int(&sql, &args).await?).unwrap_or(0);
     }
     Ok(counts)
 }
@@ -959,10 +945,6 @@ fn record_from_row(r: &crate::db::Row) -> Result<ImportRecord, StoreError> {
     })
 }
 
-/// Precedence of events recorded at the same instant: the later step of a life cycle wins.
-const EVENT_RANK: &str =
-    "CASE e.event WHEN 'opened' THEN 0 WHEN 'reopened' THEN 1 WHEN 'accepted' THEN 2 WHEN 'expired' THEN 3 ELSE 4 END";
-
 impl Store {
     /// Imports one parsed scanner file into `target` and records the import (one
     /// transaction): [`Store::import`] with [`crate::imports::ImportData::Scan`].
@@ -1006,31 +988,23 @@ impl Store {
     /// A finding's state changes, oldest first.
     pub async fn finding_history(&self, workspace_id: Uuid, finding_id: Uuid) -> Result<Vec<FindingEvent>, StoreError> {
         let mut tx = self.pool.read().await?;
-        let rows = tx
-            .all(
-                &format!(
-                    "SELECT e.at, e.event FROM finding_events e JOIN findings f ON f.id = e.finding_id \
-                     WHERE f.workspace_id = $1 AND e.finding_id = $2 ORDER BY e.at, {EVENT_RANK}"
-                ),
-                &[workspace_id.into(), finding_id.into()],
-            )
-            .await?;
+        let steps = crate::history::steps_of(&mut tx, workspace_id, Kind::Finding, finding_id).await?;
         tx.commit().await?;
-        rows.iter().map(|r| Ok(FindingEvent { at: r.ts("at")?, event: r.text("event")? })).collect()
+        Ok(steps.into_iter().map(|s| FindingEvent { at: s.at, event: s.event }).collect())
     }
 
     /// The findings as they stood at `at`, computed from the event history alone: a finding
     /// counts as its latest event at or before `at` says.
     pub async fn findings_as_of(&self, workspace_id: Uuid, at: OffsetDateTime) -> Result<FindingsAsOf, StoreError> {
         let mut tx = self.pool.read().await?;
+        let rank = crate::history::rank_sql("e.event");
         let rows = tx
             .all(
                 &format!(
                     "SELECT f.severity, f.environment, x.event, COUNT(*) AS n FROM (\
                        SELECT e.finding_id, e.event, ROW_NUMBER() OVER (PARTITION BY e.finding_id \
-                         ORDER BY e.at DESC, {EVENT_RANK} DESC) AS rn \
-                       FROM finding_events e JOIN findings f0 ON f0.id = e.finding_id \
-                       WHERE f0.workspace_id = $1 AND e.at <= $2) x \
+                         ORDER BY e.at DESC, {rank} DESC) AS rn \
+                       FROM finding_events e WHERE e.workspace_id = $1 AND e.at <= $2) x \
                      JOIN findings f ON f.id = x.finding_id WHERE x.rn = 1 \
                      GROUP BY f.severity, f.environment, x.event ORDER BY f.severity, f.environment, x.event"
                 ),
@@ -1056,35 +1030,4 @@ impl Store {
             open.into_iter().map(|((severity, environment), open)| AsOfCount { severity, environment, open }).collect();
         Ok(out)
     }
-}
-
-/// The history a register write of a finding adds: created open, fixed, reopened.
-pub(crate) fn status_events(before: Option<&Finding>, after: &Finding) -> Vec<(&'static str, OffsetDateTime)> {
-    match (before.map(|b| b.status), after.status) {
-        (None, FindingStatus::Open) => vec![("opened", after.first_seen)],
-        (None, FindingStatus::Fixed) => {
-            vec![("opened", after.first_seen), ("fixed", after.fixed_at.unwrap_or(after.updated_at))]
-        }
-        (Some(FindingStatus::Open), FindingStatus::Fixed) => {
-            vec![("fixed", after.fixed_at.unwrap_or(after.updated_at))]
-        }
-        (Some(FindingStatus::Fixed), FindingStatus::Open) => vec![("reopened", after.updated_at)],
-        _ => Vec::new(),
-    }
-}
-
-/// Writes a register write's [`crate::tables::Table::history`] into `finding_events`.
-pub(crate) async fn write_history(
-    tx: &mut Tx,
-    id: Uuid,
-    events: Vec<(&'static str, OffsetDateTime)>,
-) -> Result<(), StoreError> {
-    for (event, at) in events {
-        tx.exec(
-            "INSERT INTO finding_events (finding_id, at, event) VALUES ($1, $2, $3)",
-            &[id.into(), micros(at).into(), event.into()],
-        )
-        .await?;
-    }
-    Ok(())
 }

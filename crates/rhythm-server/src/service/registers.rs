@@ -92,7 +92,10 @@ pub async fn resolve<R: Table>(st: &AppState, p: &Principal, id: &str) -> Result
 
 pub async fn list<R: Register>(st: &AppState, p: &Principal, q: &ListQuery) -> Result<Page<R>, AppError> {
     p.require(Permission::Read)?;
-    Ok(st.store.list::<R>(p.workspace_id(), q).await?)
+    // Date-dependent filters (`silent`) are judged on the server's today unless the caller
+    // named a day.
+    let q = ListQuery { today: q.today.or(Some(st.now().date())), ..q.clone() };
+    Ok(st.store.list::<R>(p.workspace_id(), &q).await?)
 }
 
 pub async fn create<R: Register>(st: &AppState, p: &Principal, input: R::Input) -> Result<R, AppError> {

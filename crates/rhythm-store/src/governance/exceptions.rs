@@ -323,9 +323,12 @@ impl Store {
         save_row(&mut tx, ws, &current, &next).await?;
         audit::append(&mut tx, actor, now, action, Exception::KIND.as_str(), Some(id), Some(&current), Some(&next))
             .await?;
-        if next.status == ExceptionStatus::Approved && current.status != ExceptionStatus::Approved {
-            // The findings it covers are accepted from now: their history says so.
-            crate::scan_import::record_events(&mut tx, &next.finding_ids, "accepted", now).await?;
+        // Its findings' history follows when it starts or stops covering them.
+        let today = now.date();
+        match (current.is_active_on(today), next.is_active_on(today)) {
+            (false, true) => crate::coverage::start_covering(&mut tx, &next, now).await?,
+            (true, false) => crate::coverage::stop_covering(&mut tx, &next, now).await?,
+            _ => {}
         }
         let had_signatures = current.signatures.engineering.is_some() || current.signatures.security.is_some();
         if action == "update" && had_signatures && next.signatures == ExceptionSignatures::default() {
@@ -423,7 +426,7 @@ impl Store {
         audit::append(&mut tx, &actor, now, "expire", Exception::KIND.as_str(), Some(id), Some(&current), Some(&next))
             .await?;
         if current.status == ExceptionStatus::Approved {
-            crate::scan_import::record_events(&mut tx, &current.finding_ids, "expired", now).await?;
+            crate::coverage::stop_covering(&mut tx, &current, now).await?;
         }
         // Told in the same transaction: the event exists exactly when the expiry does.
         let payload = exception_payload(&mut tx, ws, &next, Event::ExceptionExpired, public_url).await?;

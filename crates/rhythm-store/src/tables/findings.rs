@@ -5,7 +5,7 @@ use rhythm_domain::{
 };
 use uuid::Uuid;
 
-use super::FilterSql::{Eq, Flag, JsonContains};
+use super::FilterSql::{Eq, Flag, FlagOnDay, JsonContains};
 use super::{Filter, Table, json_text, p_bool, p_date, p_enum, p_json_str, p_text, p_uuid};
 use crate::StoreError;
 use crate::db::{Row, Val};
@@ -63,7 +63,7 @@ impl Table for Finding {
         f!("kev", Eq("kev"), p_bool),
         f!("external_id", Eq("external_id"), p_text),
         f!("suppressed", Flag("suppression IS NOT NULL"), p_bool),
-        f!("silent", Flag(crate::scan_import::SILENT_SQL), p_bool),
+        f!("silent", FlagOnDay(crate::coverage::silent_sql), p_bool),
     ];
     const SEARCH: &'static [&'static str] = &["title", "rule", "component"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
@@ -127,9 +127,6 @@ impl Table for Finding {
     }
     fn refs(&self) -> Vec<Ref> {
         Finding::refs(self)
-    }
-    fn history(before: Option<&Self>, after: &Self) -> Vec<(&'static str, time::OffsetDateTime)> {
-        crate::scan_import::status_events(before, after)
     }
     fn scan_scope(&self) -> Option<(Uuid, &str, &str)> {
         (self.status == FindingStatus::Open && self.scan_key.is_some())

@@ -1,6 +1,7 @@
 //! How each register maps to its table: columns, links, filters and sorts. The generic
 //! register operations in `registers.rs` are written once against this trait.
 
+use rhythm_domain::history::Lifecycle;
 use rhythm_domain::{
     AuditFinding, BacklogItem, DesignReview, Epic, Finding, Incident, Initiative, Kind, Ref, Release, Risk, System,
     Vendor,
@@ -14,7 +15,9 @@ use crate::db::{Row, Val};
 use crate::registers::SortDir;
 
 /// A register stored in its own table.
-pub trait Table: Sized + Serialize + Clone + Send + Sync + 'static {
+/// Its life-cycle steps ([`Lifecycle`]) are what every insert and save of it records in its
+/// history (`history.rs`).
+pub trait Table: Lifecycle + Sized + Serialize + Clone + Send + Sync + 'static {
     const KIND: Kind;
     const TABLE: &'static str;
     /// Stored columns, in the order of [`Table::values`]. The first two are `id`, `workspace_id`.
@@ -40,11 +43,6 @@ pub trait Table: Sized + Serialize + Clone + Send + Sync + 'static {
         Vec::new()
     }
     fn set_link_ids(&mut self, _rel: &str, _ids: Vec<Uuid>) {}
-    /// State changes a write records in the entry's event history (findings only:
-    /// `finding_events`), from the entry before (`None` when created) and after.
-    fn history(_before: Option<&Self>, _after: &Self) -> Vec<(&'static str, time::OffsetDateTime)> {
-        Vec::new()
-    }
     /// Scanner findings: the re-import scope (system key, tool, environment) whose last import
     /// is when this open entry was last seen (`scan_scopes`); `None` for everything else.
     fn scan_scope(&self) -> Option<(Uuid, &str, &str)> {
@@ -80,6 +78,9 @@ pub enum FilterSql {
     /// A condition over the columns in which `{v}` stands for the bound value (any number of
     /// times): `(engineering_owner_id = {v} OR security_owner_id = {v})`.
     Expr(&'static str),
+    /// `true`: the condition holds on the query's day ([`crate::ListQuery::today`], bound as
+    /// `$n`); `false`: it does not. Built per backend: `(is PostgreSQL, n) -> SQL`.
+    FlagOnDay(fn(bool, usize) -> String),
 }
 
 pub(crate) fn p_uuid(s: &str) -> Result<Val, String> {

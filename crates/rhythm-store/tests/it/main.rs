@@ -2,9 +2,11 @@
 
 mod accounts;
 mod audit;
+mod coverage;
 mod gate;
 mod governance;
 mod governance_proposals;
+mod history;
 mod interchange;
 mod numbering;
 mod outbox;

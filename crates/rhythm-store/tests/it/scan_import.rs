@@ -28,6 +28,7 @@ async fn findings(f: &Fixture, filters: &[(&str, &str)]) -> Vec<Finding> {
     let q = ListQuery {
         filters: filters.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         limit: 500,
+        today: Some(f.now.date()),
         ..Default::default()
     };
     f.store().list::<Finding>(f.actor.workspace_id, &q).await.unwrap().items
