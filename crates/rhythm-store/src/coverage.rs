@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::audit::micros;
 use crate::db::{Tx, Val};
-use crate::registers::{fetch, lock_workspace};
+use crate::registers::{Lane, fetch, take_lane};
 use crate::{Store, StoreError};
 
 /// `text` with ASCII letters folded to lower case, on either backend.
@@ -168,7 +168,7 @@ impl Store {
         let mut started = 0;
         for ws in workspaces {
             let mut tx = self.pool.write().await?;
-            lock_workspace(&mut tx, ws).await?;
+            take_lane(&mut tx, ws, Lane::Coverage).await?;
             // Read again under the lock: another instance may have started them meanwhile.
             let ids: Vec<Uuid> = tx
                 .all(due_sql, &[today.into()])

@@ -90,8 +90,16 @@ pub(crate) enum Pool {
     Postgres(PgPool),
 }
 
-/// One transaction on either backend.
-pub(crate) enum Tx {
+/// One transaction on either backend, with the audit entries it will append when it
+/// commits ([`crate::audit::append`] queues them; [`Tx::commit`] writes them last, under the
+/// workspace's lock, so that lock is the last one any writer takes and is held only for the
+/// moment of the commit).
+pub(crate) struct Tx {
+    conn: Conn,
+    pub(crate) audit: Vec<crate::audit::Pending>,
+}
+
+enum Conn {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
@@ -150,47 +158,51 @@ fn bind_pg_ts(q: PgQuery<'_>, v: Option<OffsetDateTime>) -> PgQuery<'_> {
 impl Pool {
     /// A read transaction (deferred on SQLite: it never blocks writers in WAL mode).
     pub(crate) async fn read(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+        Ok(Tx::new(match self {
+            Pool::Sqlite(p) => Conn::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Conn::Postgres(p.begin().await?),
+        }))
     }
 
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`),
     /// so two writers queue on the busy timeout instead of failing half-way.
     pub(crate) async fn write(&self) -> Result<Tx, StoreError> {
-        Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+        Ok(Tx::new(match self {
+            Pool::Sqlite(p) => Conn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Conn::Postgres(p.begin().await?),
+        }))
     }
 }
 
 impl Tx {
+    fn new(conn: Conn) -> Tx {
+        Tx { conn, audit: Vec::new() }
+    }
+
     pub(crate) fn is_postgres(&self) -> bool {
-        matches!(self, Tx::Postgres(_))
+        matches!(self.conn, Conn::Postgres(_))
     }
 
     pub(crate) async fn exec(&mut self, sql: &str, args: &[Val]) -> Result<u64, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(tx) => {
+        Ok(match &mut self.conn {
+            Conn::Sqlite(tx) => {
                 bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts).execute(&mut **tx).await?.rows_affected()
             }
-            Tx::Postgres(tx) => {
+            Conn::Postgres(tx) => {
                 bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts).execute(&mut **tx).await?.rows_affected()
             }
         })
     }
 
     pub(crate) async fn all(&mut self, sql: &str, args: &[Val]) -> Result<Vec<Row>, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts)
+        Ok(match &mut self.conn {
+            Conn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts)
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
                 .map(Row::Sqlite)
                 .collect(),
-            Tx::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts)
+            Conn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts)
                 .fetch_all(&mut **tx)
                 .await?
                 .into_iter()
@@ -200,12 +212,12 @@ impl Tx {
     }
 
     pub(crate) async fn opt(&mut self, sql: &str, args: &[Val]) -> Result<Option<Row>, StoreError> {
-        Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts)
+        Ok(match &mut self.conn {
+            Conn::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(Row::Sqlite),
-            Tx::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts)
+            Conn::Postgres(tx) => bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts)
                 .fetch_optional(&mut **tx)
                 .await?
                 .map(Row::Postgres),
@@ -221,14 +233,14 @@ impl Tx {
         mut each: impl FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         use futures_util::TryStreamExt as _;
-        match self {
-            Tx::Sqlite(tx) => {
+        match &mut self.conn {
+            Conn::Sqlite(tx) => {
                 let mut rows = bind_all!(sqlx::query::<Sqlite>(sql), args, bind_sqlite_ts).fetch(&mut **tx);
                 while let Some(r) = rows.try_next().await? {
                     each(&Row::Sqlite(r))?;
                 }
             }
-            Tx::Postgres(tx) => {
+            Conn::Postgres(tx) => {
                 let mut rows = bind_all!(sqlx::query::<Postgres>(sql), args, bind_pg_ts).fetch(&mut **tx);
                 while let Some(r) = rows.try_next().await? {
                     each(&Row::Postgres(r))?;
@@ -244,10 +256,11 @@ impl Tx {
         row.int_at(0)
     }
 
-    pub(crate) async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
-            Tx::Postgres(tx) => tx.commit().await?,
+    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        crate::audit::flush(&mut self).await?;
+        match self.conn {
+            Conn::Sqlite(tx) => tx.commit().await?,
+            Conn::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }

@@ -35,8 +35,22 @@ pub(crate) fn rank_sql(col: &str) -> String {
 }
 
 /// Records what a write of `after` (over `before`, `None` when created) is in its history.
+/// A finding that opens or reopens while an exception covers it is also `accepted`, then.
 pub(crate) async fn record<T: Table>(tx: &mut Tx, ws: Uuid, before: Option<&T>, after: &T) -> Result<(), StoreError> {
-    record_steps(tx, ws, T::KIND, after.id(), T::lifecycle(before, after)).await
+    let steps = T::lifecycle(before, after);
+    let appeared = steps
+        .iter()
+        .filter(|(e, _)| matches!(e, HistoryEvent::Opened | HistoryEvent::Reopened))
+        .map(|(_, at)| *at)
+        .max();
+    record_steps(tx, ws, T::KIND, after.id(), steps).await?;
+    if T::KIND == Kind::Finding
+        && let Some(at) = appeared
+        && !crate::coverage::covered_among(tx, ws, &[after.id()], at.date()).await?.is_empty()
+    {
+        record_steps(tx, ws, Kind::Finding, after.id(), vec![(HistoryEvent::Accepted, at)]).await?;
+    }
+    Ok(())
 }
 
 /// Records `steps` of one entry.
@@ -83,7 +97,8 @@ pub(crate) async fn record_many(
 }
 
 /// `opened` at `at` for the findings of the workspace numbered `first..next` (the ones an
-/// import just wrote, while the workspace is locked): one INSERT … SELECT, nothing per row.
+/// import just wrote: the range came from the counter, so no other writer has those numbers):
+/// one INSERT … SELECT, nothing per row.
 pub(crate) async fn opened_by_numbers(
     tx: &mut Tx,
     ws: Uuid,

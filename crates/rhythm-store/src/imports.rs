@@ -57,6 +57,9 @@ impl crate::Store {
     ) -> Result<crate::ImportRecord, crate::StoreError> {
         let now = crate::audit::micros(now);
         let mut tx = self.pool.write().await?;
+        // Imports of a workspace run one at a time (and not while an exception starts or stops
+        // covering): other writes go on beside them.
+        crate::registers::take_lane(&mut tx, actor.workspace_id, crate::registers::Lane::Coverage).await?;
         let (counts, target) = match data {
             ImportData::Scan { scan, target } => {
                 (crate::scan_import::import_scan_in(&mut tx, actor, now, &target, scan).await?, Some(target))

@@ -45,7 +45,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry, micros};
 use crate::db::{Row, Tx, Val};
-use crate::registers::lock_workspace;
+use crate::registers::{Lane, lock_workspace, take_lane};
 use crate::{Actor, Store, StoreError, new_id};
 
 /// Failed attempts after which an item becomes a dead letter.
@@ -844,7 +844,7 @@ impl Store {
     ///
     /// Returns the outbox ids written (empty when no target wants the event), or `None` when
     /// the verdict was told already. Safe with several instances: the check and the mark are
-    /// made under the workspace lock.
+    /// made in the marks lane.
     pub async fn notify_gate_stop(
         &self,
         workspace_id: Uuid,
@@ -864,7 +864,7 @@ impl Store {
         c.finish()?;
         let digest = hex::encode(Sha256::digest(summary.as_bytes()));
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, workspace_id).await?;
+        take_lane(&mut tx, workspace_id, Lane::Marks).await?;
         if let Some((told, at)) = mark_of(&mut tx, workspace_id, Event::LaunchGateStop, release_ref).await?
             && told == digest
             && now < at + GATE_STOP_QUIET

@@ -325,16 +325,45 @@ pub(crate) async fn save_row<T: Table>(tx: &mut Tx, ws: Uuid, current: &T, next:
     crate::history::record(tx, ws, Some(current), next).await
 }
 
-/// Takes the workspace's write lock and checks that it exists. On PostgreSQL this is a row
-/// lock, so writes of one workspace queue and the audit chain never forks; on SQLite the
-/// `BEGIN IMMEDIATE` already holds the database's write lock.
+/// Checks that the workspace exists. It takes no lock: a write locks the workspace only at
+/// its commit, to append its audit entries (`audit::flush`); numbers lock their kind's
+/// counter row, saves check the version they read, and the few steps that must not run at
+/// once in one workspace take their [`Lane`] first.
 pub(crate) async fn lock_workspace(tx: &mut Tx, workspace_id: Uuid) -> Result<(), StoreError> {
-    let sql = if tx.is_postgres() {
-        "SELECT id FROM workspaces WHERE id = $1 FOR UPDATE"
-    } else {
-        "SELECT id FROM workspaces WHERE id = $1"
-    };
-    tx.opt(sql, &[workspace_id.into()]).await?.ok_or_else(|| StoreError::not_found("workspace", workspace_id))?;
+    tx.opt("SELECT id FROM workspaces WHERE id = $1", &[workspace_id.into()])
+        .await?
+        .ok_or_else(|| StoreError::not_found("workspace", workspace_id))?;
+    Ok(())
+}
+
+/// Work that must not run at once with other work of the same lane in one workspace. A lane
+/// is taken **first** in its transaction (before any counter or row lock), and the
+/// workspace's own lock is taken last (at commit), so no two writers can wait on each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// What changes which findings an exception covers, or which findings exist: imports,
+    /// finding writes, exception transitions, expiry and start. Their `accepted` / `expired`
+    /// history is computed from what the others committed.
+    Coverage,
+    /// Notification marks: "told once per …" is a check and a mark.
+    Marks,
+    /// The policy in force: proposals, the decisions that apply them, direct applies.
+    Policy,
+}
+
+/// Waits for `lane` of the workspace and holds it until the transaction ends: a transaction
+/// advisory lock on PostgreSQL; on SQLite the write transaction already holds the database.
+pub(crate) async fn take_lane(tx: &mut Tx, workspace_id: Uuid, lane: Lane) -> Result<(), StoreError> {
+    use sha2::Digest as _;
+    lock_workspace(tx, workspace_id).await?;
+    if tx.is_postgres() {
+        let mut h = sha2::Sha256::new();
+        h.update(workspace_id.as_bytes());
+        h.update(format!("{lane:?}").as_bytes());
+        let digest = h.finalize();
+        let key = i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+        tx.opt("SELECT pg_advisory_xact_lock($1)::text AS locked", &[key.into()]).await?;
+    }
     Ok(())
 }
 
@@ -348,7 +377,7 @@ pub(crate) async fn update_in<T: Table>(
     expected_version: Option<i64>,
     change: impl FnOnce(&T) -> Result<T, Invalid>,
 ) -> Result<T, StoreError> {
-    lock_workspace(tx, actor.workspace_id).await?;
+    lane_for::<T>(tx, actor.workspace_id).await?;
     let current = fetch::<T>(tx, actor.workspace_id, id).await?;
     if let Some(v) = expected_version
         && v != current.version()
@@ -377,7 +406,7 @@ pub(crate) async fn create_in<T: Table>(
     now: OffsetDateTime,
     build: impl FnOnce(New) -> Result<T, Invalid>,
 ) -> Result<T, StoreError> {
-    lock_workspace(tx, actor.workspace_id).await?;
+    lane_for::<T>(tx, actor.workspace_id).await?;
     let number = next_number::<T>(tx, actor.workspace_id).await?;
     let item = build(New { id: new_id(), workspace_id: actor.workspace_id, number, now })?;
     check_unique(tx, actor.workspace_id, &item).await?;
@@ -385,6 +414,12 @@ pub(crate) async fn create_in<T: Table>(
     insert_row(tx, actor.workspace_id, &item).await?;
     audit::append(tx, actor, now, "create", T::KIND.as_str(), Some(item.id()), None::<&T>, Some(&item)).await?;
     Ok(item)
+}
+
+/// A finding's write takes the coverage lane (whether it is accepted depends on what the
+/// others committed); other registers only check that the workspace exists.
+async fn lane_for<T: Table>(tx: &mut Tx, ws: Uuid) -> Result<(), StoreError> {
+    if T::KIND == Kind::Finding { take_lane(tx, ws, Lane::Coverage).await } else { lock_workspace(tx, ws).await }
 }
 
 /// Same stored values (bar version and updated_at) and same links.

@@ -794,7 +794,7 @@ async fn import_scope(
         }
     }
     // Their `opened` events, from the rows just written (numbers are the workspace's, and
-    // the workspace is locked): nothing to send per row.
+    // the counter handed the range to this import alone): nothing to send per row.
     if !created.is_empty() {
         crate::history::opened_by_numbers(tx, ws, first_number, *next_number, now).await?;
     }

@@ -11,7 +11,8 @@ use super::{PolicyVersion, exists_in, finish, person, policy_in, proposals};
 use crate::audit::{self, micros};
 use crate::db::Tx;
 use crate::registers::{
-    ListQuery, Page, fetch, insert_row, load_links, lock_workspace, missing_refs, next_number, save_row,
+    Lane, ListQuery, Page, fetch, insert_row, load_links, lock_workspace, missing_refs, next_number, save_row,
+    take_lane,
 };
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
@@ -79,7 +80,7 @@ impl Store {
         let now = micros(now);
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Policy).await?;
         let current: Decision = fetch(&mut tx, ws, id).await?;
         if let Some(v) = expected_version
             && v != current.version

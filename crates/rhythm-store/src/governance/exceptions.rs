@@ -17,8 +17,8 @@ use crate::audit::{self, micros};
 use crate::db::{Tx, Val};
 use crate::outbox::{Event, enqueue_in, mark_of, set_mark};
 use crate::registers::{
-    ListQuery, Page, create_in, fetch, insert_row, lock_workspace, missing_refs, next_number, save_row, select_in,
-    update_in,
+    Lane, ListQuery, Page, create_in, fetch, insert_row, lock_workspace, missing_refs, next_number, save_row,
+    select_in, take_lane, update_in,
 };
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
@@ -313,7 +313,7 @@ impl Store {
         }
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Coverage).await?;
         let current: Exception = fetch(&mut tx, ws, id).await?;
         let mut next = current.transition(command, ctx)?;
         check_exception_refs(&mut tx, ws, Some(&current), &next).await?;
@@ -345,8 +345,8 @@ impl Store {
     /// date, in every workspace. Each one is expired in its own transaction with its own audit
     /// row (actor `system`), so one failure does not hold back the others.
     ///
-    /// Safe when several instances run it at once: each step takes the workspace lock first
-    /// (the order every writer uses, so no deadlock), then claims one due exception with
+    /// Safe when several instances run it at once: each step takes the coverage lane first
+    /// (a lane is always a transaction's first lock, so no deadlock), then claims one due exception with
     /// `FOR UPDATE SKIP LOCKED` on PostgreSQL and re-reads its status, so an exception another
     /// instance expired meanwhile is no longer due. On SQLite the write lock serializes steps.
     pub async fn expire_due_exceptions(&self, now: OffsetDateTime) -> Result<Vec<Exception>, StoreError> {
@@ -393,7 +393,7 @@ impl Store {
         public_url: Option<&str>,
     ) -> Result<ExpiryStep, StoreError> {
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Coverage).await?;
         let mut args = vec![Val::from(ws), Val::from(today)];
         let mut sql = "SELECT id FROM exceptions WHERE workspace_id = $1 AND status IN ('requested', 'approved') AND expires_on < $2".to_owned();
         if let Some(a) = after {
@@ -441,7 +441,7 @@ impl Store {
     /// event per exception and expiry date, however often this runs (a moved expiry date is
     /// told again). Returns the exceptions told about in this run.
     ///
-    /// Safe with several instances, like the expiry: each step takes the workspace lock,
+    /// Safe with several instances, like the expiry: each step takes the marks lane,
     /// claims one candidate (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and checks and writes the
     /// durable mark (`notification_marks`) in the same transaction as the outbox rows.
     pub async fn notify_expiring_exceptions(
@@ -484,7 +484,7 @@ impl Store {
         public_url: Option<&str>,
     ) -> Result<ExpiryStep, StoreError> {
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Marks).await?;
         let lead = policy_in(&mut tx, ws).await?.policy.exceptions.review_lead_days.clamp(0, 365);
         let horizon = today + time::Duration::days(lead);
         let mut args = vec![Val::from(ws), Val::from(today), Val::from(horizon)];

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, micros};
 use crate::db::{Row, Tx};
-use crate::registers::lock_workspace;
+use crate::registers::{Lane, take_lane};
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError};
 
@@ -113,7 +113,7 @@ impl Store {
         let policy = Policy::from_toml(document).map_err(Invalid::from)?;
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Policy).await?;
         let Some(row) = tx
             .opt("SELECT * FROM decisions WHERE workspace_id = $1 AND id = $2", &[ws.into(), decision_id.into()])
             .await?

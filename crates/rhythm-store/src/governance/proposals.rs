@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{PolicyVersion, check_decision_refs, policy_in, refused};
 use crate::audit::{self, micros};
 use crate::db::{Row, Tx};
-use crate::registers::lock_workspace;
+use crate::registers::{Lane, take_lane};
 use crate::registers::{insert_row, next_number};
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
@@ -71,7 +71,7 @@ async fn proposal_in(tx: &mut Tx, ws: Uuid, decision_id: Uuid) -> Result<Option<
 }
 
 /// Applies the proposal of a just-decided `policy_change` decision, if it has one that is not
-/// applied yet. Runs inside the decisive step's transaction, under its workspace lock.
+/// applied yet. Runs inside the decisive step's transaction, in its policy lane.
 pub(super) async fn apply_pending(
     tx: &mut Tx,
     actor: &Actor,
@@ -132,7 +132,7 @@ impl Store {
         let proposed = Policy::from_toml(&input.document).map_err(Invalid::from)?;
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Policy).await?;
         let before = policy_in(&mut tx, ws).await?;
         let summary = rhythm_domain::policy_diff::summary(before.version, &before.policy, &proposed);
         let next_version = before.version + 1;

@@ -203,20 +203,25 @@ async fn one_definition_of_covered(f: Fixture) {
     // The governance job has run for the day: what is past its last day has expired.
     s.expire_due_exceptions(f.now).await.unwrap();
     s.start_due_exceptions(f.now).await.unwrap();
+    // A finding that appears while a signed scope names its rule is accepted from the start.
+    let late = finding(&f, &payments, "CVE-2024-0006").await;
+    crate::raw(&f, &["UPDATE findings SET suppression = 'inSource'"]).await;
+    let mut findings = findings;
+    findings.push(s.get::<Finding>(f.actor.workspace_id, late.id).await.unwrap());
     let covered = check_agreement(&f, &release, &findings, today, "today").await;
-    assert_eq!(covered, [true, false, false, false, false, false, false, true]);
+    assert_eq!(covered, [true, false, false, false, false, false, false, true, true]);
 
     // Tomorrow the one approved ahead starts covering, once the job says so.
     let tomorrow = f.now + Duration::days(1);
     assert_eq!(s.start_due_exceptions(tomorrow).await.unwrap(), 1);
     assert_eq!(s.start_due_exceptions(tomorrow).await.unwrap(), 0, "started once");
     let covered = check_agreement(&f, &release, &findings, tomorrow.date(), "tomorrow").await;
-    assert_eq!(covered, [true, false, false, true, false, false, false, true]);
+    assert_eq!(covered, [true, false, false, true, false, false, false, true, true]);
 
     // After the last day of the first two, nothing is covered, once the job has run.
     let later = f.now + Duration::days(21);
     s.expire_due_exceptions(later).await.unwrap();
     let covered = check_agreement(&f, &release, &findings, later.date(), "after expiry").await;
-    assert_eq!(covered, [false; 8]);
+    assert_eq!(covered, [false; 9]);
 }
 both!(one_definition_of_covered, super::one_definition_of_covered);

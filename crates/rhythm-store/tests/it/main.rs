@@ -8,6 +8,7 @@ mod governance;
 mod governance_proposals;
 mod history;
 mod interchange;
+mod locks;
 mod numbering;
 mod outbox;
 mod registers;
