@@ -27,61 +27,56 @@ impl From<&str> for Val {
         Val::Text(Some(v.to_owned()))
     }
 }
-impl From<String> for Val {
-    fn from(v: String) -> Self {
-        Val::Text(Some(v))
-    }
-}
-impl From<Option<String>> for Val {
-    fn from(v: Option<String>) -> Self {
-        Val::Text(v)
-    }
-}
-impl From<i64> for Val {
-    fn from(v: i64) -> Self {
-        Val::Int(Some(v))
-    }
-}
-impl From<Option<i64>> for Val {
-    fn from(v: Option<i64>) -> Self {
-        Val::Int(v)
-    }
-}
 impl From<bool> for Val {
     fn from(v: bool) -> Self {
         Val::Bool(v)
     }
 }
-impl From<Uuid> for Val {
-    fn from(v: Uuid) -> Self {
-        Val::Uuid(Some(v))
+/// `T` and `Option<T>` into the variant of `T` (`None` a typed NULL).
+macro_rules! val_from {
+    ($($t:ty => $variant:ident),* $(,)?) => {
+        $(impl From<$t> for Val {
+            fn from(v: $t) -> Self {
+                Val::$variant(Some(v))
+            }
+        }
+        impl From<Option<$t>> for Val {
+            fn from(v: Option<$t>) -> Self {
+                Val::$variant(v)
+            }
+        })*
+    };
+}
+val_from!(String => Text, i64 => Int, Uuid => Uuid, Date => Date, OffsetDateTime => Ts);
+
+/// A field stored in one column as it is: its [`Val`] (the `From` conversions above).
+pub(crate) trait ToVal {
+    fn to_val(&self) -> Val;
+}
+impl<T: Clone + Into<Val>> ToVal for T {
+    fn to_val(&self) -> Val {
+        self.clone().into()
     }
 }
-impl From<Option<Uuid>> for Val {
-    fn from(v: Option<Uuid>) -> Self {
-        Val::Uuid(v)
-    }
+
+/// A field read from one column as it is, through the [`Row`] reader of its type.
+pub(crate) trait FromCol: Sized {
+    fn from_col(row: &Row, col: &str) -> Result<Self, StoreError>;
 }
-impl From<Date> for Val {
-    fn from(v: Date) -> Self {
-        Val::Date(Some(v))
-    }
+macro_rules! from_col {
+    ($($t:ty => $read:ident),* $(,)?) => {
+        $(impl FromCol for $t {
+            fn from_col(row: &Row, col: &str) -> Result<Self, StoreError> {
+                row.$read(col)
+            }
+        })*
+    };
 }
-impl From<Option<Date>> for Val {
-    fn from(v: Option<Date>) -> Self {
-        Val::Date(v)
-    }
-}
-impl From<OffsetDateTime> for Val {
-    fn from(v: OffsetDateTime) -> Self {
-        Val::Ts(Some(v))
-    }
-}
-impl From<Option<OffsetDateTime>> for Val {
-    fn from(v: Option<OffsetDateTime>) -> Self {
-        Val::Ts(v)
-    }
-}
+from_col!(
+    String => text, Option<String> => opt_text, i64 => int, Option<i64> => opt_int, bool => bool,
+    Uuid => uuid, Option<Uuid> => opt_uuid, Date => date, Option<Date> => opt_date,
+    OffsetDateTime => ts, Option<OffsetDateTime> => opt_ts,
+);
 
 /// The pools of one backend.
 #[derive(Clone, Debug)]

@@ -3,16 +3,14 @@
 
 use rhythm_domain::decision::{Decision, DecisionStatus};
 use rhythm_domain::policy::{Decider, DecisionCategory};
-use rhythm_domain::{
-    Exception, ExceptionSignature, ExceptionSignatures, ExceptionStatus, Kind, Ref, SignatureDecision,
-};
+use rhythm_domain::{Exception, ExceptionSignature, ExceptionSignatures, ExceptionStatus, Kind, SignatureDecision};
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::db::{Row, Val};
 use crate::registers::SortDir;
 use crate::tables::FilterSql::{Eq, Expr, Link, Lte};
-use crate::tables::{Filter, Table, entry_accessors, json_text, p_date, p_enum, p_uuid};
+use crate::tables::{Filter, Table, columns, entry_accessors, p_date, p_enum, p_uuid};
 
 /// The sorts of the decision log: (name in `?sort=`, column).
 pub const DECISION_SORTS: &[(&str, &str)] =
@@ -29,29 +27,33 @@ pub const EXCEPTION_SORTS: &[(&str, &str)] = &[
 impl Table for Decision {
     const KIND: Kind = Kind::Decision;
     const TABLE: &'static str = "decisions";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "workspace_id",
-        "number",
-        "title",
-        "category",
-        "decider",
-        "context",
-        "options",
-        "choice",
-        "cost",
-        "escalated_to",
-        "status",
-        "supersedes",
-        "requested_by",
-        "requested_at",
-        "decided_by",
-        "concurred_by",
-        "decided_at",
-        "version",
-        "created_at",
-        "updated_at",
-    ];
+    columns! {
+        id,
+        workspace_id,
+        number,
+        title,
+        category: enum,
+        decider: enum,
+        context,
+        options: json,
+        choice,
+        cost,
+        escalated_to,
+        status: enum,
+        supersedes,
+        requested_by,
+        requested_at,
+        decided_by,
+        concurred_by,
+        decided_at,
+        version,
+        created_at,
+        updated_at,
+        risk_ids: link,
+        exception_ids: link,
+        release_ids: link,
+        backlog_item_ids: link,
+    }
     const LINKS: &'static [&'static str] =
         &["decision_risk", "decision_exception", "decision_release", "decision_backlog_item"];
     const SORTS: &'static [(&'static str, &'static str)] = DECISION_SORTS;
@@ -71,63 +73,6 @@ impl Table for Decision {
     const SEARCH: &'static [&'static str] = &["title", "context", "choice", "cost"];
 
     entry_accessors!();
-    fn values(&self) -> Vec<Val> {
-        vec![
-            self.id.into(),
-            self.workspace_id.into(),
-            self.number.into(),
-            self.title.clone().into(),
-            self.category.as_str().into(),
-            self.decider.as_str().into(),
-            self.context.clone().into(),
-            json_text(&self.options),
-            self.choice.clone().into(),
-            self.cost.clone().into(),
-            self.escalated_to.clone().into(),
-            self.status.as_str().into(),
-            self.supersedes.into(),
-            self.requested_by.into(),
-            self.requested_at.into(),
-            self.decided_by.into(),
-            self.concurred_by.into(),
-            self.decided_at.into(),
-            self.version.into(),
-            self.created_at.into(),
-            self.updated_at.into(),
-        ]
-    }
-    fn from_row(r: &Row) -> Result<Self, StoreError> {
-        Ok(Decision {
-            id: r.uuid("id")?,
-            workspace_id: r.uuid("workspace_id")?,
-            number: r.int("number")?,
-            title: r.text("title")?,
-            category: r.parsed("category")?,
-            decider: r.parsed("decider")?,
-            context: r.text("context")?,
-            options: r.json("options")?,
-            choice: r.text("choice")?,
-            cost: r.text("cost")?,
-            escalated_to: r.opt_text("escalated_to")?,
-            status: r.parsed("status")?,
-            risk_ids: Vec::new(),
-            exception_ids: Vec::new(),
-            release_ids: Vec::new(),
-            backlog_item_ids: Vec::new(),
-            supersedes: r.opt_uuid("supersedes")?,
-            requested_by: r.opt_uuid("requested_by")?,
-            requested_at: r.ts("requested_at")?,
-            decided_by: r.opt_uuid("decided_by")?,
-            concurred_by: r.opt_uuid("concurred_by")?,
-            decided_at: r.opt_ts("decided_at")?,
-            version: r.int("version")?,
-            created_at: r.ts("created_at")?,
-            updated_at: r.ts("updated_at")?,
-        })
-    }
-    fn refs(&self) -> Vec<Ref> {
-        Decision::refs(self)
-    }
     fn link_ids(&self, rel: &str) -> Vec<Uuid> {
         match rel {
             "decision_risk" => self.risk_ids.clone(),
@@ -148,14 +93,20 @@ impl Table for Decision {
     }
 }
 
-/// The four columns of one side's signature: signer, decision, note, time.
-fn signature_values(s: Option<&ExceptionSignature>) -> [Val; 4] {
-    [
-        s.map(|s| s.user_id).into(),
-        s.map(|s| s.decision.as_str().to_owned()).into(),
-        s.map(|s| s.note.clone()).into(),
-        s.map(|s| s.at).into(),
-    ]
+/// The eight signature columns, engineering's four then security's: signer, decision, note, time.
+fn signatures_values(s: &ExceptionSignatures) -> impl Iterator<Item = Val> {
+    [s.engineering.as_ref(), s.security.as_ref()].into_iter().flat_map(|s| {
+        [
+            s.map(|s| s.user_id).into(),
+            s.map(|s| s.decision.as_str().to_owned()).into(),
+            s.map(|s| s.note.clone()).into(),
+            s.map(|s| s.at).into(),
+        ]
+    })
+}
+
+fn signatures_of(r: &Row) -> Result<ExceptionSignatures, StoreError> {
+    Ok(ExceptionSignatures { engineering: signature_of(r, "engineering")?, security: signature_of(r, "security")? })
 }
 
 fn signature_of(r: &Row, side: &str) -> Result<Option<ExceptionSignature>, StoreError> {
@@ -171,39 +122,44 @@ fn signature_of(r: &Row, side: &str) -> Result<Option<ExceptionSignature>, Store
 impl Table for Exception {
     const KIND: Kind = Kind::Exception;
     const TABLE: &'static str = "exceptions";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "workspace_id",
-        "number",
-        "title",
-        "business_reason",
-        "scope",
-        "users_impacted",
-        "starts_on",
-        "expires_on",
-        "compensating_controls",
-        "requester_id",
-        "engineering_owner_id",
-        "security_owner_id",
-        "review_on",
-        "status",
-        "engineering_signer_id",
-        "engineering_decision",
-        "engineering_note",
-        "engineering_signed_at",
-        "security_signer_id",
-        "security_decision",
-        "security_note",
-        "security_signed_at",
-        "escalation_decision_id",
-        "supersedes",
-        "version",
-        "created_at",
-        "updated_at",
-        "decided_at",
-        "expired_at",
-        "review_item_id",
-    ];
+    columns! {
+        id,
+        workspace_id,
+        number,
+        title,
+        business_reason,
+        scope,
+        users_impacted,
+        starts_on,
+        expires_on,
+        compensating_controls: json,
+        requester_id,
+        engineering_owner_id,
+        security_owner_id,
+        review_on,
+        status: enum,
+        signatures: via(signatures_values, signatures_of, [
+            engineering_signer_id,
+            engineering_decision,
+            engineering_note,
+            engineering_signed_at,
+            security_signer_id,
+            security_decision,
+            security_note,
+            security_signed_at,
+        ]),
+        escalation_decision_id,
+        supersedes,
+        version,
+        created_at,
+        updated_at,
+        decided_at,
+        expired_at,
+        review_item_id,
+        system_ids: link,
+        risk_ids: link,
+        finding_ids: link,
+    }
     const LINKS: &'static [&'static str] = &["exception_system", "exception_risk", "exception_finding"];
     const SORTS: &'static [(&'static str, &'static str)] = EXCEPTION_SORTS;
     const DEFAULT_SORT: (&'static str, SortDir) = ("expires_on", SortDir::Asc);
@@ -230,75 +186,6 @@ impl Table for Exception {
     const SEARCH: &'static [&'static str] = &["title", "business_reason", "scope"];
 
     entry_accessors!();
-    fn values(&self) -> Vec<Val> {
-        let mut v = vec![
-            self.id.into(),
-            self.workspace_id.into(),
-            self.number.into(),
-            self.title.clone().into(),
-            self.business_reason.clone().into(),
-            self.scope.clone().into(),
-            self.users_impacted.clone().into(),
-            self.starts_on.into(),
-            self.expires_on.into(),
-            json_text(&self.compensating_controls),
-            self.requester_id.into(),
-            self.engineering_owner_id.into(),
-            self.security_owner_id.into(),
-            self.review_on.into(),
-            self.status.as_str().into(),
-        ];
-        v.extend(signature_values(self.signatures.engineering.as_ref()));
-        v.extend(signature_values(self.signatures.security.as_ref()));
-        v.extend([
-            self.escalation_decision_id.into(),
-            self.supersedes.into(),
-            self.version.into(),
-            self.created_at.into(),
-            self.updated_at.into(),
-            self.decided_at.into(),
-            self.expired_at.into(),
-            self.review_item_id.into(),
-        ]);
-        v
-    }
-    fn from_row(r: &Row) -> Result<Self, StoreError> {
-        Ok(Exception {
-            id: r.uuid("id")?,
-            workspace_id: r.uuid("workspace_id")?,
-            number: r.int("number")?,
-            title: r.text("title")?,
-            business_reason: r.text("business_reason")?,
-            scope: r.text("scope")?,
-            system_ids: Vec::new(),
-            users_impacted: r.text("users_impacted")?,
-            starts_on: r.date("starts_on")?,
-            expires_on: r.date("expires_on")?,
-            compensating_controls: r.json("compensating_controls")?,
-            risk_ids: Vec::new(),
-            finding_ids: Vec::new(),
-            requester_id: r.uuid("requester_id")?,
-            engineering_owner_id: r.uuid("engineering_owner_id")?,
-            security_owner_id: r.uuid("security_owner_id")?,
-            review_on: r.date("review_on")?,
-            status: r.parsed("status")?,
-            signatures: ExceptionSignatures {
-                engineering: signature_of(r, "engineering")?,
-                security: signature_of(r, "security")?,
-            },
-            escalation_decision_id: r.opt_uuid("escalation_decision_id")?,
-            supersedes: r.opt_uuid("supersedes")?,
-            review_item_id: r.opt_uuid("review_item_id")?,
-            version: r.int("version")?,
-            created_at: r.ts("created_at")?,
-            updated_at: r.ts("updated_at")?,
-            decided_at: r.opt_ts("decided_at")?,
-            expired_at: r.opt_ts("expired_at")?,
-        })
-    }
-    fn refs(&self) -> Vec<Ref> {
-        Exception::refs(self)
-    }
     fn link_ids(&self, rel: &str) -> Vec<Uuid> {
         match rel {
             "exception_system" => self.system_ids.clone(),

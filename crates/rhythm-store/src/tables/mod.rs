@@ -117,8 +117,8 @@ pub(crate) fn json_text<T: Serialize>(v: &T) -> Val {
     Val::from(serde_json::to_string(v).unwrap_or_else(|_| "[]".into()))
 }
 
-/// `id`, `number` and `version` of a [`Table`] whose entity has fields of those names, as
-/// every entity does.
+/// `id`, `number`, `version` and `refs` of a [`Table`] whose entity has fields of those names
+/// and a `refs` of its own, as every entity does.
 macro_rules! entry_accessors {
     () => {
         fn id(&self) -> uuid::Uuid {
@@ -130,9 +130,61 @@ macro_rules! entry_accessors {
         fn version(&self) -> i64 {
             self.version
         }
+        fn refs(&self) -> Vec<rhythm_domain::Ref> {
+            // The entity's own (inherent) `refs`, which a path finds before the trait's.
+            Self::refs(self)
+        }
     };
 }
 pub(crate) use entry_accessors;
+
+/// `COLUMNS`, `values()` and `from_row()` of a [`Table`], from one list of its stored columns
+/// in table order. An entry is a field of the entity, named as its column and stored as it is
+/// ([`ToVal`](crate::db::ToVal), [`FromCol`](crate::db::FromCol)) unless it says how:
+/// - `field: enum` — a closed enum, stored as its text name (`as_str()`, [`Row::parsed`]);
+/// - `field: json` — a list, stored as JSON text ([`json_text`], [`Row::json`]);
+/// - `field: link` — no column: a link relation ([`Table::LINKS`]), loaded apart, read empty;
+/// - `field: via(to, from, [col, ...])` — a field spread over several columns: `to(&field)`
+///   gives their values in that order, `from(row)` reads the field back.
+macro_rules! columns {
+    ($($field:ident $(: $how:ident $(($($arg:tt)*))?)?),* $(,)?) => {
+        const COLUMNS: &'static [&'static str] =
+            $crate::tables::columns!(@names [] $($field $(: $how $(($($arg)*))?)?,)*);
+        fn values(&self) -> Vec<$crate::db::Val> {
+            let mut v = Vec::with_capacity(Self::COLUMNS.len());
+            $($crate::tables::columns!(@push v $(, $how $(($($arg)*))?)?; self.$field);)*
+            debug_assert_eq!(v.len(), Self::COLUMNS.len(), "one value per column");
+            v
+        }
+        fn from_row(r: &$crate::db::Row) -> Result<Self, $crate::StoreError> {
+            Ok(Self { $($field: $crate::tables::columns!(@read r $(, $how $(($($arg)*))?)?; $field),)* })
+        }
+    };
+
+    (@names [$($n:expr,)*]) => { &[$($n),*] };
+    (@names [$($n:expr,)*] $f:ident: link, $($rest:tt)*) => {
+        $crate::tables::columns!(@names [$($n,)*] $($rest)*)
+    };
+    (@names [$($n:expr,)*] $f:ident: via($to:path, $from:path, [$($c:ident),* $(,)?]), $($rest:tt)*) => {
+        $crate::tables::columns!(@names [$($n,)* $(stringify!($c),)*] $($rest)*)
+    };
+    (@names [$($n:expr,)*] $f:ident $(: $how:ident)?, $($rest:tt)*) => {
+        $crate::tables::columns!(@names [$($n,)* stringify!($f),] $($rest)*)
+    };
+
+    (@push $v:ident; $e:expr) => { $v.push($crate::db::ToVal::to_val(&$e)) };
+    (@push $v:ident, enum; $e:expr) => { $v.push($e.as_str().into()) };
+    (@push $v:ident, json; $e:expr) => { $v.push($crate::tables::json_text(&$e)) };
+    (@push $v:ident, link; $e:expr) => {};
+    (@push $v:ident, via($to:path, $from:path, [$($c:ident),* $(,)?]); $e:expr) => { $v.extend($to(&$e)) };
+
+    (@read $r:ident; $f:ident) => { $crate::db::FromCol::from_col($r, stringify!($f))? };
+    (@read $r:ident, enum; $f:ident) => { $r.parsed(stringify!($f))? };
+    (@read $r:ident, json; $f:ident) => { $r.json(stringify!($f))? };
+    (@read $r:ident, link; $f:ident) => { Vec::new() };
+    (@read $r:ident, via($to:path, $from:path, [$($c:ident),* $(,)?]); $f:ident) => { $from($r)? };
+}
+pub(crate) use columns;
 
 macro_rules! f {
     ($name:literal, $sql:expr, $parse:expr) => {

@@ -1,31 +1,29 @@
 //! Systems and risks as [`Table`]s.
 
-use rhythm_domain::{DataTier, GoldenPath, Kind, Ref, Risk, RiskStatus, Stage, System, SystemStatus};
+use rhythm_domain::{DataTier, GoldenPath, Kind, Risk, RiskStatus, Stage, System, SystemStatus};
 use uuid::Uuid;
 
 use super::FilterSql::{Eq, Flag, Gte, JsonContains, Link, Lte};
-use super::{Filter, Table, json_text, p_bool, p_date, p_enum, p_int, p_json_str, p_text, p_uuid};
-use crate::StoreError;
-use crate::db::{Row, Val};
+use super::{Filter, Table, p_bool, p_date, p_enum, p_int, p_json_str, p_text, p_uuid};
 use crate::registers::SortDir;
 
 impl Table for System {
     const KIND: Kind = Kind::System;
     const TABLE: &'static str = "systems";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "workspace_id",
-        "number",
-        "name",
-        "description",
-        "owner_team",
-        "tier",
-        "golden_paths",
-        "status",
-        "version",
-        "created_at",
-        "updated_at",
-    ];
+    columns! {
+        id,
+        workspace_id,
+        number,
+        name,
+        description,
+        owner_team,
+        tier: enum,
+        golden_paths: json,
+        status: enum,
+        version,
+        created_at,
+        updated_at,
+    }
     const SORTS: &'static [(&'static str, &'static str)] = &[
         ("name", "name"),
         ("number", "number"),
@@ -46,66 +44,33 @@ impl Table for System {
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("name", "name")];
 
     entry_accessors!();
-    fn values(&self) -> Vec<Val> {
-        vec![
-            self.id.into(),
-            self.workspace_id.into(),
-            self.number.into(),
-            self.name.clone().into(),
-            self.description.clone().into(),
-            self.owner_team.clone().into(),
-            self.tier.as_str().into(),
-            json_text(&self.golden_paths),
-            self.status.as_str().into(),
-            self.version.into(),
-            self.created_at.into(),
-            self.updated_at.into(),
-        ]
-    }
-    fn from_row(r: &Row) -> Result<Self, StoreError> {
-        Ok(System {
-            id: r.uuid("id")?,
-            workspace_id: r.uuid("workspace_id")?,
-            number: r.int("number")?,
-            name: r.text("name")?,
-            description: r.text("description")?,
-            owner_team: r.text("owner_team")?,
-            tier: r.parsed("tier")?,
-            golden_paths: r.json("golden_paths")?,
-            status: r.parsed("status")?,
-            version: r.int("version")?,
-            created_at: r.ts("created_at")?,
-            updated_at: r.ts("updated_at")?,
-        })
-    }
-    fn refs(&self) -> Vec<Ref> {
-        System::refs(self)
-    }
 }
 
 impl Table for Risk {
     const KIND: Kind = Kind::Risk;
     const TABLE: &'static str = "risks";
-    const COLUMNS: &'static [&'static str] = &[
-        "id",
-        "workspace_id",
-        "number",
-        "statement",
-        "impact",
-        "likelihood",
-        "score",
-        "owner_id",
-        "mitigation",
-        "due_date",
-        "status",
-        "found_stage",
-        "tags",
-        "external_id",
-        "version",
-        "created_at",
-        "updated_at",
-        "closed_at",
-    ];
+    columns! {
+        id,
+        workspace_id,
+        number,
+        statement,
+        impact,
+        likelihood,
+        score,
+        owner_id,
+        mitigation,
+        due_date,
+        status: enum,
+        found_stage: enum,
+        tags: json,
+        external_id,
+        version,
+        created_at,
+        updated_at,
+        closed_at,
+        system_ids: link,
+        backlog_item_ids: link,
+    }
     const LINKS: &'static [&'static str] = &["risk_system", "risk_backlog_item"];
     const SORTS: &'static [(&'static str, &'static str)] = &[
         ("score", "score"),
@@ -136,55 +101,6 @@ impl Table for Risk {
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
     entry_accessors!();
-    fn values(&self) -> Vec<Val> {
-        vec![
-            self.id.into(),
-            self.workspace_id.into(),
-            self.number.into(),
-            self.statement.clone().into(),
-            self.impact.into(),
-            self.likelihood.into(),
-            self.score.into(),
-            self.owner_id.into(),
-            self.mitigation.clone().into(),
-            self.due_date.into(),
-            self.status.as_str().into(),
-            self.found_stage.as_str().into(),
-            json_text(&self.tags),
-            self.external_id.clone().into(),
-            self.version.into(),
-            self.created_at.into(),
-            self.updated_at.into(),
-            self.closed_at.into(),
-        ]
-    }
-    fn from_row(r: &Row) -> Result<Self, StoreError> {
-        Ok(Risk {
-            id: r.uuid("id")?,
-            workspace_id: r.uuid("workspace_id")?,
-            number: r.int("number")?,
-            statement: r.text("statement")?,
-            impact: r.int("impact")?,
-            likelihood: r.int("likelihood")?,
-            score: r.int("score")?,
-            owner_id: r.opt_uuid("owner_id")?,
-            mitigation: r.text("mitigation")?,
-            due_date: r.opt_date("due_date")?,
-            status: r.parsed("status")?,
-            found_stage: r.parsed("found_stage")?,
-            tags: r.json("tags")?,
-            system_ids: Vec::new(),
-            backlog_item_ids: Vec::new(),
-            external_id: r.opt_text("external_id")?,
-            version: r.int("version")?,
-            created_at: r.ts("created_at")?,
-            updated_at: r.ts("updated_at")?,
-            closed_at: r.opt_ts("closed_at")?,
-        })
-    }
-    fn refs(&self) -> Vec<Ref> {
-        Risk::refs(self)
-    }
     fn link_ids(&self, rel: &str) -> Vec<Uuid> {
         match rel {
             "risk_system" => self.system_ids.clone(),
