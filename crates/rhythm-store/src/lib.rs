@@ -13,6 +13,7 @@ mod governance;
 pub mod imports;
 mod interchange;
 mod migrate;
+pub mod notification;
 mod outbox;
 mod registers;
 mod reviews;
@@ -38,6 +39,7 @@ pub use governance::{
     DECISION_SORTS, EXCEPTION_SORTS, PolicyProposal, PolicyVersion, ProposalInput, rule as refusal_rule,
 };
 pub use imports::ImportData;
+pub use notification::Notification;
 pub use outbox::{
     AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, GATE_STOP_QUIET, MAX_ATTEMPTS, MAX_JITTER,
     MAX_PAYLOAD_BYTES, NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxItem, OutboxStatus, backoff,

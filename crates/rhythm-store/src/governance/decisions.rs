@@ -1,7 +1,7 @@
 //! Written decisions: request, decide, concur, withdraw, routed by the policy in force; and
 //! the `stop_ship` override of a release's gate, which is a decision request.
 
-use rhythm_domain::decision::{DecideInput, Decision, DecisionInput, DecisionStatus};
+use rhythm_domain::decision::{DecideInput, Decision, DecisionEvent, DecisionInput};
 use rhythm_domain::policy::DecisionCategory;
 use rhythm_domain::{New, Role};
 use time::OffsetDateTime;
@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{PolicyVersion, exists_in, finish, person, policy_in, proposals};
 use crate::audit::{self, micros};
 use crate::db::Tx;
+use crate::notification::{EscalationOpened, Notification};
 use crate::registers::{
     ListQuery, Page, fetch, insert_row, load_links, lock_workspace, missing_refs, next_number, save_row,
 };
@@ -64,7 +65,8 @@ impl Store {
     }
 
     /// Changes a decision: `change` (the domain's `decide`, `concur` or `withdraw`) gets the
-    /// current state and may refuse with any error the store can carry, such as a
+    /// current state and answers the next one with what happened, or refuses with any error
+    /// the store can carry, such as a
     /// [`DecisionRefusal`](rhythm_domain::decision::DecisionRefusal) (which becomes [`StoreError::Refused`] or [`StoreError::Invalid`]).
     /// `action` names the change in the audit row. A refusal writes nothing.
     pub async fn update_decision<E: Into<StoreError>>(
@@ -74,7 +76,7 @@ impl Store {
         now: OffsetDateTime,
         action: &str,
         expected_version: Option<i64>,
-        change: impl FnOnce(&Decision) -> Result<Decision, E>,
+        change: impl FnOnce(&Decision) -> Result<(Decision, DecisionEvent), E>,
     ) -> Result<Decision, StoreError> {
         let now = micros(now);
         let ws = actor.workspace_id;
@@ -90,7 +92,7 @@ impl Store {
                 current.version
             )));
         }
-        let next = change(&current).map_err(Into::into)?;
+        let (next, event) = change(&current).map_err(Into::into)?;
         next.check()?;
         check_decision_refs(&mut tx, ws, &next).await?;
         save_row(&mut tx, ws, &current, &next).await?;
@@ -98,10 +100,7 @@ impl Store {
             .await?;
         // A policy_change decision that becomes decided applies its proposal, in this
         // transaction: either both happen or neither.
-        if next.status == DecisionStatus::Decided
-            && current.status != DecisionStatus::Decided
-            && next.category == DecisionCategory::PolicyChange
-        {
+        if event == DecisionEvent::Decided && next.category == DecisionCategory::PolicyChange {
             proposals::apply_pending(&mut tx, actor, &next, now).await?;
         }
         tx.commit().await?;
@@ -218,18 +217,13 @@ impl Store {
             &[d.id.into(), ws.into(), release_id.into(), now.into()],
         )
         .await?;
-        crate::outbox::enqueue_in(
-            &mut tx,
-            ws,
-            crate::Event::EscalationOpened,
-            &serde_json::json!({
-                "subject": format!("Escalation: {} asks to override a STOP", d.reference()),
-                "summary": format!("{} — {}: a stop-ship override needs the escalation path to decide.", d.reference(), d.title),
-                "decision": d.reference(),
-            }),
-            now,
-        )
-        .await?;
+        let opened = EscalationOpened::GateOverride {
+            decision: d.reference(),
+            decision_id: d.id,
+            title: d.title.clone(),
+            release_id,
+        };
+        crate::outbox::notify_in(&mut tx, ws, &Notification::EscalationOpened(opened), now).await?;
         tx.commit().await?;
         Ok(d)
     }
