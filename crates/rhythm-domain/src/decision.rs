@@ -98,6 +98,18 @@ pub struct DecideInput {
     pub escalated_to: Option<String>,
 }
 
+/// What a step did. Callers act on it (a decided `policy_change` applies its proposal), not on
+/// a comparison of the states before and after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionEvent {
+    /// The first chief recorded a joint decision; it waits for the other's concurrence.
+    AwaitingConcurrence,
+    /// It is decided (by its decider, or by the second chief's concurrence): immutable from now.
+    Decided,
+    /// The request was taken back.
+    Withdrawn,
+}
+
 /// Why a decision step was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecisionRefusal {
@@ -182,7 +194,7 @@ impl Decision {
         user: Uuid,
         role: Role,
         now: OffsetDateTime,
-    ) -> Result<Self, DecisionRefusal> {
+    ) -> Result<(Self, DecisionEvent), DecisionRefusal> {
         if self.status != DecisionStatus::Requested {
             return Err(DecisionRefusal::WrongState(format!(
                 "{} is {}; only a requested decision can be decided",
@@ -212,19 +224,24 @@ impl Decision {
         input.cost.trim().clone_into(&mut d.cost);
         d.escalated_to = input.escalated_to.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
         d.decided_by = Some(user);
-        if self.decider == Decider::Joint {
+        let event = if self.decider == Decider::Joint {
             d.status = DecisionStatus::AwaitingConcurrence;
+            DecisionEvent::AwaitingConcurrence
         } else {
             d.status = DecisionStatus::Decided;
             d.decided_at = Some(now);
-        }
-        d.version += 1;
-        d.updated_at = now;
-        Ok(d)
+            DecisionEvent::Decided
+        };
+        Ok((d.touched(now), event))
     }
 
     /// The other chief agrees to a joint decision.
-    pub fn concur(&self, user: Uuid, role: Role, now: OffsetDateTime) -> Result<Self, DecisionRefusal> {
+    pub fn concur(
+        &self,
+        user: Uuid,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> Result<(Self, DecisionEvent), DecisionRefusal> {
         if self.status != DecisionStatus::AwaitingConcurrence {
             return Err(DecisionRefusal::WrongState(format!("{} is not waiting for a second chief", self.reference())));
         }
@@ -244,13 +261,16 @@ impl Decision {
         d.concurred_by = Some(user);
         d.status = DecisionStatus::Decided;
         d.decided_at = Some(now);
-        d.version += 1;
-        d.updated_at = now;
-        Ok(d)
+        Ok((d.touched(now), DecisionEvent::Decided))
     }
 
     /// The requester (or a chief) withdraws a request that is not decided.
-    pub fn withdraw(&self, user: Uuid, role: Role, now: OffsetDateTime) -> Result<Self, DecisionRefusal> {
+    pub fn withdraw(
+        &self,
+        user: Uuid,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> Result<(Self, DecisionEvent), DecisionRefusal> {
         if matches!(self.status, DecisionStatus::Decided | DecisionStatus::Withdrawn) {
             return Err(DecisionRefusal::WrongState(format!(
                 "{} is {}: decided records do not change; supersede it with a new decision",
@@ -265,9 +285,13 @@ impl Decision {
         }
         let mut d = self.clone();
         d.status = DecisionStatus::Withdrawn;
-        d.version += 1;
-        d.updated_at = now;
-        Ok(d)
+        Ok((d.touched(now), DecisionEvent::Withdrawn))
+    }
+
+    fn touched(mut self, now: OffsetDateTime) -> Self {
+        self.version += 1;
+        self.updated_at = now;
+        self
     }
 
     /// Requested → decided, for the decision-latency metric.
@@ -346,8 +370,8 @@ mod tests {
         let later = datetime!(2026-03-03 09:00 UTC);
         let err = cto_call.decide(choice(), Uuid::from_u128(2), Role::Ciso, later).unwrap_err();
         assert!(matches!(err, DecisionRefusal::NoRight(ref m) if m.contains("CTO's")), "{err}");
-        let ok = cto_call.decide(choice(), Uuid::from_u128(2), Role::Cto, later).unwrap();
-        assert_eq!(ok.status, DecisionStatus::Decided);
+        let (ok, event) = cto_call.decide(choice(), Uuid::from_u128(2), Role::Cto, later).unwrap();
+        assert_eq!((ok.status, event), (DecisionStatus::Decided, DecisionEvent::Decided));
         assert_eq!(ok.latency(), Some(time::Duration::days(2)));
         // Decided records do not change.
         assert!(matches!(
@@ -366,14 +390,16 @@ mod tests {
             d.decide(choice(), Uuid::from_u128(5), Role::EngineeringLead, t),
             Err(DecisionRefusal::NoRight(_))
         ));
-        let first = d.decide(choice(), Uuid::from_u128(2), Role::Cto, t).unwrap();
+        let (first, event) = d.decide(choice(), Uuid::from_u128(2), Role::Cto, t).unwrap();
         assert_eq!((first.status, first.decided_at), (DecisionStatus::AwaitingConcurrence, None));
+        assert_eq!(event, DecisionEvent::AwaitingConcurrence);
         assert!(
             matches!(first.concur(Uuid::from_u128(2), Role::Cto, t), Err(DecisionRefusal::NoRight(_))),
             "not twice by one chief"
         );
-        let both = first.concur(Uuid::from_u128(3), Role::Ciso, t).unwrap();
+        let (both, event) = first.concur(Uuid::from_u128(3), Role::Ciso, t).unwrap();
         assert_eq!((both.status, both.concurred_by), (DecisionStatus::Decided, Some(Uuid::from_u128(3))));
+        assert_eq!(event, DecisionEvent::Decided);
     }
 
     #[test]
@@ -384,7 +410,8 @@ mod tests {
         assert!(matches!(err, DecisionRefusal::Invalid(ref i) if i.0[0].field == "escalated_to"), "{err}");
         let ok = d
             .decide(DecideInput { escalated_to: Some("CEO".into()), ..choice() }, Uuid::from_u128(3), Role::Ciso, t)
-            .unwrap();
+            .unwrap()
+            .0;
         assert_eq!(ok.escalated_to.as_deref(), Some("CEO"));
     }
 

@@ -8,7 +8,9 @@
 //! open again. Extensions are new requests that name the exception they supersede.
 //!
 //! The life cycle is an explicit state machine: [`Exception::transition`] takes a [`Command`] and
-//! returns the next state or a [`Refusal`] naming the rule that refused it.
+//! returns the next state with the [`Event`]s that happened on the way, or a [`Refusal`] naming
+//! the rule that refused it. Callers act on the events (a review item when it is approved, a
+//! notification when it escalates), never on a comparison of the two states.
 //!
 //! ```text
 //! from        command                                              to
@@ -155,6 +157,9 @@ impl Signatures {
 pub struct Ctx {
     /// The exception rules of the current policy; applied to changed dates and controls.
     pub rules: ExceptionRules,
+    /// When the command is taken: the time of signatures, `updated_at`, `decided_at` and
+    /// `expired_at`, and the day that decides whether the exception has lapsed.
+    pub now: OffsetDateTime,
 }
 
 /// A time-boxed acceptance of risks or findings.
@@ -284,20 +289,59 @@ fn some_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Date>, D::
     date::deserialize(d).map(Some)
 }
 
-/// What can happen to an exception. Times come in with the command.
+/// What can happen to an exception. The time comes once, in [`Ctx::now`].
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant, reason = "one short-lived command at a time; boxing buys nothing")]
 pub enum Command {
     /// A named owner signs their side. `user_role` is the signer's role in the workspace now.
-    Sign { side: Side, user_id: Uuid, user_role: Role, approve: bool, note: String, now: OffsetDateTime },
+    Sign { side: Side, user_id: Uuid, user_role: Role, approve: bool, note: String },
     /// The requester takes the request back.
-    Withdraw { user_id: Uuid, now: OffsetDateTime },
+    Withdraw { user_id: Uuid },
     /// The requester or an owner changes it.
-    Edit { patch: ExceptionPatch, user_id: Uuid, now: OffsetDateTime },
+    Edit { patch: ExceptionPatch, user_id: Uuid },
     /// The time box is over (run daily by a job).
-    Expire { now: OffsetDateTime },
+    Expire,
     /// An escalation decision settles a disagreement between the two sides.
-    ResolveEscalation { approve: bool, decision_id: Uuid, now: OffsetDateTime },
+    ResolveEscalation { approve: bool, decision_id: Uuid },
+}
+
+impl Command {
+    /// The person the command acts for, if it names one (the store checks it is the actor).
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Command::Sign { user_id, .. } | Command::Withdraw { user_id } | Command::Edit { user_id, .. } => {
+                Some(*user_id)
+            }
+            Command::Expire | Command::ResolveEscalation { .. } => None,
+        }
+    }
+}
+
+/// What happened in an accepted transition, in the order it happened. One command can cause
+/// several: the second approving signature is `Signed` then `Approved`; settling an escalation
+/// is `EscalationResolved` then `Approved` or `Rejected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// One side signed, approving or rejecting.
+    Signed { side: Side, decision: SignatureDecision },
+    /// Both sides approved, or an escalation decision approved it: it covers what it lists
+    /// from now.
+    Approved,
+    /// A side rejected it with the other side unsigned, or an escalation decision rejected it.
+    Rejected,
+    /// One side approved and the other rejected: an escalation decision must settle it.
+    Escalated,
+    /// A material edit voided the signatures it had; it is requested again and needs both.
+    Voided,
+    /// Changed without voiding anything (a title, or a request nobody had signed yet).
+    Edited,
+    /// The requester took it back.
+    Withdrawn,
+    /// Its time box is over. `was_approved`: it covered what it lists until now, so that is
+    /// open again.
+    Expired { was_approved: bool },
+    /// An escalation decision settled the disagreement.
+    EscalationResolved { approve: bool, decision_id: Uuid },
 }
 
 /// Codes of the rules that refuse a command. 403 for who may act, 409 for state, 422 for input.
@@ -462,18 +506,20 @@ impl Exception {
     ///   `invalid` (field rules; the policy's time box and controls where those changed).
     /// * Expire: `not_expirable_in_state`, `not_yet_expired`.
     /// * ResolveEscalation: `not_escalated`, `expired` (approving only).
-    pub fn transition(&self, cmd: Command, ctx: &Ctx) -> Result<Exception, Refusal> {
-        match cmd {
-            Command::Sign { side, user_id, user_role, approve, note, now } => {
-                self.sign(side, user_id, user_role, approve, note, now)
+    pub fn transition(&self, cmd: Command, ctx: &Ctx) -> Result<(Exception, Vec<Event>), Refusal> {
+        let now = ctx.now;
+        let (next, events) = match cmd {
+            Command::Sign { side, user_id, user_role, approve, note } => {
+                self.sign(side, user_id, user_role, approve, note, now)?
             }
-            Command::Withdraw { user_id, now } => self.withdraw(user_id, now),
-            Command::Edit { patch, user_id, now } => self.edit(patch, user_id, now, ctx),
-            Command::Expire { now } => self.expire(now),
-            Command::ResolveEscalation { approve, decision_id, now } => {
-                self.resolve_escalation(approve, decision_id, now)
+            Command::Withdraw { user_id } => self.withdraw(user_id)?,
+            Command::Edit { patch, user_id } => self.edit(patch, user_id, ctx)?,
+            Command::Expire => self.expire(now)?,
+            Command::ResolveEscalation { approve, decision_id } => {
+                self.resolve_escalation(approve, decision_id, now)?
             }
-        }
+        };
+        Ok((next.touched(now), events))
     }
 
     fn owner(&self, side: Side) -> Uuid {
@@ -505,7 +551,7 @@ impl Exception {
         approve: bool,
         note: String,
         now: OffsetDateTime,
-    ) -> Result<Exception, Refusal> {
+    ) -> Result<(Exception, Vec<Event>), Refusal> {
         if self.status != ExceptionStatus::Requested {
             return Err(Refusal::new(
                 rule::NOT_SIGNABLE_IN_STATE,
@@ -570,19 +616,24 @@ impl Exception {
         let decision = if approve { SignatureDecision::Approve } else { SignatureDecision::Reject };
         *e.signatures.slot(side) = Some(Signature { user_id, decision, note, at: now });
         let theirs = self.signatures.get(other).map(Signature::approves);
-        e.status = match (approve, theirs) {
-            (true, None) => ExceptionStatus::Requested,
-            (true, Some(true)) => ExceptionStatus::Approved,
-            (false, None | Some(false)) => ExceptionStatus::Rejected,
-            (true, Some(false)) | (false, Some(true)) => ExceptionStatus::Escalated,
+        let mut events = vec![Event::Signed { side, decision }];
+        let outcome = match (approve, theirs) {
+            (true, None) => None,
+            (true, Some(true)) => Some((ExceptionStatus::Approved, Event::Approved)),
+            (false, None | Some(false)) => Some((ExceptionStatus::Rejected, Event::Rejected)),
+            (true, Some(false)) | (false, Some(true)) => Some((ExceptionStatus::Escalated, Event::Escalated)),
         };
+        if let Some((status, event)) = outcome {
+            e.status = status;
+            events.push(event);
+        }
         if matches!(e.status, ExceptionStatus::Approved | ExceptionStatus::Rejected) {
             e.decided_at = Some(now);
         }
-        Ok(e.touched(now))
+        Ok((e, events))
     }
 
-    fn withdraw(&self, user_id: Uuid, now: OffsetDateTime) -> Result<Exception, Refusal> {
+    fn withdraw(&self, user_id: Uuid) -> Result<(Exception, Vec<Event>), Refusal> {
         if !matches!(self.status, ExceptionStatus::Requested | ExceptionStatus::Escalated) {
             return Err(Refusal::new(
                 rule::NOT_WITHDRAWABLE_IN_STATE,
@@ -601,10 +652,11 @@ impl Exception {
         }
         let mut e = self.clone();
         e.status = ExceptionStatus::Withdrawn;
-        Ok(e.touched(now))
+        Ok((e, vec![Event::Withdrawn]))
     }
 
-    fn edit(&self, patch: ExceptionPatch, user_id: Uuid, now: OffsetDateTime, ctx: &Ctx) -> Result<Exception, Refusal> {
+    fn edit(&self, patch: ExceptionPatch, user_id: Uuid, ctx: &Ctx) -> Result<(Exception, Vec<Event>), Refusal> {
+        let now = ctx.now;
         if !matches!(self.status, ExceptionStatus::Requested | ExceptionStatus::Approved | ExceptionStatus::Escalated) {
             return Err(Refusal::new(
                 rule::NOT_EDITABLE_IN_STATE,
@@ -657,13 +709,17 @@ impl Exception {
         e.check_fields(&mut c);
         c.finish()?;
 
+        let mut event = Event::Edited;
         if e.voids_signatures_of(self) {
+            if self.signatures != Signatures::default() {
+                event = Event::Voided;
+            }
             e.signatures = Signatures::default();
             e.status = ExceptionStatus::Requested;
             e.decided_at = None;
             e.escalation_decision_id = None;
         }
-        Ok(e.touched(now))
+        Ok((e, vec![event]))
     }
 
     /// Whether this edited version differs from `before` in anything the signers agreed to:
@@ -682,7 +738,7 @@ impl Exception {
             || self.security_owner_id != before.security_owner_id
     }
 
-    fn expire(&self, now: OffsetDateTime) -> Result<Exception, Refusal> {
+    fn expire(&self, now: OffsetDateTime) -> Result<(Exception, Vec<Event>), Refusal> {
         if !matches!(self.status, ExceptionStatus::Requested | ExceptionStatus::Approved) {
             return Err(Refusal::new(
                 rule::NOT_EXPIRABLE_IN_STATE,
@@ -698,10 +754,15 @@ impl Exception {
         let mut e = self.clone();
         e.status = ExceptionStatus::Expired;
         e.expired_at = Some(now);
-        Ok(e.touched(now))
+        Ok((e, vec![Event::Expired { was_approved: self.status == ExceptionStatus::Approved }]))
     }
 
-    fn resolve_escalation(&self, approve: bool, decision_id: Uuid, now: OffsetDateTime) -> Result<Exception, Refusal> {
+    fn resolve_escalation(
+        &self,
+        approve: bool,
+        decision_id: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<(Exception, Vec<Event>), Refusal> {
         if self.status != ExceptionStatus::Escalated {
             return Err(Refusal::new(
                 rule::NOT_ESCALATED,
@@ -716,10 +777,15 @@ impl Exception {
             self.refuse_if_lapsed(now, "approved")?;
         }
         let mut e = self.clone();
-        e.status = if approve { ExceptionStatus::Approved } else { ExceptionStatus::Rejected };
+        let (status, outcome) = if approve {
+            (ExceptionStatus::Approved, Event::Approved)
+        } else {
+            (ExceptionStatus::Rejected, Event::Rejected)
+        };
+        e.status = status;
         e.escalation_decision_id = Some(decision_id);
         e.decided_at = Some(now);
-        Ok(e.touched(now))
+        Ok((e, vec![Event::EscalationResolved { approve, decision_id }, outcome]))
     }
 
     fn touched(mut self, now: OffsetDateTime) -> Self {
@@ -904,7 +970,11 @@ mod tests {
     }
 
     fn ctx() -> Ctx {
-        Ctx { rules: rules() }
+        ctx_at(NOW)
+    }
+
+    fn ctx_at(now: OffsetDateTime) -> Ctx {
+        Ctx { rules: rules(), now }
     }
 
     fn new() -> New {
@@ -940,16 +1010,16 @@ mod tests {
 
     fn sign(side: Side, user_id: Uuid, user_role: Role, approve: bool) -> Command {
         let note = if approve { String::new() } else { "The allow-list is not enough".into() };
-        Command::Sign { side, user_id, user_role, approve, note, now: NOW }
+        Command::Sign { side, user_id, user_role, approve, note }
     }
 
     fn approved() -> Exception {
-        let e = requested().transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap();
-        e.transition(sign(Side::Security, SEC, Role::Ciso, true), &ctx()).unwrap()
+        let e = requested().transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap().0;
+        e.transition(sign(Side::Security, SEC, Role::Ciso, true), &ctx()).unwrap().0
     }
 
     fn edit(patch: ExceptionPatch, user_id: Uuid) -> Command {
-        Command::Edit { patch, user_id, now: NOW }
+        Command::Edit { patch, user_id }
     }
 
     fn fields(err: &Invalid) -> Vec<&str> {
@@ -1063,11 +1133,44 @@ mod tests {
 
     #[test]
     fn two_approvals_approve_it() {
-        let one = requested().transition(sign(Side::Security, SEC, Role::SecurityLead, true), &ctx()).unwrap();
+        let one = requested().transition(sign(Side::Security, SEC, Role::SecurityLead, true), &ctx()).unwrap().0;
         assert_eq!((one.status, one.version, one.decided_at), (ExceptionStatus::Requested, 2, None));
-        let both = one.transition(sign(Side::Engineering, ENG, Role::EngineeringLead, true), &ctx()).unwrap();
+        let both = one.transition(sign(Side::Engineering, ENG, Role::EngineeringLead, true), &ctx()).unwrap().0;
         assert_eq!((both.status, both.version, both.decided_at), (ExceptionStatus::Approved, 3, Some(NOW)));
         assert_eq!(both.signatures.get(Side::Engineering).unwrap().user_id, ENG);
+    }
+
+    #[test]
+    fn each_step_says_what_happened() {
+        let signed = |side, decision| Event::Signed { side, decision };
+        let (one, events) = requested().transition(sign(Side::Security, SEC, Role::Ciso, true), &ctx()).unwrap();
+        assert_eq!(events, [signed(Side::Security, SignatureDecision::Approve)]);
+        let (both, events) = one.transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap();
+        assert_eq!(events, [signed(Side::Engineering, SignatureDecision::Approve), Event::Approved]);
+
+        let title = ExceptionPatch { title: Some("Legacy TLS (partners)".into()), ..Default::default() };
+        assert_eq!(both.transition(edit(title.clone(), SEC), &ctx()).unwrap().1, [Event::Edited]);
+        let scope = ExceptionPatch { scope: Some("all partner endpoints".into()), ..Default::default() };
+        let (voided, events) = both.transition(edit(scope.clone(), SEC), &ctx()).unwrap();
+        assert_eq!(events, [Event::Voided]);
+        // Nothing to void on a request nobody signed: a plain edit.
+        assert_eq!(voided.transition(edit(scope, SEC), &ctx()).unwrap().1, [Event::Edited]);
+
+        let (escalated, events) = one.transition(sign(Side::Engineering, ENG, Role::Cto, false), &ctx()).unwrap();
+        assert_eq!(events, [signed(Side::Engineering, SignatureDecision::Reject), Event::Escalated]);
+        let decision_id = Uuid::from_u128(900);
+        let resolve = Command::ResolveEscalation { approve: false, decision_id };
+        let (_, events) = escalated.transition(resolve, &ctx()).unwrap();
+        assert_eq!(events, [Event::EscalationResolved { approve: false, decision_id }, Event::Rejected]);
+
+        let after = ctx_at(at(date!(2026 - 05 - 01)));
+        assert_eq!(both.transition(Command::Expire, &after).unwrap().1, [Event::Expired { was_approved: true }]);
+        assert_eq!(
+            requested().transition(Command::Expire, &after).unwrap().1,
+            [Event::Expired { was_approved: false }]
+        );
+        let withdraw = Command::Withdraw { user_id: REQUESTER };
+        assert_eq!(requested().transition(withdraw, &ctx()).unwrap().1, [Event::Withdrawn]);
     }
 
     #[test]
@@ -1092,7 +1195,7 @@ mod tests {
         let e = requested();
         let r = e.transition(sign(Side::Security, ENG, Role::Ciso, true), &ctx()).unwrap_err();
         assert_eq!(r.rule, rule::SAME_PERSON_BOTH_SIDES);
-        let signed = e.transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap();
+        let signed = e.transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap().0;
         let r = signed.transition(sign(Side::Security, ENG, Role::Ciso, true), &ctx()).unwrap_err();
         assert_eq!(r.rule, rule::SAME_PERSON_BOTH_SIDES);
         assert!(r.is_forbidden());
@@ -1100,7 +1203,7 @@ mod tests {
 
     #[test]
     fn a_side_signs_once() {
-        let signed = requested().transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap();
+        let signed = requested().transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap().0;
         let r = signed.transition(sign(Side::Engineering, ENG, Role::Cto, false), &ctx()).unwrap_err();
         assert_eq!((r.rule, r.http_status()), (rule::ALREADY_SIGNED, 409));
     }
@@ -1113,7 +1216,6 @@ mod tests {
             user_role: Role::Ciso,
             approve: false,
             note: " ".into(),
-            now: NOW,
         };
         let r = requested().transition(cmd, &ctx()).unwrap_err();
         assert_eq!((r.rule, r.http_status(), r.errors[0].field.as_str()), (rule::INVALID, 422, "note"));
@@ -1121,11 +1223,11 @@ mod tests {
 
     #[test]
     fn a_reject_with_the_other_side_unsigned_rejects_at_once_and_ends_it() {
-        let e = requested().transition(sign(Side::Security, SEC, Role::Ciso, false), &ctx()).unwrap();
+        let e = requested().transition(sign(Side::Security, SEC, Role::Ciso, false), &ctx()).unwrap().0;
         assert_eq!((e.status, e.decided_at), (ExceptionStatus::Rejected, Some(NOW)));
         let r = e.transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap_err();
         assert_eq!(r.rule, rule::NOT_SIGNABLE_IN_STATE);
-        let r = e.transition(Command::Withdraw { user_id: REQUESTER, now: NOW }, &ctx()).unwrap_err();
+        let r = e.transition(Command::Withdraw { user_id: REQUESTER }, &ctx_at(NOW)).unwrap_err();
         assert_eq!(r.rule, rule::NOT_WITHDRAWABLE_IN_STATE);
         let r = e.transition(edit(ExceptionPatch::default(), REQUESTER), &ctx()).unwrap_err();
         assert_eq!(r.rule, rule::NOT_EDITABLE_IN_STATE);
@@ -1133,8 +1235,8 @@ mod tests {
 
     #[test]
     fn a_disagreement_escalates_keeping_both_positions_and_a_decision_settles_it() {
-        let e = requested().transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap();
-        let e = e.transition(sign(Side::Security, SEC, Role::Ciso, false), &ctx()).unwrap();
+        let e = requested().transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap().0;
+        let e = e.transition(sign(Side::Security, SEC, Role::Ciso, false), &ctx()).unwrap().0;
         assert_eq!((e.status, e.decided_at), (ExceptionStatus::Escalated, None));
         assert!(e.signatures.engineering.as_ref().unwrap().approves());
         assert_eq!(e.signatures.security.as_ref().unwrap().note, "The allow-list is not enough");
@@ -1143,28 +1245,27 @@ mod tests {
 
         let decision_id = Uuid::from_u128(900);
         let later = datetime!(2026-03-05 09:00 UTC);
-        let ok = e.transition(Command::ResolveEscalation { approve: true, decision_id, now: later }, &ctx()).unwrap();
+        let ok = e.transition(Command::ResolveEscalation { approve: true, decision_id }, &ctx_at(later)).unwrap().0;
         assert_eq!(
             (ok.status, ok.escalation_decision_id, ok.decided_at),
             (ExceptionStatus::Approved, Some(decision_id), Some(later))
         );
         assert_eq!(ok.signatures, e.signatures);
-        let no = e.transition(Command::ResolveEscalation { approve: false, decision_id, now: later }, &ctx()).unwrap();
+        let no = e.transition(Command::ResolveEscalation { approve: false, decision_id }, &ctx_at(later)).unwrap().0;
         assert_eq!(no.status, ExceptionStatus::Rejected);
-        let r =
-            ok.transition(Command::ResolveEscalation { approve: false, decision_id, now: later }, &ctx()).unwrap_err();
+        let r = ok.transition(Command::ResolveEscalation { approve: false, decision_id }, &ctx_at(later)).unwrap_err();
         assert_eq!(r.rule, rule::NOT_ESCALATED);
     }
 
     #[test]
     fn only_the_requester_withdraws_and_only_before_a_decision() {
         let e = requested();
-        let r = e.transition(Command::Withdraw { user_id: ENG, now: NOW }, &ctx()).unwrap_err();
+        let r = e.transition(Command::Withdraw { user_id: ENG }, &ctx_at(NOW)).unwrap_err();
         assert_eq!(r.rule, rule::NOT_REQUESTER);
         assert!(r.is_forbidden());
-        let w = e.transition(Command::Withdraw { user_id: REQUESTER, now: NOW }, &ctx()).unwrap();
+        let w = e.transition(Command::Withdraw { user_id: REQUESTER }, &ctx_at(NOW)).unwrap().0;
         assert_eq!(w.status, ExceptionStatus::Withdrawn);
-        let r = approved().transition(Command::Withdraw { user_id: REQUESTER, now: NOW }, &ctx()).unwrap_err();
+        let r = approved().transition(Command::Withdraw { user_id: REQUESTER }, &ctx_at(NOW)).unwrap_err();
         assert_eq!(r.rule, rule::NOT_WITHDRAWABLE_IN_STATE);
     }
 
@@ -1176,7 +1277,8 @@ mod tests {
                 edit(ExceptionPatch { title: Some("Legacy TLS (partners)".into()), ..Default::default() }, SEC),
                 &ctx(),
             )
-            .unwrap();
+            .unwrap()
+            .0;
         assert_eq!((retitled.status, retitled.version), (ExceptionStatus::Approved, e.version + 1));
         assert_eq!(retitled.signatures, e.signatures);
 
@@ -1186,7 +1288,7 @@ mod tests {
             ExceptionPatch { finding_ids: Some(vec![Uuid::from_u128(301)]), ..Default::default() },
             ExceptionPatch { expires_on: Some(date!(2026 - 05 - 15)), ..Default::default() },
         ] {
-            let voided = e.transition(edit(patch.clone(), REQUESTER), &ctx()).unwrap();
+            let voided = e.transition(edit(patch.clone(), REQUESTER), &ctx()).unwrap().0;
             assert_eq!(voided.status, ExceptionStatus::Requested, "{patch:?}");
             assert_eq!((voided.signatures.clone(), voided.decided_at), (Signatures::default(), None), "{patch:?}");
         }
@@ -1195,7 +1297,8 @@ mod tests {
                 edit(ExceptionPatch { expires_on: Some(date!(2026 - 05 - 15)), ..Default::default() }, ENG),
                 &ctx(),
             )
-            .unwrap();
+            .unwrap()
+            .0;
         assert_eq!(moved.review_on, date!(2026 - 05 - 01));
     }
 
@@ -1230,17 +1333,17 @@ mod tests {
         assert!(!e.is_active_on(last_day.next_day().unwrap()), "past its expiry even before the job runs");
         assert!(!requested().is_active_on(last_day));
 
-        let r = e.transition(Command::Expire { now: at(last_day) }, &ctx()).unwrap_err();
+        let r = e.transition(Command::Expire, &ctx_at(at(last_day))).unwrap_err();
         assert_eq!(r.rule, rule::NOT_YET_EXPIRED);
         assert!(!e.is_due_to_expire(last_day));
         let after = at(last_day.next_day().unwrap());
         assert!(e.is_due_to_expire(after.date()));
-        let x = e.transition(Command::Expire { now: after }, &ctx()).unwrap();
+        let x = e.transition(Command::Expire, &ctx_at(after)).unwrap().0;
         assert_eq!((x.status, x.expired_at), (ExceptionStatus::Expired, Some(after)));
-        let r = x.transition(Command::Expire { now: after }, &ctx()).unwrap_err();
+        let r = x.transition(Command::Expire, &ctx_at(after)).unwrap_err();
         assert_eq!(r.rule, rule::NOT_EXPIRABLE_IN_STATE);
 
-        let x = requested().transition(Command::Expire { now: after }, &ctx()).unwrap();
+        let x = requested().transition(Command::Expire, &ctx_at(after)).unwrap().0;
         assert_eq!(x.status, ExceptionStatus::Expired);
     }
 
@@ -1254,20 +1357,19 @@ mod tests {
             user_role: Role::Cto,
             approve: true,
             note: String::new(),
-            now: after,
         };
-        assert_eq!(e.transition(cmd, &ctx()).unwrap_err().rule, rule::EXPIRED);
-        let cmd = Command::Edit { patch: ExceptionPatch::default(), user_id: REQUESTER, now: after };
-        assert_eq!(e.transition(cmd, &ctx()).unwrap_err().rule, rule::EXPIRED);
+        assert_eq!(e.transition(cmd, &ctx_at(after)).unwrap_err().rule, rule::EXPIRED);
+        let cmd = Command::Edit { patch: ExceptionPatch::default(), user_id: REQUESTER };
+        assert_eq!(e.transition(cmd, &ctx_at(after)).unwrap_err().rule, rule::EXPIRED);
 
-        let e = requested().transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap();
-        let escalated = e.transition(sign(Side::Security, SEC, Role::Ciso, false), &ctx()).unwrap();
+        let e = requested().transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx()).unwrap().0;
+        let escalated = e.transition(sign(Side::Security, SEC, Role::Ciso, false), &ctx()).unwrap().0;
         let d = Uuid::from_u128(9);
-        let r = escalated.transition(Command::ResolveEscalation { approve: true, decision_id: d, now: after }, &ctx());
+        let r = escalated.transition(Command::ResolveEscalation { approve: true, decision_id: d }, &ctx_at(after));
         assert_eq!(r.unwrap_err().rule, rule::EXPIRED);
-        let r = escalated.transition(Command::ResolveEscalation { approve: false, decision_id: d, now: after }, &ctx());
-        assert_eq!(r.unwrap().status, ExceptionStatus::Rejected);
-        let r = escalated.transition(Command::Expire { now: after }, &ctx()).unwrap_err();
+        let r = escalated.transition(Command::ResolveEscalation { approve: false, decision_id: d }, &ctx_at(after));
+        assert_eq!(r.unwrap().0.status, ExceptionStatus::Rejected);
+        let r = escalated.transition(Command::Expire, &ctx_at(after)).unwrap_err();
         assert_eq!(r.rule, rule::NOT_EXPIRABLE_IN_STATE);
     }
 }
@@ -1513,8 +1615,7 @@ mod model {
         }
     }
 
-    fn command(e: &Exception, op: &Op, t: i64, i: usize) -> Command {
-        let now = time_at(t);
+    fn command(e: &Exception, op: &Op, i: usize) -> Command {
         match *op {
             Op::Sign { engineering, user, role, approve, note } => {
                 let side = if engineering { Side::Engineering } else { Side::Security };
@@ -1525,10 +1626,9 @@ mod model {
                     user_role: role.unwrap_or(ROLE_OF[user]),
                     approve,
                     note: if note { format!("position {i}") } else { String::new() },
-                    now,
                 }
             }
-            Op::Withdraw { user } => Command::Withdraw { user_id: uid(user), now },
+            Op::Withdraw { user } => Command::Withdraw { user_id: uid(user) },
             Op::Edit { user, ref change, stale } => {
                 let mut patch = ExceptionPatch { expected_version: stale.then(|| e.version - 1), ..Default::default() };
                 match *change {
@@ -1542,11 +1642,11 @@ mod model {
                         patch.compensating_controls = Some(CONTROLS[k].iter().map(|s| (*s).to_owned()).collect());
                     }
                 }
-                Command::Edit { patch, user_id: uid(user), now }
+                Command::Edit { patch, user_id: uid(user) }
             }
-            Op::Expire => Command::Expire { now },
+            Op::Expire => Command::Expire,
             Op::Resolve { approve } => {
-                Command::ResolveEscalation { approve, decision_id: Uuid::from_u128(1000 + i as u128), now }
+                Command::ResolveEscalation { approve, decision_id: Uuid::from_u128(1000 + i as u128) }
             }
         }
     }
@@ -1632,6 +1732,31 @@ mod model {
         Ok(())
     }
 
+    /// The events say exactly what the two states differ in, where a caller acts on it (what
+    /// the store once worked out by comparing them).
+    fn events_agree(before: &Exception, after: &Exception, events: &[Event]) -> Result<(), TestCaseError> {
+        let has = |e: Event| events.contains(&e);
+        let became = |s: ExceptionStatus| after.status == s && before.status != s;
+        prop_assert_eq!(has(Event::Approved), became(ExceptionStatus::Approved), "{:?}", events);
+        prop_assert_eq!(has(Event::Rejected), became(ExceptionStatus::Rejected), "{:?}", events);
+        prop_assert_eq!(has(Event::Escalated), became(ExceptionStatus::Escalated), "{:?}", events);
+        prop_assert_eq!(has(Event::Withdrawn), became(ExceptionStatus::Withdrawn), "{:?}", events);
+        let expired = events.iter().find_map(|e| match e {
+            Event::Expired { was_approved } => Some(*was_approved),
+            _ => None,
+        });
+        let want = became(ExceptionStatus::Expired).then_some(before.status == ExceptionStatus::Approved);
+        prop_assert_eq!(expired, want, "{:?}", events);
+        let voided = before.signatures != Signatures::default() && after.signatures == Signatures::default();
+        prop_assert_eq!(has(Event::Voided), voided, "{:?}", events);
+        for side in [Side::Engineering, Side::Security] {
+            let signed = before.signatures.get(side).is_none() && after.signatures.get(side).is_some();
+            let told = events.iter().any(|e| matches!(e, Event::Signed { side: s, .. } if *s == side));
+            prop_assert_eq!(told, signed, "{:?}", events);
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -1642,7 +1767,6 @@ mod model {
             ops in prop::collection::vec((pause(), op()), 1..=30),
         ) {
             let rules = ExceptionRules { max_days: MAX_DAYS, compensating_controls_required: controls_required, review_lead_days: 14 };
-            let ctx = Ctx { rules: rules.clone() };
             let input = ExceptionInput {
                 title: "Legacy TLS".into(),
                 business_reason: "Two partners cannot upgrade before their Q2 release.".into(),
@@ -1674,12 +1798,13 @@ mod model {
             let mut t = 0;
             for (i, (pause, op)) in ops.iter().enumerate() {
                 t += pause;
-                let cmd = command(&real, op, t, i);
-                let got = real.transition(cmd, &ctx);
+                let cmd = command(&real, op, i);
+                let got = real.transition(cmd, &Ctx { rules: rules.clone(), now: time_at(t) });
                 let want = step(&m, op, t);
                 prop_assert_eq!(got.as_ref().err().map(|r| r.rule), want.as_ref().err().copied(), "step {}: {:?}", i, op);
-                let after = got.unwrap_or_else(|_| real.clone());
+                let (after, events) = got.unwrap_or_else(|_| (real.clone(), Vec::new()));
                 invariants(&real, &after, want.is_ok(), matches!(op, Op::Edit { .. }), time_at(t))?;
+                events_agree(&real, &after, &events)?;
                 if let Ok(next) = want {
                     m = next;
                 }

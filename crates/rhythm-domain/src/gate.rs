@@ -451,12 +451,11 @@ mod tests {
             )
             .unwrap();
             if signed {
-                let ctx = Ctx { rules };
+                let ctx = Ctx { rules, now: datetime!(2026-11-01 10:00 UTC) };
                 for (side, user, role) in [(Side::Engineering, ENG, Role::Cto), (Side::Security, SEC, Role::Ciso)] {
-                    let now = datetime!(2026-11-01 10:00 UTC);
                     let cmd =
-                        Command::Sign { side, user_id: user, user_role: role, approve: true, note: String::new(), now };
-                    e = e.transition(cmd, &ctx).unwrap();
+                        Command::Sign { side, user_id: user, user_role: role, approve: true, note: String::new() };
+                    e = e.transition(cmd, &ctx).unwrap().0;
                 }
                 assert_eq!(e.status, crate::ExceptionStatus::Approved);
             }
@@ -584,7 +583,8 @@ mod tests {
                 Role::Ciso,
                 datetime!(2026-11-09 10:00 UTC),
             )
-            .unwrap();
+            .unwrap()
+            .0;
         w.overrides = vec![decided];
         let r = w.eval(date!(2026 - 11 - 10));
         assert_eq!((r.verdict, r.criteria_verdict), (Verdict::GoWithExceptions, Verdict::Stop));

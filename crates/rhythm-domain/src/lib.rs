@@ -21,9 +21,9 @@ pub mod validate;
 pub use account::{User, Workspace};
 pub use enums::*;
 pub use exception::{
-    Command as ExceptionCommand, Ctx as ExceptionCtx, Exception, ExceptionInput, ExceptionPatch, ExceptionSide,
-    ExceptionStatus, Refusal as ExceptionRefusal, Signature as ExceptionSignature, SignatureDecision,
-    Signatures as ExceptionSignatures,
+    Command as ExceptionCommand, Ctx as ExceptionCtx, Event as ExceptionEvent, Exception, ExceptionInput,
+    ExceptionPatch, ExceptionSide, ExceptionStatus, Refusal as ExceptionRefusal, Signature as ExceptionSignature,
+    SignatureDecision, Signatures as ExceptionSignatures,
 };
 pub use registers::*;
 pub use role::{Permission, Role};

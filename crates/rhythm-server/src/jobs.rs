@@ -15,6 +15,7 @@ use std::future::Future;
 use std::time::Duration as StdDuration;
 
 use rhythm_domain::gate::{CriterionStatus, GateReport, Verdict};
+use rhythm_store::notification::FailingCriterion;
 use rhythm_store::{Store, StoreError};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
@@ -51,32 +52,26 @@ pub struct GovernanceReport {
 }
 
 /// One governance run at `now`: expire what is due, start what was approved ahead of its first
-/// day, then tell about what expires soon.
-/// `public_url` makes the links in the notifications.
-pub async fn run_governance_once(
-    store: &Store,
-    now: OffsetDateTime,
-    public_url: Option<&str>,
-) -> Result<GovernanceReport, StoreError> {
-    let expired = store.expire_due_exceptions_linked(now, public_url).await?.len();
+/// day, then tell about what expires soon and about the releases whose gate says STOP.
+pub async fn run_governance_once(store: &Store, now: OffsetDateTime) -> Result<GovernanceReport, StoreError> {
+    let expired = store.expire_due_exceptions(now).await?.len();
     let started = store.start_due_exceptions(now).await?;
-    let expiring = store.notify_expiring_exceptions(now, public_url).await?.len();
-    let gate_stops = tell_gate_stops(store, now, public_url).await?;
+    let expiring = store.notify_expiring_exceptions(now).await?.len();
+    let gate_stops = tell_gate_stops(store, now).await?;
     Ok(GovernanceReport { expired, expiring, gate_stops, started })
 }
 
 /// Tells every workspace's targets about each upcoming release whose gate says STOP today
 /// (`launch_gate.stop`); the store keeps quiet about the same verdict with the same evidence
 /// for a day ([`Store::notify_gate_stop`]). Returns how many were told in this run.
-async fn tell_gate_stops(store: &Store, now: OffsetDateTime, public_url: Option<&str>) -> Result<usize, StoreError> {
+async fn tell_gate_stops(store: &Store, now: OffsetDateTime) -> Result<usize, StoreError> {
     let mut told = 0;
     for ws in store.workspaces().await? {
         for r in store.gate_upcoming(ws.id, now.date()).await? {
             if r.verdict != Verdict::Stop {
                 continue;
             }
-            let url = public_url.map(|base| format!("{}/releases/{}/gate", base.trim_end_matches('/'), r.release));
-            if store.notify_gate_stop(ws.id, &r.release, &stop_summary(&r), url.as_deref(), now).await?.is_some() {
+            if store.notify_gate_stop(ws.id, &r.release, &r.release_name, failing(&r), now).await?.is_some() {
                 told += 1;
             }
         }
@@ -84,20 +79,16 @@ async fn tell_gate_stops(store: &Store, now: OffsetDateTime, public_url: Option<
     Ok(told)
 }
 
-/// What a STOP notification says: the release and each failing criterion with the evidence
-/// nothing covers.
-fn stop_summary(r: &GateReport) -> String {
-    let failing: Vec<String> = r
-        .criteria
+/// What a STOP is told with: each failing criterion with the evidence nothing covers.
+fn failing(r: &GateReport) -> Vec<FailingCriterion> {
+    r.criteria
         .iter()
         .filter(|c| c.status == CriterionStatus::Fail)
-        .map(|c| {
-            let refs: Vec<&str> =
-                c.evidence.iter().filter(|e| e.covered_by.is_none()).map(|e| e.reference.as_str()).collect();
-            format!("{} ({})", c.id, refs.join(", "))
+        .map(|c| FailingCriterion {
+            criterion: c.id.clone(),
+            evidence: c.evidence.iter().filter(|e| e.covered_by.is_none()).map(|e| e.reference.clone()).collect(),
         })
-        .collect();
-    format!("{} {}: STOP. Failing: {}.", r.release, r.release_name, failing.join("; "))
+        .collect()
 }
 
 /// `interval` stretched by a random factor in 0.9..=1.1.
@@ -123,8 +114,7 @@ pub fn spawn_governance(
                 () = &mut shutdown => break,
                 () = tokio::time::sleep(wait) => {}
             }
-            let public_url = state.config.public_url.as_deref();
-            match run_governance_once(&state.store, state.now(), public_url).await {
+            match run_governance_once(&state.store, state.now()).await {
                 Ok(r) if r != GovernanceReport::default() => {
                     tracing::info!(
                         expired = r.expired,
@@ -155,8 +145,13 @@ pub fn start(
             let _ = rx.wait_for(|stop| *stop).await;
         }
     };
-    // The server's one reach setting governs both adding targets and delivering to them.
-    let notify = NotifyConfig { webhook_reach: state.config.webhook_reach.clone(), ..config.notify.clone() };
+    // The server's one reach setting governs both adding targets and delivering to them, and
+    // its one public URL makes every link.
+    let notify = NotifyConfig {
+        webhook_reach: state.config.webhook_reach.clone(),
+        public_url: state.config.public_url.clone(),
+        ..config.notify.clone()
+    };
     let worker = notify::spawn_worker(state.clone(), notify, stop(shutdown))?;
     let governance = spawn_governance(state.clone(), config.governance_interval, stop(shutdown));
     tracing::info!(

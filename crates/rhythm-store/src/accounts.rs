@@ -110,7 +110,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.write().await?;
         lock_workspace(&mut tx, actor.workspace_id).await?;
-        audit::append(&mut tx, actor, now, action, entity, entity_id, None::<&()>, Some(detail)).await?;
+        audit::append(&mut tx, actor, now, action, entity, entity_id, None::<&()>, Some(detail));
         tx.commit().await
     }
 
@@ -126,8 +126,7 @@ impl Store {
             &[ws.id.into(), ws.name.clone().into(), ws.created_at.into()],
         )
         .await?;
-        audit::append(&mut tx, &Actor::system(ws.id), now, "create", "workspace", Some(ws.id), None::<&()>, Some(&ws))
-            .await?;
+        audit::append(&mut tx, &Actor::system(ws.id), now, "create", "workspace", Some(ws.id), None::<&()>, Some(&ws));
         tx.commit().await?;
         Ok(ws)
     }
@@ -192,7 +191,7 @@ impl Store {
             ],
         )
         .await?;
-        audit::append(&mut tx, actor, now, "create", "user", Some(u.id), None::<&()>, Some(&u)).await?;
+        audit::append(&mut tx, actor, now, "create", "user", Some(u.id), None::<&()>, Some(&u));
         tx.commit().await?;
         Ok(u)
     }
@@ -221,7 +220,7 @@ impl Store {
             &[role.as_str().into(), ws.into(), user_id.into()],
         )
         .await?;
-        audit::append(&mut tx, actor, now, "set_role", "user", Some(user_id), Some(&before), Some(&after)).await?;
+        audit::append(&mut tx, actor, now, "set_role", "user", Some(user_id), Some(&before), Some(&after));
         tx.commit().await?;
         Ok(after)
     }
@@ -405,7 +404,7 @@ impl Store {
             ],
         )
         .await?;
-        audit::append(&mut tx, actor, now, "create", "api_token", Some(tok.id), None::<&()>, Some(&tok)).await?;
+        audit::append(&mut tx, actor, now, "create", "api_token", Some(tok.id), None::<&()>, Some(&tok));
         tx.commit().await?;
         Ok(tok)
     }
@@ -484,7 +483,7 @@ impl Store {
         let mut after = before.clone();
         after.revoked_at = Some(micros(now));
         tx.exec("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2", &[after.revoked_at.into(), id.into()]).await?;
-        audit::append(&mut tx, actor, now, "revoke", "api_token", Some(id), Some(&before), Some(&after)).await?;
+        audit::append(&mut tx, actor, now, "revoke", "api_token", Some(id), Some(&before), Some(&after));
         tx.commit().await?;
         Ok(after)
     }

@@ -105,8 +105,7 @@ pub(crate) struct Pending {
 /// ([`flush`]): the entry is built now, from what the write saw; its place in the chain is
 /// taken at the commit, under the workspace's lock.
 #[allow(clippy::too_many_arguments)]
-#[expect(clippy::unused_async, reason = "made sync once the governance rework on another branch has landed")]
-pub(crate) async fn append<B: Serialize, A: Serialize>(
+pub(crate) fn append<B: Serialize, A: Serialize>(
     tx: &mut Tx,
     actor: &Actor,
     now: OffsetDateTime,
@@ -115,7 +114,7 @@ pub(crate) async fn append<B: Serialize, A: Serialize>(
     entity_id: Option<Uuid>,
     before: Option<&B>,
     after: Option<&A>,
-) -> Result<(), StoreError> {
+) {
     let entry = AuditEntry {
         seq: 0,
         at: micros(now),
@@ -130,7 +129,6 @@ pub(crate) async fn append<B: Serialize, A: Serialize>(
         hash: String::new(),
     };
     tx.audit.push(Pending { workspace_id: actor.workspace_id, entry });
-    Ok(())
 }
 
 /// Writes the transaction's queued entries, the last step before its commit. Per workspace

@@ -15,6 +15,7 @@ mod history;
 pub mod imports;
 mod interchange;
 mod migrate;
+pub mod notification;
 mod outbox;
 mod registers;
 mod reviews;
@@ -41,6 +42,7 @@ pub use governance::{
 };
 pub use history::HistoryEntry;
 pub use imports::ImportData;
+pub use notification::Notification;
 pub use outbox::{
     AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, GATE_STOP_QUIET, MAX_ATTEMPTS, MAX_JITTER,
     MAX_PAYLOAD_BYTES, NewNotificationTarget, NotificationTarget, OutboxEntry, OutboxItem, OutboxStatus, backoff,

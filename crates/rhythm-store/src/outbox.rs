@@ -4,11 +4,13 @@
 //! # How an event travels
 //!
 //! 1. **Enqueue in the cause's transaction.** Store code that changes something worth telling
-//!    (an exception needs a signature, expires, a launch gate says STOP, …) calls
-//!    [`enqueue_in`] with its own [`Tx`]. It writes one outbox row per enabled target of the
-//!    workspace whose `events` list is empty (= every event) or names the event. The rows commit
-//!    or roll back with their cause: an event is recorded exactly when what caused it is.
-//!    Code outside the store uses [`Store::enqueue_event`] (its own transaction).
+//!    (an exception needs a signature, expires, a launch gate says STOP, …) calls [`notify_in`]
+//!    with its own [`Tx`] and a typed [`Notification`] (facts only: the server renders the
+//!    words and links when it delivers). It writes one outbox row per enabled target of the
+//!    workspace whose `events` list is empty (= every event) or names the event, the
+//!    notification as JSON in `payload`. The rows commit or roll back with their cause: an
+//!    event is recorded exactly when what caused it is. Code outside the store uses
+//!    [`Store::enqueue_event`] (its own transaction).
 //! 2. **Claim.** A delivery worker (any instance) calls [`Store::claim_due`]: due, undelivered,
 //!    not dead, not leased rows of enabled targets get `locked_until = now + lease`. On
 //!    PostgreSQL the rows are picked with `SELECT … FOR UPDATE SKIP LOCKED`, so two instances
@@ -45,6 +47,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry, micros};
 use crate::db::{Row, Tx, Val};
+use crate::notification::{FailingCriterion, GateStop, Notification, StopVerdict, TestNotification};
 use crate::registers::{Lane, lock_workspace, take_lane};
 use crate::{Actor, Store, StoreError, new_id};
 
@@ -302,7 +305,8 @@ pub struct OutboxItem {
     /// The webhook signing secret.
     pub secret: Option<Secret<String>>,
     pub event: Event,
-    /// The event's JSON payload, exactly as enqueued.
+    /// The event's JSON payload, exactly as enqueued: a [`Notification`], or in rows written
+    /// before notifications were typed, an untyped object (see [`Notification::parse`]).
     pub payload: String,
     /// Failed attempts so far.
     pub attempts: i64,
@@ -465,12 +469,23 @@ fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// Records `event` for every enabled target of the workspace that wants it, in the caller's
-/// transaction, due at once. `payload` must be a JSON object of at most
-/// [`MAX_PAYLOAD_BYTES`]; a `summary` string in it is what people read (e-mail body, Slack
-/// text), a `subject` string overrides the e-mail subject and a `url` string links back to
-/// Rhythm. Returns the ids of the outbox rows written (none when no target wants the event).
-pub(crate) async fn enqueue_in(
+/// Records `notification` for every enabled target of the workspace that wants its event, in
+/// the caller's transaction, due at once. Returns the ids of the outbox rows written (none when
+/// no target wants the event).
+pub(crate) async fn notify_in(
+    tx: &mut Tx,
+    workspace_id: Uuid,
+    notification: &Notification,
+    now: OffsetDateTime,
+) -> Result<Vec<Uuid>, StoreError> {
+    let payload = serde_json::to_value(notification).map_err(|e| StoreError::Corrupt(format!("notification: {e}")))?;
+    enqueue_in(tx, workspace_id, notification.event(), &payload, now).await
+}
+
+/// Writes `payload` (a JSON object of at most [`MAX_PAYLOAD_BYTES`]) as `event` for every
+/// enabled target that wants it: [`notify_in`]'s step, and the tests' way to write the untyped
+/// rows of earlier versions.
+async fn enqueue_in(
     tx: &mut Tx,
     workspace_id: Uuid,
     event: Event,
@@ -572,8 +587,7 @@ impl Store {
             Some(t.id),
             None::<&()>,
             Some(&t.audited()),
-        )
-        .await?;
+        );
         tx.commit().await?;
         Ok(t)
     }
@@ -609,7 +623,7 @@ impl Store {
         let after = NotificationTarget { disabled, ..before.clone() };
         let action = if disabled { "disable" } else { "enable" };
         let (b, a) = (before.audited(), after.audited());
-        audit::append(&mut tx, actor, now, action, "notification_target", Some(id), Some(&b), Some(&a)).await?;
+        audit::append(&mut tx, actor, now, action, "notification_target", Some(id), Some(&b), Some(&a));
         tx.commit().await?;
         Ok(after)
     }
@@ -627,10 +641,34 @@ impl Store {
         rows.iter().map(target_row).collect()
     }
 
-    /// Records `event` for every enabled target that wants it, in a transaction of its own (for
-    /// callers outside the store; store code uses `enqueue_in` inside its own transaction).
-    /// See `enqueue_in` for the payload's shape. Returns the outbox ids written.
+    /// Records `notification` for every enabled target that wants its event, in a transaction
+    /// of its own (for callers outside the store; store code uses `notify_in` inside its own
+    /// transaction). Returns the outbox ids written.
     pub async fn enqueue_event(
+        &self,
+        workspace_id: Uuid,
+        notification: &Notification,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        let payload =
+            serde_json::to_value(notification).map_err(|e| StoreError::Corrupt(format!("notification: {e}")))?;
+        self.enqueue_payload(workspace_id, notification.event(), &payload, now).await
+    }
+
+    /// Writes an outbox row with an untyped `payload`, as versions before typed notifications
+    /// did: how the tests put such rows in a database to show they still deliver.
+    #[cfg(feature = "testing")]
+    pub async fn enqueue_legacy_payload(
+        &self,
+        workspace_id: Uuid,
+        event: Event,
+        payload: &serde_json::Value,
+        now: OffsetDateTime,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        self.enqueue_payload(workspace_id, event, payload, now).await
+    }
+
+    async fn enqueue_payload(
         &self,
         workspace_id: Uuid,
         event: Event,
@@ -836,11 +874,21 @@ pub(crate) async fn set_mark(
     Ok(())
 }
 
+/// The one line the marks of `launch_gate.stop` hash: the release and each failing criterion
+/// with its evidence. Marks written before notifications were typed hashed the same line (then
+/// the notification's summary), so they still match after an upgrade.
+fn stop_digest(release: &str, release_name: &str, failing: &[FailingCriterion]) -> String {
+    use sha2::{Digest, Sha256};
+    let failing: Vec<String> = failing.iter().map(|c| format!("{} ({})", c.criterion, c.evidence.join(", "))).collect();
+    let line = format!("{release} {release_name}: STOP. Failing: {}.", failing.join("; "));
+    hex::encode(Sha256::digest(line.trim().as_bytes()))
+}
+
 impl Store {
     /// Tells the workspace's targets that the launch gate says STOP for a release
     /// (`launch_gate.stop`), unless the same verdict was told within [`GATE_STOP_QUIET`]: the
-    /// same release reference with the same `summary`. A different summary (the evidence
-    /// changed) is told at once. `url` (an `http(s)://` link to the verdict) is optional.
+    /// same release reference with the same failing criteria and evidence. Other evidence is
+    /// told at once.
     ///
     /// Returns the outbox ids written (empty when no target wants the event), or `None` when
     /// the verdict was told already. Safe with several instances: the check and the mark are
@@ -849,20 +897,20 @@ impl Store {
         &self,
         workspace_id: Uuid,
         release_ref: &str,
-        summary: &str,
-        url: Option<&str>,
+        release_name: &str,
+        failing: Vec<FailingCriterion>,
         now: OffsetDateTime,
     ) -> Result<Option<Vec<Uuid>>, StoreError> {
-        use sha2::{Digest, Sha256};
         let now = micros(now);
         let release_ref = release_ref.trim();
-        let summary = summary.trim();
         let mut c = Check::new();
         c.required_text("release_ref", release_ref, 200);
-        c.required_text("summary", summary, 2000);
-        c.url("url", url);
+        c.text("release_name", release_name, 200);
+        if failing.is_empty() {
+            c.fail("failing", "a STOP names at least one failing criterion");
+        }
         c.finish()?;
-        let digest = hex::encode(Sha256::digest(summary.as_bytes()));
+        let digest = stop_digest(release_ref, release_name.trim(), &failing);
         let mut tx = self.pool.write().await?;
         take_lane(&mut tx, workspace_id, Lane::Marks).await?;
         if let Some((told, at)) = mark_of(&mut tx, workspace_id, Event::LaunchGateStop, release_ref).await?
@@ -873,17 +921,14 @@ impl Store {
             return Ok(None);
         }
         set_mark(&mut tx, workspace_id, Event::LaunchGateStop, release_ref, &digest, now).await?;
-        let mut payload = serde_json::json!({
-            "summary": format!("STOP: {release_ref}: {summary}"),
-            "subject": format!("[Rhythm] Launch gate STOP: {release_ref}"),
-            "release": release_ref,
-            "verdict": "STOP",
-            "decided_at": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-        });
-        if let Some(u) = url {
-            payload["url"] = u.into();
-        }
-        let ids = enqueue_in(&mut tx, workspace_id, Event::LaunchGateStop, &payload, now).await?;
+        let stop = GateStop {
+            release: release_ref.to_owned(),
+            release_name: release_name.trim().to_owned(),
+            verdict: StopVerdict::Stop,
+            decided_at: now,
+            failing,
+        };
+        let ids = notify_in(&mut tx, workspace_id, &Notification::LaunchGateStop(stop), now).await?;
         tx.commit().await?;
         Ok(Some(ids))
     }
@@ -895,7 +940,6 @@ impl Store {
         &self,
         actor: &Actor,
         target_id: Uuid,
-        public_url: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Uuid, StoreError> {
         let now = micros(now);
@@ -914,15 +958,8 @@ impl Store {
                 "this target is disabled; enable it first, or nothing will be sent".to_owned(),
             ));
         }
-        let mut payload = serde_json::json!({
-            "summary": format!("A test notification from Rhythm, asked for by {}. If you can read this, the target works.", actor.label),
-            "subject": "[Rhythm] Test notification",
-            "target_id": t.id.to_string(),
-        });
-        if let Some(base) = public_url {
-            payload["url"] = format!("{}/settings/notifications", base.trim_end_matches('/')).into();
-        }
-        let body = serde_json::to_string(&payload).map_err(|e| StoreError::Corrupt(format!("payload: {e}")))?;
+        let test = Notification::Test(TestNotification { target_id: t.id, asked_by: actor.label.clone() });
+        let body = serde_json::to_string(&test).map_err(|e| StoreError::Corrupt(format!("notification: {e}")))?;
         let id = new_id();
         tx.exec(
             "INSERT INTO outbox (id, workspace_id, target_id, channel, target, event, payload, attempts, next_attempt_at, created_at) \

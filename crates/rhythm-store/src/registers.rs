@@ -347,7 +347,10 @@ pub(crate) enum Lane {
     Coverage,
     /// Notification marks: "told once per …" is a check and a mark.
     Marks,
-    /// The policy in force: proposals, the decisions that apply them, direct applies.
+    /// The policy in force: what reads it to judge a write (exception requests and
+    /// transitions, decision requests and changes, reviews' decisions) and what changes it
+    /// (proposals, the decisions that apply them, direct applies), so a write is judged by
+    /// the version in force when it commits. Taken before `Coverage` when both are needed.
     Policy,
 }
 
@@ -396,7 +399,7 @@ pub(crate) async fn update_in<T: Table>(
     check_unique(tx, actor.workspace_id, &next).await?;
     check_refs(tx, actor.workspace_id, &next).await?;
     save_row(tx, actor.workspace_id, &current, &next).await?;
-    audit::append(tx, actor, now, action, T::KIND.as_str(), Some(id), Some(&current), Some(&next)).await?;
+    audit::append(tx, actor, now, action, T::KIND.as_str(), Some(id), Some(&current), Some(&next));
     Ok(next)
 }
 
@@ -412,7 +415,7 @@ pub(crate) async fn create_in<T: Table>(
     check_unique(tx, actor.workspace_id, &item).await?;
     check_refs(tx, actor.workspace_id, &item).await?;
     insert_row(tx, actor.workspace_id, &item).await?;
-    audit::append(tx, actor, now, "create", T::KIND.as_str(), Some(item.id()), None::<&T>, Some(&item)).await?;
+    audit::append(tx, actor, now, "create", T::KIND.as_str(), Some(item.id()), None::<&T>, Some(&item));
     Ok(item)
 }
 
@@ -585,7 +588,7 @@ impl Store {
             ],
         )
         .await?;
-        audit::append(&mut tx, actor, now, "create", "risk_update", Some(u.id), None::<&()>, Some(&u)).await?;
+        audit::append(&mut tx, actor, now, "create", "risk_update", Some(u.id), None::<&()>, Some(&u));
         tx.commit().await?;
         Ok(u)
     }

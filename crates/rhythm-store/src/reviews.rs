@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::audit::micros;
 use crate::governance::create_decision_in;
-use crate::registers::{create_in, fetch, lock_workspace, update_in};
+use crate::registers::{Lane, create_in, fetch, lock_workspace, take_lane, update_in};
 use crate::{Actor, Store, StoreError};
 
 impl Store {
@@ -78,7 +78,7 @@ impl Store {
         let now = micros(now);
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Policy).await?;
         let review = fetch::<DesignReview>(&mut tx, ws, id).await?;
         review.conclude(Some(Uuid::nil()), None, now)?;
         input.category = input.category.or(Some(DecisionCategory::NewCorePatterns));
@@ -106,7 +106,7 @@ impl Store {
         let now = micros(now);
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Policy).await?;
         let vendor = fetch::<Vendor>(&mut tx, ws, vendor_id).await?;
         if let Some(d) = vendor.onboarding_decision_id {
             let status = tx

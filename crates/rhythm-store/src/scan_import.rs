@@ -913,7 +913,7 @@ pub(crate) async fn record_import(
         ],
     )
     .await?;
-    audit::append(tx, actor, now, "import", "import", Some(record.id), None::<&ImportRecord>, Some(&record)).await?;
+    audit::append(tx, actor, now, "import", "import", Some(record.id), None::<&ImportRecord>, Some(&record));
     Ok(record)
 }
 

@@ -270,7 +270,6 @@ async fn seed_stop(
     };
     let scanner = &actors[engineer];
     let finding = store.create(scanner, at(yesterday, 9, 12), |n| Finding::create(input, n)).await?;
-    let policy = store.policy(ws).await?;
     let request = ExceptionInput {
         title: format!("Ship {} before the x/crypto upgrade lands", release.name),
         business_reason: format!(
@@ -293,6 +292,6 @@ async fn seed_stop(
         security_owner_id: users[sec].id,
         supersedes: None,
     };
-    store.request_exception(scanner, request, &policy.policy.exceptions, at(yesterday, 16, 40)).await?;
+    store.request_exception(scanner, request, at(yesterday, 16, 40)).await?;
     Ok(Some(reference))
 }

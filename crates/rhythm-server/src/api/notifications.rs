@@ -159,8 +159,9 @@ pub fn status_name(s: OutboxStatus) -> &'static str {
 }
 
 impl OutboxEntryBody {
-    pub fn of(e: OutboxEntry, p: &Principal) -> OutboxEntryBody {
-        let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or(serde_json::Value::Null);
+    /// `public_url` makes the links, as in what is delivered.
+    pub fn of(e: OutboxEntry, p: &Principal, public_url: Option<&str>) -> OutboxEntryBody {
+        let payload = crate::notify::render::data(e.event, &e.payload, public_url);
         let target = if p.can(Permission::Admin) { e.target } else { masked_target(e.channel, &e.target) };
         OutboxEntryBody {
             id: e.id,
@@ -254,7 +255,7 @@ pub async fn enable_target(
 /// Shared by the API and the settings page.
 pub async fn queue_test(st: &AppState, p: &Principal, id: Uuid) -> Result<OutboxEntry, AppError> {
     p.require(Permission::Admin)?;
-    let out = st.store.enqueue_test_notification(&p.actor(), id, st.config.public_url.as_deref(), st.now()).await?;
+    let out = st.store.enqueue_test_notification(&p.actor(), id, st.now()).await?;
     Ok(st.store.outbox_entry(p.workspace_id(), out).await?)
 }
 
@@ -270,7 +271,7 @@ pub async fn test_target(
     Path(id): Path<Uuid>,
 ) -> Result<(StatusCode, Json<OutboxEntryBody>), AppError> {
     let e = queue_test(&st, &p, id).await?;
-    Ok((StatusCode::ACCEPTED, Json(OutboxEntryBody::of(e, &p))))
+    Ok((StatusCode::ACCEPTED, Json(OutboxEntryBody::of(e, &p, st.config.public_url.as_deref()))))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -308,7 +309,8 @@ pub async fn outbox(
         return Err(Invalid::one("limit", format!("must be between 1 and 500; got {limit}")).into());
     }
     let rows = st.store.outbox_entries(p.workspace_id(), status, limit).await?;
-    Ok(Json(rows.into_iter().map(|e| OutboxEntryBody::of(e, &p)).collect()))
+    let public_url = st.config.public_url.as_deref();
+    Ok(Json(rows.into_iter().map(|e| OutboxEntryBody::of(e, &p, public_url)).collect()))
 }
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {

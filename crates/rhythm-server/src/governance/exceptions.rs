@@ -1,11 +1,9 @@
 //! Exceptions as the API and the web UI see them: every operation checks the caller's
-//! permission here, takes the policy's exception rules from the store and lets the store (and
-//! through it the domain's state machine) decide the rest. Signing, withdrawing and editing
+//! permission here and lets the store (and through it the domain's state machine, under the
+//! policy in force when the write commits) decide the rest. Signing, withdrawing and editing
 //! always act as the caller: nobody signs for someone else.
 
-use rhythm_domain::{
-    Exception, ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionPatch, ExceptionSide, Permission,
-};
+use rhythm_domain::{Exception, ExceptionCommand, ExceptionInput, ExceptionPatch, ExceptionSide, Permission};
 use rhythm_store::{ListQuery, Page};
 use uuid::Uuid;
 
@@ -27,15 +25,10 @@ pub async fn list(st: &AppState, p: &Principal, q: &ListQuery) -> Result<Page<Ex
     Ok(st.store.list_exceptions(p.workspace_id(), q).await?)
 }
 
-async fn ctx(st: &AppState, p: &Principal) -> Result<ExceptionCtx, AppError> {
-    Ok(ExceptionCtx { rules: st.store.policy(p.workspace_id()).await?.policy.exceptions })
-}
-
 /// Requests an exception as the caller, checked against the policy in force.
 pub async fn request(st: &AppState, p: &Principal, input: ExceptionInput) -> Result<Exception, AppError> {
     p.require(Permission::Write)?;
-    let rules = ctx(st, p).await?.rules;
-    Ok(st.store.request_exception(&p.actor(), input, &rules, st.now()).await?)
+    Ok(st.store.request_exception(&p.actor(), input, st.now()).await?)
 }
 
 async fn transition(
@@ -46,15 +39,13 @@ async fn transition(
 ) -> Result<Exception, AppError> {
     p.require(Permission::Write)?;
     let current = resolve(st, p, id).await?;
-    let ctx = ctx(st, p).await?;
-    Ok(st.store.transition_exception(&p.actor(), current.id, command(p.user.id), &ctx).await?)
+    Ok(st.store.transition_exception(&p.actor(), current.id, command(p.user.id), st.now()).await?)
 }
 
 /// Changes an exception as the caller (the requester or an owner). Changing anything but the
 /// title voids its signatures and returns it to `requested`.
 pub async fn edit(st: &AppState, p: &Principal, id: &str, patch: ExceptionPatch) -> Result<Exception, AppError> {
-    let now = st.now();
-    transition(st, p, id, |user_id| ExceptionCommand::Edit { patch, user_id, now }).await
+    transition(st, p, id, |user_id| ExceptionCommand::Edit { patch, user_id }).await
 }
 
 /// The caller signs `side` with their current role.
@@ -66,15 +57,13 @@ pub async fn sign(
     approve: bool,
     note: String,
 ) -> Result<Exception, AppError> {
-    let now = st.now();
     let user_role = p.user.role;
-    transition(st, p, id, |user_id| ExceptionCommand::Sign { side, user_id, user_role, approve, note, now }).await
+    transition(st, p, id, |user_id| ExceptionCommand::Sign { side, user_id, user_role, approve, note }).await
 }
 
 /// The requester withdraws a requested or escalated exception.
 pub async fn withdraw(st: &AppState, p: &Principal, id: &str) -> Result<Exception, AppError> {
-    let now = st.now();
-    transition(st, p, id, |user_id| ExceptionCommand::Withdraw { user_id, now }).await
+    transition(st, p, id, |user_id| ExceptionCommand::Withdraw { user_id }).await
 }
 
 /// Settles an escalated exception with a decided escalation decision of the workspace.
@@ -85,8 +74,7 @@ pub async fn resolve_escalation(
     approve: bool,
     decision_id: Uuid,
 ) -> Result<Exception, AppError> {
-    let now = st.now();
-    transition(st, p, id, |_| ExceptionCommand::ResolveEscalation { approve, decision_id, now }).await
+    transition(st, p, id, |_| ExceptionCommand::ResolveEscalation { approve, decision_id }).await
 }
 
 /// Requested exceptions waiting for the caller's signature, soonest expiry first, each with

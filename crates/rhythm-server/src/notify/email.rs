@@ -2,10 +2,10 @@
 //!
 //! One plain-text message per item, to the target address:
 //!
-//! * Subject: the payload's `subject` string, or `[Rhythm] <event label>: <summary>` (cut to
-//!   150 characters).
-//! * Body: the summary, the payload's `url` when there is one, the event name and delivery id,
-//!   then the payload's fields as indented JSON.
+//! * Subject: the event's `subject` ([`super::render`]), or `[Rhythm] <event label>: <summary>`
+//!   (cut to 150 characters).
+//! * Body: the summary, the `url` when there is one, the event name and delivery id, then the
+//!   event's `data` (what a JSON webhook gets) as indented JSON.
 //!
 //! A message the relay accepts is a delivery; a refusal (4xx or 5xx, e.g. `550` on `RCPT TO`),
 //! a connection or TLS error or a timeout is a failed attempt, recorded with the relay's answer.
@@ -23,8 +23,7 @@ use rhythm_store::OutboxItem;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::NotifyError;
-use super::webhook::summary;
+use super::{NotifyError, render};
 
 /// How the SMTP connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -155,10 +154,10 @@ impl Mailer {
     }
 
     /// Sends one item; the error is the relay's answer or the connection's failure.
-    pub async fn send(&self, item: &OutboxItem) -> Result<(), String> {
+    pub async fn send(&self, item: &OutboxItem, public_url: Option<&str>) -> Result<(), String> {
         let to: Mailbox =
             item.target.parse().map_err(|e| format!("'{}' is not an e-mail address: {e}", item.target))?;
-        let (subject, body) = message_text(item);
+        let (subject, body) = message_text(item, public_url);
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -170,10 +169,10 @@ impl Mailer {
     }
 }
 
-/// The subject and plain-text body of an item's e-mail.
-pub fn message_text(item: &OutboxItem) -> (String, String) {
-    let payload: Value = serde_json::from_str(&item.payload).unwrap_or(Value::Null);
-    let summary = summary(item);
+/// The subject and plain-text body of an item's e-mail; `public_url` makes the links.
+pub fn message_text(item: &OutboxItem, public_url: Option<&str>) -> (String, String) {
+    let payload = render::data(item.event, &item.payload, public_url);
+    let summary = render::summary(item.event, &payload);
     let subject = match payload.get("subject").and_then(Value::as_str).map(str::trim) {
         Some(s) if !s.is_empty() => s.to_owned(),
         _ if summary == item.event.label() => format!("[Rhythm] {summary}"),

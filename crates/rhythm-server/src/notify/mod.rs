@@ -39,6 +39,7 @@
 //! are credentials themselves).
 
 pub mod email;
+pub mod render;
 pub mod webhook;
 
 use std::future::Future;
@@ -72,6 +73,8 @@ pub struct NotifyConfig {
     pub lease: time::Duration,
     /// Where webhooks may connect: public addresses and these networks.
     pub webhook_reach: webhook::Reach,
+    /// The server's address (`--public-url`), for the links in what is sent.
+    pub public_url: Option<String>,
 }
 
 impl Default for NotifyConfig {
@@ -84,6 +87,7 @@ impl Default for NotifyConfig {
             smtp_timeout: StdDuration::from_secs(30),
             lease: time::Duration::minutes(5),
             webhook_reach: webhook::Reach::default(),
+            public_url: None,
         }
     }
 }
@@ -190,10 +194,11 @@ impl Notifier {
 
     /// Sends one item; the error says why it was not delivered (never with the secret).
     pub async fn deliver(&self, item: &OutboxItem, now: OffsetDateTime) -> Result<(), String> {
+        let public_url = self.config.public_url.as_deref();
         match item.channel {
-            Channel::Webhook => webhook::send(&self.http, &self.config.webhook_reach, item, now).await,
+            Channel::Webhook => webhook::send(&self.http, &self.config.webhook_reach, item, public_url, now).await,
             Channel::Email => match &self.mailer {
-                Some(m) => m.send(item).await,
+                Some(m) => m.send(item, public_url).await,
                 None => Err("e-mail is not configured on this server (no SMTP relay)".to_owned()),
             },
         }

@@ -15,9 +15,9 @@
 //!  "event":"exception.expired","id":"01964d1e-…","workspace_id":"…"}
 //! ```
 //!
-//! The `json` format sends that envelope; `data` is the event's payload as enqueued (by
-//! convention a `summary` for people, a `url` back to Rhythm, and the event's ids). The body is
-//! the same bytes on every retry. The `slack` format sends a Slack incoming-webhook body instead:
+//! The `json` format sends that envelope; `data` is the event's facts with a `summary` for
+//! people, a `subject` and a `url` back to Rhythm ([`super::render`]; the schema and an example
+//! per event are in `docs/webhooks.md`). The body is the same bytes on every retry. The `slack` format sends a Slack incoming-webhook body instead:
 //! `{"text": "…", "blocks": [section with the event and summary, context]}`.
 //!
 //! A 2xx answer is a delivery. Any other status (redirects are not followed), a connection
@@ -57,7 +57,7 @@ use sha2::Sha256;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::NotifyError;
+use super::{NotifyError, render};
 
 pub const EVENT_HEADER: &str = "x-rhythm-event";
 pub const DELIVERY_HEADER: &str = "x-rhythm-delivery";
@@ -226,26 +226,14 @@ pub(crate) fn client(timeout: StdDuration, reach: &Reach) -> Result<reqwest::Cli
         .map_err(|e| NotifyError::Config(format!("cannot build the webhook HTTP client: {e}")))
 }
 
-fn payload(item: &OutboxItem) -> Value {
-    serde_json::from_str(&item.payload).unwrap_or_else(|_| json!({}))
-}
-
-/// The human line of an event: the payload's `summary`, or the event's label.
-pub fn summary(item: &OutboxItem) -> String {
-    match payload(item).get("summary").and_then(Value::as_str).map(str::trim) {
-        Some(s) if !s.is_empty() => s.to_owned(),
-        _ => item.event.label().to_owned(),
-    }
-}
-
 /// Slack mrkdwn treats these three as control characters.
 fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The request body for the target's format.
-pub fn body(item: &OutboxItem) -> Vec<u8> {
-    let data = payload(item);
+/// The request body for the target's format; `public_url` makes the links.
+pub fn body(item: &OutboxItem, public_url: Option<&str>) -> Vec<u8> {
+    let data = render::data(item.event, &item.payload, public_url);
     let value = match item.format {
         Format::Json => json!({
             "id": item.id,
@@ -256,7 +244,7 @@ pub fn body(item: &OutboxItem) -> Vec<u8> {
         }),
         Format::Slack => {
             let label = item.event.label();
-            let summary = summary(item);
+            let summary = render::summary(item.event, &data);
             let mut section = format!("*{}*\n{}", slack_escape(label), slack_escape(&summary));
             let url = data
                 .get("url")
@@ -303,12 +291,13 @@ pub(crate) async fn send(
     http: &reqwest::Client,
     reach: &Reach,
     item: &OutboxItem,
+    public_url: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<(), String> {
     // Literal addresses never reach the resolver: they are checked here.
     reach.check_url(&item.target).map_err(|why| format!("not sent: the target {why}"))?;
     let timestamp = now.unix_timestamp();
-    let body = body(item);
+    let body = body(item, public_url);
     let mut req = http
         .post(&item.target)
         .header(reqwest::header::CONTENT_TYPE, "application/json")

@@ -60,7 +60,7 @@ async fn render(
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|e| OutboxEntryBody::of(e, p))
+        .map(|e| OutboxEntryBody::of(e, p, st.config.public_url.as_deref()))
         .collect();
     let dead = st.store.outbox_entries(ws, Some(OutboxStatus::Failed), 1000).await.map(|d| d.len()).unwrap_or(0);
     let admin = p.can(Permission::Admin);

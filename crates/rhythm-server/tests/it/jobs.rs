@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 use reqwest::StatusCode;
-use rhythm_domain::policy::ExceptionRules;
-use rhythm_domain::{Exception, ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionSide, ExceptionStatus, Role};
+use rhythm_domain::{Exception, ExceptionCommand, ExceptionInput, ExceptionSide, ExceptionStatus, Role};
 use rhythm_server::clock::Clock;
 use rhythm_server::jobs::{self, GovernanceReport, JobsConfig};
 use rhythm_server::notify::{Notifier, NotifyConfig};
@@ -81,8 +80,7 @@ async fn approved_exception(s: &TestServer, at: OffsetDateTime, days: i64) -> Ex
         supersedes: None,
     };
     let store = &s.db.store;
-    let e = store.request_exception(&requester, input, &ExceptionRules::default(), at).await.unwrap();
-    let ctx = ExceptionCtx { rules: ExceptionRules::default() };
+    let e = store.request_exception(&requester, input, at).await.unwrap();
     for (who, side, role) in
         [(&eng, ExceptionSide::Engineering, Role::EngineeringLead), (&sec, ExceptionSide::Security, Role::SecurityLead)]
     {
@@ -92,9 +90,8 @@ async fn approved_exception(s: &TestServer, at: OffsetDateTime, days: i64) -> Ex
             user_role: role,
             approve: true,
             note: String::new(),
-            now: at,
         };
-        store.transition_exception(who, e.id, cmd, &ctx).await.unwrap();
+        store.transition_exception(who, e.id, cmd, at).await.unwrap();
     }
     let e = store.exception(s.workspace_id, e.id).await.unwrap();
     assert_eq!(e.status, ExceptionStatus::Approved);
@@ -249,28 +246,25 @@ async fn jobs_tell_an_expiring_exception_once_even_with_two_runners(s: TestServe
     let two = Store::open(&s.db.url, Create::MustExist).await.unwrap();
 
     // Two runners (two stores: two instances) at once, twice each.
-    let url = Some(PUBLIC_URL);
     let (r1, r2, r3, r4) = tokio::join!(
-        jobs::run_governance_once(&one, t0, url),
-        jobs::run_governance_once(&two, t0, url),
-        jobs::run_governance_once(&one, t0, url),
-        jobs::run_governance_once(&two, t0, url),
+        jobs::run_governance_once(&one, t0),
+        jobs::run_governance_once(&two, t0),
+        jobs::run_governance_once(&one, t0),
+        jobs::run_governance_once(&two, t0),
     );
     let told: usize = [r1, r2, r3, r4].into_iter().map(|r| r.unwrap().expiring).sum();
     assert_eq!(told, 1, "told by exactly one runner");
     // And again later, by either: nothing new.
-    assert_eq!(
-        jobs::run_governance_once(&one, t0 + Duration::hours(1), url).await.unwrap(),
-        GovernanceReport::default()
-    );
-    assert_eq!(
-        jobs::run_governance_once(&two, t0 + Duration::days(2), url).await.unwrap(),
-        GovernanceReport::default()
-    );
+    assert_eq!(jobs::run_governance_once(&one, t0 + Duration::hours(1)).await.unwrap(), GovernanceReport::default());
+    assert_eq!(jobs::run_governance_once(&two, t0 + Duration::days(2)).await.unwrap(), GovernanceReport::default());
 
     let n = Notifier::new(
         one.clone(),
-        NotifyConfig { webhook_reach: crate::harness::loopback_reach(), ..NotifyConfig::default() },
+        NotifyConfig {
+            webhook_reach: crate::harness::loopback_reach(),
+            public_url: Some(PUBLIC_URL.into()),
+            ..NotifyConfig::default()
+        },
     )
     .unwrap();
     assert_eq!(n.run_once(t0).await.unwrap().delivered, 1);
@@ -522,16 +516,17 @@ async fn a_gate_stop_is_told_by_the_job_and_reads_write_nothing(s: TestServer) {
 
     let t0 = real_now();
     let url = Some(PUBLIC_URL);
-    let first = jobs::run_governance_once(&s.db.store, t0, url).await.unwrap();
+    let first = jobs::run_governance_once(&s.db.store, t0).await.unwrap();
     assert_eq!(first.gate_stops, 1, "{first:?}");
     assert_eq!(
-        jobs::run_governance_once(&s.db.store, t0 + Duration::hours(1), url).await.unwrap(),
+        jobs::run_governance_once(&s.db.store, t0 + Duration::hours(1)).await.unwrap(),
         GovernanceReport::default()
     );
     let told = outbox().await;
     assert_eq!(told.len(), 1);
     assert_eq!(told[0].event.as_str(), "launch_gate.stop");
-    let payload: Value = serde_json::from_str(&told[0].payload).unwrap();
+    // What is delivered, with the server's public URL.
+    let payload = rhythm_server::notify::render::data(told[0].event, &told[0].payload, url);
     assert_eq!(payload["release"], "REL-1");
     assert_eq!(payload["url"], format!("{PUBLIC_URL}/releases/REL-1/gate"));
     assert!(payload["summary"].as_str().unwrap().contains("FND-1"), "{payload}");

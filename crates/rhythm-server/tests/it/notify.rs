@@ -159,7 +159,8 @@ async fn a_webhook_is_posted_signed_and_marked_delivered(f: Fx) {
     let rx = Receiver::start(vec![]).await;
     f.target(webhook(&format!("{}/hooks/rhythm", rx.url), Some(SECRET), Format::Json)).await;
     let payload = json!({ "summary": "EXC-3 expired: risk RISK-7 is open again", "exception": "EXC-3" });
-    let ids = f.store().enqueue_event(f.actor.workspace_id, Event::ExceptionExpired, &payload, f.now).await.unwrap();
+    let ids =
+        f.store().enqueue_legacy_payload(f.actor.workspace_id, Event::ExceptionExpired, &payload, f.now).await.unwrap();
 
     let report = f.notifier(NotifyConfig::default()).run_once(f.now).await.unwrap();
     assert_eq!(report, DeliveryReport { claimed: 1, delivered: 1, ..DeliveryReport::default() });
@@ -213,7 +214,12 @@ async fn a_failing_receiver_is_retried_after_the_backoff(f: Fx) {
     f.target(webhook(&rx.url, Some(SECRET), Format::Json)).await;
     let ids = f
         .store()
-        .enqueue_event(f.actor.workspace_id, Event::LaunchGateStop, &json!({"summary": "STOP: payments 2.4"}), f.now)
+        .enqueue_legacy_payload(
+            f.actor.workspace_id,
+            Event::LaunchGateStop,
+            &json!({"summary": "STOP: payments 2.4"}),
+            f.now,
+        )
         .await
         .unwrap();
     let n = f.notifier(NotifyConfig::default());
@@ -263,7 +269,7 @@ async fn slack_targets_get_text_and_blocks(f: Fx) {
         "summary": "EXC-4 needs your signature <by Friday> & before release",
         "url": "https://rhythm.example/exceptions/4",
     });
-    f.store().enqueue_event(f.actor.workspace_id, Event::SignatureRequested, &payload, f.now).await.unwrap();
+    f.store().enqueue_legacy_payload(f.actor.workspace_id, Event::SignatureRequested, &payload, f.now).await.unwrap();
     assert_eq!(f.notifier(NotifyConfig::default()).run_once(f.now).await.unwrap().delivered, 1);
     let got = rx.got();
     let body: Value = serde_json::from_slice(&got[0].body).unwrap();
@@ -287,7 +293,7 @@ async fn timeouts_and_unreachable_receivers_are_failed_attempts(f: Fx) {
     // A port nobody listens on: bind one, then free it.
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
     f.target(webhook(&format!("http://{closed}/hook"), None, Format::Json)).await;
-    f.store().enqueue_event(f.actor.workspace_id, Event::EscalationOpened, &json!({}), f.now).await.unwrap();
+    f.store().enqueue_legacy_payload(f.actor.workspace_id, Event::EscalationOpened, &json!({}), f.now).await.unwrap();
 
     let config = NotifyConfig { webhook_timeout: StdDuration::from_millis(500), ..NotifyConfig::default() };
     let started = std::time::Instant::now();
@@ -314,7 +320,7 @@ on_both!(
 async fn eight_failures_make_a_dead_letter(f: Fx) {
     let rx = Receiver::start(vec![(StatusCode::GONE, StdDuration::ZERO); 8]).await;
     f.target(webhook(&rx.url, Some(SECRET), Format::Json)).await;
-    f.store().enqueue_event(f.actor.workspace_id, Event::ExceptionExpiring, &json!({}), f.now).await.unwrap();
+    f.store().enqueue_legacy_payload(f.actor.workspace_id, Event::ExceptionExpiring, &json!({}), f.now).await.unwrap();
     let n = f.notifier(NotifyConfig::default());
     let mut now = f.now;
     for attempt in 1..=8 {
@@ -447,7 +453,11 @@ async fn an_email_reaches_the_smtp_server(f: Fx) {
         "url": "https://rhythm.example/exceptions/9",
         "exception": "EXC-9",
     });
-    let ids = f.store().enqueue_event(f.actor.workspace_id, Event::ExceptionExpiring, &payload, f.now).await.unwrap();
+    let ids = f
+        .store()
+        .enqueue_legacy_payload(f.actor.workspace_id, Event::ExceptionExpiring, &payload, f.now)
+        .await
+        .unwrap();
     let report = f.notifier(smtp.config()).run_once(f.now).await.unwrap();
     assert_eq!((report.claimed, report.delivered), (1, 1), "{report:?}");
 
@@ -479,7 +489,12 @@ async fn a_refused_recipient_is_a_failed_attempt(f: Fx) {
     let smtp = SmtpServer::start(true).await;
     f.target(email("nobody@notify.test")).await;
     f.store()
-        .enqueue_event(f.actor.workspace_id, Event::EscalationOpened, &json!({"summary": "ESC-1 opened"}), f.now)
+        .enqueue_legacy_payload(
+            f.actor.workspace_id,
+            Event::EscalationOpened,
+            &json!({"summary": "ESC-1 opened"}),
+            f.now,
+        )
         .await
         .unwrap();
     let report = f.notifier(smtp.config()).run_once(f.now).await.unwrap();
@@ -525,7 +540,7 @@ async fn the_worker_delivers_on_its_own_and_stops_on_shutdown(f: Fx) {
     .unwrap();
 
     f.store()
-        .enqueue_event(f.actor.workspace_id, Event::LaunchGateStop, &json!({"summary": "STOP"}), f.now)
+        .enqueue_legacy_payload(f.actor.workspace_id, Event::LaunchGateStop, &json!({"summary": "STOP"}), f.now)
         .await
         .unwrap();
     let deadline = std::time::Instant::now() + StdDuration::from_secs(10);
@@ -538,7 +553,7 @@ async fn the_worker_delivers_on_its_own_and_stops_on_shutdown(f: Fx) {
     stop.send(()).unwrap();
     tokio::time::timeout(StdDuration::from_secs(5), handle).await.expect("the worker stops").unwrap();
     // Stopped: a new event stays in the outbox.
-    f.store().enqueue_event(f.actor.workspace_id, Event::LaunchGateStop, &json!({}), f.now).await.unwrap();
+    f.store().enqueue_legacy_payload(f.actor.workspace_id, Event::LaunchGateStop, &json!({}), f.now).await.unwrap();
     tokio::time::sleep(StdDuration::from_millis(200)).await;
     assert_eq!(rx.got().len(), 1);
 }
@@ -556,3 +571,312 @@ async fn a_notifier_is_shown_without_the_smtp_password() {
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("mail.example.com"), "{shown}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Typed notifications: what the store writes is facts; what is delivered is rendered here, and
+// matches the committed webhook schema (docs/webhooks.json).
+
+/// One notification of every event (both kinds of escalation), as the store writes them.
+fn one_of_each(target_id: uuid::Uuid) -> Vec<rhythm_store::Notification> {
+    use rhythm_domain::{ExceptionStatus, SignatureDecision};
+    use rhythm_store::Notification as N;
+    use rhythm_store::notification::*;
+    use time::macros::date;
+    let id = |n: u128| uuid::Uuid::from_u128(n);
+    let expired = ExceptionFacts {
+        exception: "EXC-1".into(),
+        exception_id: id(1),
+        title: "Legacy TLS on the partner SFTP endpoint".into(),
+        status: ExceptionStatus::Expired,
+        starts_on: date!(2026 - 02 - 01),
+        expires_on: date!(2026 - 03 - 01),
+        review_on: date!(2026 - 02 - 15),
+        risks: vec!["RISK-1".into()],
+        finding_ids: vec![id(7)],
+        system_ids: vec![id(8)],
+        engineering_owner_id: id(2),
+        security_owner_id: id(3),
+        expired_at: Some(datetime!(2026-03-02 09:30:00.123456 UTC)),
+    };
+    vec![
+        N::SignatureRequested(SignatureRequested {
+            exception_id: id(1),
+            reference: "EXC-1".into(),
+            title: "Legacy TLS on the partner SFTP endpoint".into(),
+            engineering_owner_id: id(2),
+            security_owner_id: id(3),
+            starts_on: date!(2026 - 03 - 02),
+            expires_on: date!(2026 - 04 - 30),
+            reason: SignatureReason::Requested,
+        }),
+        N::ExceptionExpiring(ExceptionFacts {
+            status: ExceptionStatus::Approved,
+            expires_on: date!(2026 - 03 - 10),
+            expired_at: None,
+            ..expired.clone()
+        }),
+        N::ExceptionExpired(expired),
+        N::LaunchGateStop(GateStop {
+            release: "REL-1".into(),
+            release_name: "ssh-gateway 2.4".into(),
+            verdict: StopVerdict::Stop,
+            decided_at: datetime!(2026-03-02 09:30 UTC),
+            failing: vec![FailingCriterion { criterion: "no_open_critical".into(), evidence: vec!["FND-1".into()] }],
+        }),
+        N::EscalationOpened(EscalationOpened::Exception {
+            exception_id: id(1),
+            reference: "EXC-1".into(),
+            title: "Legacy TLS on the partner SFTP endpoint".into(),
+            engineering: Some(Position { user_id: id(2), decision: SignatureDecision::Approve, note: String::new() }),
+            security: Some(Position {
+                user_id: id(3),
+                decision: SignatureDecision::Reject,
+                note: "The allow-list is not enough".into(),
+            }),
+        }),
+        N::EscalationOpened(EscalationOpened::GateOverride {
+            decision: "DEC-2".into(),
+            decision_id: id(4),
+            title: "Ship ssh-gateway 2.4 despite the STOP".into(),
+            release_id: id(5),
+        }),
+        N::Test(TestNotification { target_id, asked_by: "ciso@notify.test".into() }),
+    ]
+}
+
+/// Checks `v` against the part of JSON Schema the committed document uses: `$ref`, `allOf`,
+/// `oneOf`, `type`, `const`, `enum`, `required`, `properties`, `items`. The errors name paths.
+fn check_schema(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.strip_prefix("#/$defs/").expect("a local reference");
+        return check_schema(root, &root["$defs"][name], v, at, errors);
+    }
+    for s in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        check_schema(root, s, v, at, errors);
+    }
+    if let Some(any) = schema.get("oneOf").and_then(Value::as_array) {
+        let matching = any
+            .iter()
+            .filter(|s| {
+                let mut e = Vec::new();
+                check_schema(root, s, v, at, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if matching != 1 {
+            errors.push(format!("{at}: matches {matching} of the oneOf schemas, not 1"));
+        }
+    }
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let is = |t: &str| match t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "null" => v.is_null(),
+            _ => false,
+        };
+        if !types.iter().any(|t| is(t)) {
+            errors.push(format!("{at}: {v} is not of type {t}"));
+        }
+    }
+    if let Some(c) = schema.get("const")
+        && c != v
+    {
+        errors.push(format!("{at}: {v} is not {c}"));
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array)
+        && !e.contains(v)
+    {
+        errors.push(format!("{at}: {v} is not one of {e:?}"));
+    }
+    for key in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        let key = key.as_str().unwrap();
+        if v.get(key).is_none() {
+            errors.push(format!("{at}: no {key}"));
+        }
+    }
+    if let (Some(props), Some(obj)) = (schema.get("properties").and_then(Value::as_object), v.as_object()) {
+        for (k, s) in props {
+            if let Some(x) = obj.get(k) {
+                check_schema(root, s, x, &format!("{at}.{k}"), errors);
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in arr.iter().enumerate() {
+            check_schema(root, items, x, &format!("{at}[{i}]"), errors);
+        }
+    }
+}
+
+fn committed_webhook_schema() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/webhooks.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+async fn every_event_is_delivered_as_the_webhook_schema_says(f: Fx) {
+    let schema = committed_webhook_schema();
+    let rx = Receiver::start(vec![]).await;
+    f.target(webhook(&rx.url, Some(SECRET), Format::Json)).await;
+    let target = f.store().list_notification_targets(f.actor.workspace_id).await.unwrap()[0].id;
+    let all = one_of_each(target);
+    for n in &all {
+        f.store().enqueue_event(f.actor.workspace_id, n, f.now).await.unwrap();
+    }
+    // Without a public URL first, then with one: both shapes must match the schema.
+    let bare = f.notifier(NotifyConfig::default()).run_once(f.now).await.unwrap();
+    assert_eq!(bare.delivered, all.len(), "{bare:?}");
+    for n in &all {
+        f.store().enqueue_event(f.actor.workspace_id, n, f.now).await.unwrap();
+    }
+    let linked = NotifyConfig { public_url: Some("https://rhythm.example/".into()), ..NotifyConfig::default() };
+    assert_eq!(f.notifier(linked).run_once(f.now).await.unwrap().delivered, all.len());
+
+    let got = rx.got();
+    assert_eq!(got.len(), 2 * all.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &got {
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        let mut errors = Vec::new();
+        check_schema(&schema, &schema, &body, "body", &mut errors);
+        assert!(errors.is_empty(), "{errors:#?}\n{body:#}");
+        assert_eq!(body["event"], header(r, "x-rhythm-event"));
+        assert!(body["data"].get("event").is_none(), "the event is the envelope's: {body}");
+        seen.insert(body["event"].as_str().unwrap().to_owned());
+    }
+    let every: std::collections::BTreeSet<String> = Event::ALL.iter().map(|e| e.as_str().to_owned()).collect();
+    assert_eq!(seen, every, "every event was sent");
+
+    // The check can fail: a body without its summary does not match.
+    let mut broken: Value = serde_json::from_slice(&got[0].body).unwrap();
+    broken["data"].as_object_mut().unwrap().remove("summary");
+    let mut errors = Vec::new();
+    check_schema(&schema, &schema, &broken, "body", &mut errors);
+    assert!(!errors.is_empty());
+}
+on_both!(
+    every_event_is_delivered_as_the_webhook_schema_says,
+    super::every_event_is_delivered_as_the_webhook_schema_says
+);
+
+/// The words and links of typed notifications, as the store once wrote them into its rows:
+/// these assertions were the store's before the server rendered them.
+#[test]
+fn typed_notifications_read_as_before() {
+    let data_of = |n: &rhythm_store::Notification, url: Option<&str>| {
+        rhythm_server::notify::render::data(n.event(), &serde_json::to_string(n).unwrap(), url)
+    };
+    let target = uuid::Uuid::from_u128(9);
+    let all = one_of_each(target);
+    let base = Some("https://rhythm.example/");
+
+    let asked = data_of(&all[0], base);
+    assert_eq!(asked["reference"], "EXC-1");
+    assert_eq!(asked["url"], "/exceptions/EXC-1");
+    assert_eq!(asked["subject"], "[Rhythm] Signature requested: EXC-1 Legacy TLS on the partner SFTP endpoint");
+    assert_eq!(
+        asked["summary"],
+        "EXC-1 \"Legacy TLS on the partner SFTP endpoint\" was requested: it needs the signatures of its engineering \
+         and security owners before 2026-04-30."
+    );
+
+    let expiring = data_of(&all[1], None);
+    assert!(expiring.get("url").is_none(), "no public URL, no url");
+    assert_eq!(expiring["path"], "/exceptions/EXC-1");
+    assert_eq!(expiring["exception_id"], uuid::Uuid::from_u128(1).to_string());
+    let summary = expiring["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("expires after 2026-03-10 (approved)") && summary.ends_with("it covers RISK-1, 1 finding(s)."),
+        "{summary}"
+    );
+
+    let expired = data_of(&all[2], base);
+    assert_eq!(expired["url"], "https://rhythm.example/exceptions/EXC-1");
+    assert_eq!(expired["status"], "expired");
+    assert_eq!(expired["expired_at"], "2026-03-02T09:30:00.123456Z");
+    let summary = expired["summary"].as_str().unwrap();
+    assert!(summary.starts_with("EXC-1 \"Legacy TLS") && summary.contains("open again: RISK-1"), "{summary}");
+    assert!(expired["subject"].as_str().unwrap().starts_with("[Rhythm] EXC-1 expired"));
+
+    let stop = data_of(&all[3], base);
+    assert_eq!((stop["release"].as_str(), stop["verdict"].as_str()), (Some("REL-1"), Some("STOP")));
+    assert_eq!(stop["url"], "https://rhythm.example/releases/REL-1/gate");
+    assert_eq!(stop["summary"], "STOP: REL-1: REL-1 ssh-gateway 2.4: STOP. Failing: no_open_critical (FND-1).");
+    assert_eq!(stop["subject"], "[Rhythm] Launch gate STOP: REL-1");
+    assert!(data_of(&all[3], None).get("url").is_none());
+
+    let split = data_of(&all[4], base);
+    assert_eq!(split["security"]["note"], "The allow-list is not enough");
+    assert_eq!(split["engineering"]["decision"], "approve");
+    assert_eq!(split["url"], "/exceptions/EXC-1");
+    let over = data_of(&all[5], base);
+    assert_eq!(over["decision"], "DEC-2");
+    assert_eq!(over["subject"], "Escalation: DEC-2 asks to override a STOP");
+    assert!(over.get("url").is_none());
+
+    let test = data_of(&all[6], base);
+    assert_eq!(test["target_id"], target.to_string());
+    assert_eq!(test["url"], "https://rhythm.example/settings/notifications");
+    assert_eq!(
+        test["summary"],
+        "A test notification from Rhythm, asked for by ciso@notify.test. If you can read this, the target works."
+    );
+}
+
+/// A row written before notifications were typed (its payload has the words in it) still
+/// delivers, byte for byte the data it was written with, and its e-mail reads from it.
+async fn an_untyped_row_of_an_earlier_version_still_delivers(f: Fx) {
+    let rx = Receiver::start(vec![]).await;
+    f.target(webhook(&rx.url, None, Format::Json)).await;
+    // What the store of the previous version wrote for a request.
+    let old = json!({
+        "summary": "EXC-1 \"Legacy TLS\" was requested: it needs the signatures of its engineering and security owners before 2026-04-30.",
+        "subject": "[Rhythm] Signature requested: EXC-1 Legacy TLS",
+        "url": "/exceptions/EXC-1",
+        "exception_id": uuid::Uuid::from_u128(1),
+        "reference": "EXC-1",
+        "title": "Legacy TLS",
+        "engineering_owner_id": uuid::Uuid::from_u128(2),
+        "security_owner_id": uuid::Uuid::from_u128(3),
+        "starts_on": "2026-03-02",
+        "expires_on": "2026-04-30",
+    });
+    f.store().enqueue_legacy_payload(f.actor.workspace_id, Event::SignatureRequested, &old, f.now).await.unwrap();
+    let linked = NotifyConfig { public_url: Some("https://rhythm.example".into()), ..NotifyConfig::default() };
+    assert_eq!(f.notifier(linked).run_once(f.now).await.unwrap().delivered, 1);
+    let body: Value = serde_json::from_slice(&rx.got()[0].body).unwrap();
+    assert_eq!(body["data"], old);
+    let item = f.only_entry().await;
+    let item = rhythm_store::OutboxItem {
+        id: item.id,
+        workspace_id: item.workspace_id,
+        target_id: item.target_id,
+        channel: Channel::Email,
+        target: "cfo@notify.test".into(),
+        format: Format::Json,
+        secret: None,
+        event: item.event,
+        payload: item.payload,
+        attempts: 0,
+        created_at: item.created_at,
+        locked_until: item.created_at,
+    };
+    let (subject, text) = notify::email::message_text(&item, Some("https://rhythm.example"));
+    assert_eq!(subject, "[Rhythm] Signature requested: EXC-1 Legacy TLS");
+    assert!(
+        text.starts_with("EXC-1 \"Legacy TLS\" was requested") && text.contains("Open in Rhythm: /exceptions/EXC-1"),
+        "{text}"
+    );
+}
+on_both!(
+    an_untyped_row_of_an_earlier_version_still_delivers,
+    super::an_untyped_row_of_an_earlier_version_still_delivers
+);

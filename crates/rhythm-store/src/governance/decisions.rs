@@ -1,7 +1,7 @@
 //! Written decisions: request, decide, concur, withdraw, routed by the policy in force; and
 //! the `stop_ship` override of a release's gate, which is a decision request.
 
-use rhythm_domain::decision::{DecideInput, Decision, DecisionInput, DecisionStatus};
+use rhythm_domain::decision::{DecideInput, Decision, DecisionEvent, DecisionInput};
 use rhythm_domain::policy::DecisionCategory;
 use rhythm_domain::{New, Role};
 use time::OffsetDateTime;
@@ -10,9 +10,9 @@ use uuid::Uuid;
 use super::{PolicyVersion, exists_in, finish, person, policy_in, proposals};
 use crate::audit::{self, micros};
 use crate::db::Tx;
+use crate::notification::{EscalationOpened, Notification};
 use crate::registers::{
-    Lane, ListQuery, Page, fetch, insert_row, load_links, lock_workspace, missing_refs, next_number, save_row,
-    take_lane,
+    Lane, ListQuery, Page, fetch, insert_row, load_links, missing_refs, next_number, save_row, take_lane,
 };
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
@@ -33,15 +33,14 @@ impl Store {
         let now = micros(now);
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Policy).await?;
         let policy = policy_in(&mut tx, ws).await?.policy;
         let number = next_number::<Decision>(&mut tx, ws).await?;
         let new = New { id: new_id(), workspace_id: ws, number, now };
         let d = Decision::request(input, new, |c| policy.decider_for(c), actor.user_id)?;
         check_decision_refs(&mut tx, ws, &d).await?;
         insert_row(&mut tx, ws, &d).await?;
-        audit::append(&mut tx, actor, now, "create", Decision::KIND.as_str(), Some(d.id), None::<&Decision>, Some(&d))
-            .await?;
+        audit::append(&mut tx, actor, now, "create", Decision::KIND.as_str(), Some(d.id), None::<&Decision>, Some(&d));
         tx.commit().await?;
         Ok(d)
     }
@@ -65,7 +64,8 @@ impl Store {
     }
 
     /// Changes a decision: `change` (the domain's `decide`, `concur` or `withdraw`) gets the
-    /// current state and may refuse with any error the store can carry, such as a
+    /// current state and answers the next one with what happened, or refuses with any error
+    /// the store can carry, such as a
     /// [`DecisionRefusal`](rhythm_domain::decision::DecisionRefusal) (which becomes [`StoreError::Refused`] or [`StoreError::Invalid`]).
     /// `action` names the change in the audit row. A refusal writes nothing.
     pub async fn update_decision<E: Into<StoreError>>(
@@ -75,7 +75,7 @@ impl Store {
         now: OffsetDateTime,
         action: &str,
         expected_version: Option<i64>,
-        change: impl FnOnce(&Decision) -> Result<Decision, E>,
+        change: impl FnOnce(&Decision) -> Result<(Decision, DecisionEvent), E>,
     ) -> Result<Decision, StoreError> {
         let now = micros(now);
         let ws = actor.workspace_id;
@@ -91,18 +91,14 @@ impl Store {
                 current.version
             )));
         }
-        let next = change(&current).map_err(Into::into)?;
+        let (next, event) = change(&current).map_err(Into::into)?;
         next.check()?;
         check_decision_refs(&mut tx, ws, &next).await?;
         save_row(&mut tx, ws, &current, &next).await?;
-        audit::append(&mut tx, actor, now, action, Decision::KIND.as_str(), Some(id), Some(&current), Some(&next))
-            .await?;
+        audit::append(&mut tx, actor, now, action, Decision::KIND.as_str(), Some(id), Some(&current), Some(&next));
         // A policy_change decision that becomes decided applies its proposal, in this
         // transaction: either both happen or neither.
-        if next.status == DecisionStatus::Decided
-            && current.status != DecisionStatus::Decided
-            && next.category == DecisionCategory::PolicyChange
-        {
+        if event == DecisionEvent::Decided && next.category == DecisionCategory::PolicyChange {
             proposals::apply_pending(&mut tx, actor, &next, now).await?;
         }
         tx.commit().await?;
@@ -172,7 +168,7 @@ pub(crate) async fn create_decision_in(
     let d = Decision::request(input, new, |c| policy.decider_for(c), actor.user_id)?;
     check_decision_refs(tx, ws, &d).await?;
     insert_row(tx, ws, &d).await?;
-    audit::append(tx, actor, now, action, Decision::KIND.as_str(), Some(d.id), None::<&Decision>, Some(&d)).await?;
+    audit::append(tx, actor, now, action, Decision::KIND.as_str(), Some(d.id), None::<&Decision>, Some(&d));
     Ok(d)
 }
 
@@ -209,7 +205,7 @@ impl Store {
             input.release_ids.push(release_id);
         }
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Policy).await?;
         if !exists_in(&mut tx, ws, "releases", release_id).await? {
             return Err(StoreError::not_found("release", release_id));
         }
@@ -219,18 +215,13 @@ impl Store {
             &[d.id.into(), ws.into(), release_id.into(), now.into()],
         )
         .await?;
-        crate::outbox::enqueue_in(
-            &mut tx,
-            ws,
-            crate::Event::EscalationOpened,
-            &serde_json::json!({
-                "subject": format!("Escalation: {} asks to override a STOP", d.reference()),
-                "summary": format!("{} — {}: a stop-ship override needs the escalation path to decide.", d.reference(), d.title),
-                "decision": d.reference(),
-            }),
-            now,
-        )
-        .await?;
+        let opened = EscalationOpened::GateOverride {
+            decision: d.reference(),
+            decision_id: d.id,
+            title: d.title.clone(),
+            release_id,
+        };
+        crate::outbox::notify_in(&mut tx, ws, &Notification::EscalationOpened(opened), now).await?;
         tx.commit().await?;
         Ok(d)
     }

@@ -3,11 +3,10 @@
 
 use rhythm_domain::decision::DecisionStatus;
 use rhythm_domain::exception::Side;
-use rhythm_domain::policy::ExceptionRules;
 use rhythm_domain::{BacklogItem, BacklogItemInput, BacklogItemPatch, WorkKind};
 use rhythm_domain::{
-    ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionSignature, ExceptionSignatures, ExceptionStatus,
-    FieldError, New, Role,
+    ExceptionCommand, ExceptionCtx, ExceptionEvent, ExceptionInput, ExceptionSignature, ExceptionStatus, FieldError,
+    New, Role,
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -15,10 +14,13 @@ use uuid::Uuid;
 use super::{finish, person, policy_in, refused, rule};
 use crate::audit::{self, micros};
 use crate::db::{Tx, Val};
-use crate::outbox::{Event, enqueue_in, mark_of, set_mark};
+use crate::notification::{
+    EscalationOpened, ExceptionFacts, Notification, Position, SignatureReason, SignatureRequested,
+};
+use crate::outbox::{Event, mark_of, notify_in, set_mark};
 use crate::registers::{
-    Lane, ListQuery, Page, create_in, fetch, insert_row, lock_workspace, missing_refs, next_number, save_row,
-    select_in, take_lane, update_in,
+    Lane, ListQuery, Page, create_in, fetch, insert_row, missing_refs, next_number, save_row, select_in, take_lane,
+    update_in,
 };
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
@@ -85,42 +87,15 @@ async fn check_exception_refs(
     finish(errors)
 }
 
-/// The command with its time cut to the microsecond (what both databases keep), and that time.
-fn normalized(cmd: ExceptionCommand) -> (ExceptionCommand, OffsetDateTime) {
+/// The audit action of a command.
+fn action_of(cmd: &ExceptionCommand) -> &'static str {
     use ExceptionCommand as C;
     match cmd {
-        C::Sign { side, user_id, user_role, approve, note, now } => {
-            let now = micros(now);
-            (C::Sign { side, user_id, user_role, approve, note, now }, now)
-        }
-        C::Withdraw { user_id, now } => {
-            let now = micros(now);
-            (C::Withdraw { user_id, now }, now)
-        }
-        C::Edit { patch, user_id, now } => {
-            let now = micros(now);
-            (C::Edit { patch, user_id, now }, now)
-        }
-        C::Expire { now } => {
-            let now = micros(now);
-            (C::Expire { now }, now)
-        }
-        C::ResolveEscalation { approve, decision_id, now } => {
-            let now = micros(now);
-            (C::ResolveEscalation { approve, decision_id, now }, now)
-        }
-    }
-}
-
-/// The audit action of a command, and the person it acts for (if it names one).
-fn action_of(cmd: &ExceptionCommand) -> (&'static str, Option<Uuid>) {
-    use ExceptionCommand as C;
-    match cmd {
-        C::Sign { user_id, .. } => ("sign", Some(*user_id)),
-        C::Withdraw { user_id, .. } => ("withdraw", Some(*user_id)),
-        C::Edit { user_id, .. } => ("update", Some(*user_id)),
-        C::Expire { .. } => ("expire", None),
-        C::ResolveEscalation { .. } => ("resolve_escalation", None),
+        C::Sign { .. } => "sign",
+        C::Withdraw { .. } => "withdraw",
+        C::Edit { .. } => "update",
+        C::Expire => "expire",
+        C::ResolveEscalation { .. } => "resolve_escalation",
     }
 }
 
@@ -179,28 +154,24 @@ async fn review_item(tx: &mut Tx, actor: &Actor, e: &Exception, now: OffsetDateT
     Ok(item.id)
 }
 
-/// Where an exception is shown in the web UI (relative: the store does not know the server's
-/// address).
-fn exception_path(e: &Exception) -> String {
-    format!("/exceptions/{}", e.reference())
-}
-
-/// Enqueues `signature.requested` for both owners of `e` (`why`: "requested", or why again).
-async fn signature_requested(tx: &mut Tx, e: &Exception, why: &str, now: OffsetDateTime) -> Result<(), StoreError> {
-    let payload = serde_json::json!({
-        "summary": format!("{} \"{}\" was {why}: it needs the signatures of its engineering and security owners before {}.",
-            e.reference(), e.title, e.expires_on),
-        "subject": format!("[Rhythm] Signature requested: {} {}", e.reference(), e.title),
-        "url": exception_path(e),
-        "exception_id": e.id,
-        "reference": e.reference(),
-        "title": e.title,
-        "engineering_owner_id": e.engineering_owner_id,
-        "security_owner_id": e.security_owner_id,
-        "starts_on": e.starts_on.to_string(),
-        "expires_on": e.expires_on.to_string(),
-    });
-    crate::outbox::enqueue_in(tx, e.workspace_id, Event::SignatureRequested, &payload, now).await?;
+/// Enqueues `signature.requested` for both owners of `e`.
+async fn signature_requested(
+    tx: &mut Tx,
+    e: &Exception,
+    reason: SignatureReason,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let asked = SignatureRequested {
+        exception_id: e.id,
+        reference: e.reference(),
+        title: e.title.clone(),
+        engineering_owner_id: e.engineering_owner_id,
+        security_owner_id: e.security_owner_id,
+        starts_on: e.starts_on,
+        expires_on: e.expires_on,
+        reason,
+    };
+    notify_in(tx, e.workspace_id, &Notification::SignatureRequested(asked), now).await?;
     Ok(())
 }
 
@@ -208,20 +179,16 @@ async fn signature_requested(tx: &mut Tx, e: &Exception, why: &str, now: OffsetD
 /// with it.
 async fn escalation_opened(tx: &mut Tx, e: &Exception, now: OffsetDateTime) -> Result<(), StoreError> {
     let position = |s: Option<&ExceptionSignature>| {
-        s.map(|s| serde_json::json!({ "user_id": s.user_id, "decision": s.decision.as_str(), "note": s.note }))
+        s.map(|s| Position { user_id: s.user_id, decision: s.decision, note: s.note.clone() })
     };
-    let payload = serde_json::json!({
-        "summary": format!("{} \"{}\": the engineering and security owners disagree; an escalation decision must settle it.",
-            e.reference(), e.title),
-        "subject": format!("[Rhythm] Escalation opened: {} {}", e.reference(), e.title),
-        "url": exception_path(e),
-        "exception_id": e.id,
-        "reference": e.reference(),
-        "title": e.title,
-        "engineering": position(e.signatures.engineering.as_ref()),
-        "security": position(e.signatures.security.as_ref()),
-    });
-    crate::outbox::enqueue_in(tx, e.workspace_id, Event::EscalationOpened, &payload, now).await?;
+    let opened = EscalationOpened::Exception {
+        exception_id: e.id,
+        reference: e.reference(),
+        title: e.title.clone(),
+        engineering: position(e.signatures.engineering.as_ref()),
+        security: position(e.signatures.security.as_ref()),
+    };
+    notify_in(tx, e.workspace_id, &Notification::EscalationOpened(opened), now).await?;
     Ok(())
 }
 
@@ -234,24 +201,25 @@ enum ExpiryStep {
 }
 
 impl Store {
-    /// Records an exception request by the acting person. `rules` are the exception rules of
-    /// the policy in force (see [`Store::policy`]). The named owners must be users of the
-    /// workspace whose role signs their side; systems and risks must be the workspace's.
+    /// Records an exception request by the acting person, checked against the exception rules
+    /// of the policy in force when it commits (read in its transaction, under the workspace
+    /// lock that a policy change also takes). The named owners must be users of the workspace
+    /// whose role signs their side; systems and risks must be the workspace's.
     pub async fn request_exception(
         &self,
         actor: &Actor,
         input: ExceptionInput,
-        rules: &ExceptionRules,
         now: OffsetDateTime,
     ) -> Result<Exception, StoreError> {
         let requester = person(actor, "requesting an exception")?;
         let now = micros(now);
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
-        lock_workspace(&mut tx, ws).await?;
+        take_lane(&mut tx, ws, Lane::Policy).await?;
+        let rules = policy_in(&mut tx, ws).await?.policy.exceptions;
         let number = next_number::<Exception>(&mut tx, ws).await?;
         let new = New { id: new_id(), workspace_id: ws, number, now };
-        let e = Exception::request(input, new, requester, rules)?;
+        let e = Exception::request(input, new, requester, &rules)?;
         check_exception_refs(&mut tx, ws, None, &e).await?;
         insert_row(&mut tx, ws, &e).await?;
         audit::append(
@@ -263,9 +231,8 @@ impl Store {
             Some(e.id),
             None::<&Exception>,
             Some(&e),
-        )
-        .await?;
-        signature_requested(&mut tx, &e, "requested", now).await?;
+        );
+        signature_requested(&mut tx, &e, SignatureReason::Requested, now).await?;
         tx.commit().await?;
         Ok(e)
     }
@@ -289,7 +256,8 @@ impl Store {
         self.list::<Exception>(workspace_id, query).await
     }
 
-    /// Moves an exception through its life cycle. The domain's refusals become
+    /// Moves an exception through its life cycle at `now`, under the exception rules of the
+    /// policy in force when it commits (read in its transaction). The domain's refusals become
     /// [`StoreError::Refused`] (or [`StoreError::Invalid`] for field rules) and write nothing.
     /// Sign, withdraw and edit must name the acting person. Audit actions: `sign`, `withdraw`,
     /// `update`, `expire`, `resolve_escalation`.
@@ -298,11 +266,11 @@ impl Store {
         actor: &Actor,
         id: Uuid,
         command: ExceptionCommand,
-        ctx: &ExceptionCtx,
+        now: OffsetDateTime,
     ) -> Result<Exception, StoreError> {
-        let (command, now) = normalized(command);
-        let (action, for_user) = action_of(&command);
-        if let Some(user) = for_user
+        let now = micros(now);
+        let action = action_of(&command);
+        if let Some(user) = command.user_id()
             && actor.user_id != Some(user)
         {
             return Err(refused(
@@ -313,29 +281,26 @@ impl Store {
         }
         let ws = actor.workspace_id;
         let mut tx = self.pool.write().await?;
+        // The policy lane first (its rules are read here, as of commit), then coverage.
+        take_lane(&mut tx, ws, Lane::Policy).await?;
         take_lane(&mut tx, ws, Lane::Coverage).await?;
+        let rules = policy_in(&mut tx, ws).await?.policy.exceptions;
         let current: Exception = fetch(&mut tx, ws, id).await?;
-        let mut next = current.transition(command, ctx)?;
+        let (mut next, events) = current.transition(command, &ExceptionCtx { rules, now })?;
         check_exception_refs(&mut tx, ws, Some(&current), &next).await?;
-        if next.status == ExceptionStatus::Approved && current.status != ExceptionStatus::Approved {
+        if events.contains(&ExceptionEvent::Approved) {
             next.review_item_id = Some(review_item(&mut tx, actor, &next, now).await?);
         }
         save_row(&mut tx, ws, &current, &next).await?;
-        audit::append(&mut tx, actor, now, action, Exception::KIND.as_str(), Some(id), Some(&current), Some(&next))
-            .await?;
-        // Its findings' history follows when it starts or stops covering them.
+        audit::append(&mut tx, actor, now, action, Exception::KIND.as_str(), Some(id), Some(&current), Some(&next));
+        told_in(&mut tx, &next, &events, now).await?;
+        // Its findings' history follows when it starts or stops covering them (approved on or
+        // after its first day; voided while covering). Expiry is told by its event.
         let today = now.date();
         match (current.is_active_on(today), next.is_active_on(today)) {
             (false, true) => crate::coverage::start_covering(&mut tx, &next, now).await?,
-            (true, false) => crate::coverage::stop_covering(&mut tx, &next, now).await?,
+            (true, false) => crate::coverage::stop_covering(&mut tx, &current, now).await?,
             _ => {}
-        }
-        let had_signatures = current.signatures.engineering.is_some() || current.signatures.security.is_some();
-        if action == "update" && had_signatures && next.signatures == ExceptionSignatures::default() {
-            signature_requested(&mut tx, &next, "changed, so its signatures were voided", now).await?;
-        }
-        if next.status == ExceptionStatus::Escalated && current.status != ExceptionStatus::Escalated {
-            escalation_opened(&mut tx, &next, now).await?;
         }
         tx.commit().await?;
         Ok(next)
@@ -349,18 +314,9 @@ impl Store {
     /// (a lane is always a transaction's first lock, so no deadlock), then claims one due exception with
     /// `FOR UPDATE SKIP LOCKED` on PostgreSQL and re-reads its status, so an exception another
     /// instance expired meanwhile is no longer due. On SQLite the write lock serializes steps.
+    ///
+    /// Each expiry enqueues `exception.expired` in its transaction.
     pub async fn expire_due_exceptions(&self, now: OffsetDateTime) -> Result<Vec<Exception>, StoreError> {
-        self.expire_due_exceptions_linked(now, None).await
-    }
-
-    /// [`Store::expire_due_exceptions`], with `public_url` (the server's address, e.g.
-    /// `https://rhythm.example.com`) for the links in the `exception.expired` notifications
-    /// each expiry enqueues in its own transaction.
-    pub async fn expire_due_exceptions_linked(
-        &self,
-        now: OffsetDateTime,
-        public_url: Option<&str>,
-    ) -> Result<Vec<Exception>, StoreError> {
         let now = micros(now);
         let today = now.date();
         let mut tx = self.pool.read().await?;
@@ -376,7 +332,7 @@ impl Store {
             let ws = row.uuid("workspace_id")?;
             // Ids are claimed in order, so each step makes progress even if one is refused.
             let mut after: Option<Uuid> = None;
-            while let ExpiryStep::Handled(id, done) = self.expire_next(ws, today, now, after, public_url).await? {
+            while let ExpiryStep::Handled(id, done) = self.expire_next(ws, today, now, after).await? {
                 after = Some(id);
                 expired.extend(done.map(|e| *e));
             }
@@ -390,7 +346,6 @@ impl Store {
         today: Date,
         now: OffsetDateTime,
         after: Option<Uuid>,
-        public_url: Option<&str>,
     ) -> Result<ExpiryStep, StoreError> {
         let mut tx = self.pool.write().await?;
         take_lane(&mut tx, ws, Lane::Coverage).await?;
@@ -410,10 +365,10 @@ impl Store {
         };
         let id = row.uuid("id")?;
         let current: Exception = fetch(&mut tx, ws, id).await?;
-        let next = match current
-            .transition(ExceptionCommand::Expire { now }, &ExceptionCtx { rules: ExceptionRules::default() })
-        {
-            Ok(next) => next,
+        // Expiry checks no rule of the policy: the defaults stand in for it.
+        let ctx = ExceptionCtx { rules: rhythm_domain::policy::ExceptionRules::default(), now };
+        let (next, events) = match current.transition(ExceptionCommand::Expire, &ctx) {
+            Ok(done) => done,
             Err(refusal) => {
                 // The query and the domain disagree on what is due: leave it, and say so.
                 tracing::warn!(exception = %current.reference(), rule = refusal.rule, "expiry refused: {}", refusal.message);
@@ -423,14 +378,9 @@ impl Store {
         };
         save_row(&mut tx, ws, &current, &next).await?;
         let actor = Actor::system(ws);
-        audit::append(&mut tx, &actor, now, "expire", Exception::KIND.as_str(), Some(id), Some(&current), Some(&next))
-            .await?;
-        if current.status == ExceptionStatus::Approved {
-            crate::coverage::stop_covering(&mut tx, &current, now).await?;
-        }
+        audit::append(&mut tx, &actor, now, "expire", Exception::KIND.as_str(), Some(id), Some(&current), Some(&next));
         // Told in the same transaction: the event exists exactly when the expiry does.
-        let payload = exception_payload(&mut tx, ws, &next, Event::ExceptionExpired, public_url).await?;
-        enqueue_in(&mut tx, ws, Event::ExceptionExpired, &payload, now).await?;
+        told_in(&mut tx, &next, &events, now).await?;
         tx.commit().await?;
         Ok(ExpiryStep::Handled(id, Some(Box::new(next))))
     }
@@ -444,11 +394,7 @@ impl Store {
     /// Safe with several instances, like the expiry: each step takes the marks lane,
     /// claims one candidate (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and checks and writes the
     /// durable mark (`notification_marks`) in the same transaction as the outbox rows.
-    pub async fn notify_expiring_exceptions(
-        &self,
-        now: OffsetDateTime,
-        public_url: Option<&str>,
-    ) -> Result<Vec<Exception>, StoreError> {
+    pub async fn notify_expiring_exceptions(&self, now: OffsetDateTime) -> Result<Vec<Exception>, StoreError> {
         let now = micros(now);
         let today = now.date();
         let mut tx = self.pool.read().await?;
@@ -465,9 +411,7 @@ impl Store {
         for row in rows {
             let ws = row.uuid("workspace_id")?;
             let mut after: Option<Uuid> = None;
-            while let ExpiryStep::Handled(id, done) =
-                self.notify_expiring_next(ws, today, now, after, public_url).await?
-            {
+            while let ExpiryStep::Handled(id, done) = self.notify_expiring_next(ws, today, now, after).await? {
                 after = Some(id);
                 told.extend(done.map(|e| *e));
             }
@@ -481,7 +425,6 @@ impl Store {
         today: Date,
         now: OffsetDateTime,
         after: Option<Uuid>,
-        public_url: Option<&str>,
     ) -> Result<ExpiryStep, StoreError> {
         let mut tx = self.pool.write().await?;
         take_lane(&mut tx, ws, Lane::Marks).await?;
@@ -512,84 +455,68 @@ impl Store {
             return Ok(ExpiryStep::Handled(id, None));
         }
         set_mark(&mut tx, ws, Event::ExceptionExpiring, &subject, &digest, now).await?;
-        let payload = exception_payload(&mut tx, ws, &e, Event::ExceptionExpiring, public_url).await?;
-        enqueue_in(&mut tx, ws, Event::ExceptionExpiring, &payload, now).await?;
+        let facts = exception_facts(&mut tx, &e).await?;
+        notify_in(&mut tx, ws, &Notification::ExceptionExpiring(facts), now).await?;
         tx.commit().await?;
         Ok(ExpiryStep::Handled(id, Some(Box::new(e))))
     }
 }
 
-/// The payload of an exception event: what people read (`summary`, `subject`, `url`), the
-/// exception's reference, dates and what it covers (risks by reference).
-async fn exception_payload(
-    tx: &mut Tx,
-    ws: Uuid,
-    e: &Exception,
-    event: Event,
-    public_url: Option<&str>,
-) -> Result<serde_json::Value, StoreError> {
-    let reference = e.reference();
+/// What follows from an accepted transition, in its transaction: the history of the findings
+/// it covers and the notifications. (The review item of an approval is made before the row is
+/// saved, as the row names it.)
+async fn told_in(tx: &mut Tx, e: &Exception, events: &[ExceptionEvent], now: OffsetDateTime) -> Result<(), StoreError> {
+    for event in events {
+        match *event {
+            ExceptionEvent::Voided => signature_requested(tx, e, SignatureReason::SignaturesVoided, now).await?,
+            ExceptionEvent::Escalated => escalation_opened(tx, e, now).await?,
+            ExceptionEvent::Expired { was_approved } => {
+                if was_approved {
+                    crate::coverage::stop_covering(tx, e, now).await?;
+                }
+                let facts = exception_facts(tx, e).await?;
+                notify_in(tx, e.workspace_id, &Notification::ExceptionExpired(facts), now).await?;
+            }
+            // What an approval covers is accepted when it starts covering (`coverage.rs`): on
+            // approval when that is on or after its first day, else when the job starts it.
+            ExceptionEvent::Approved
+            | ExceptionEvent::Signed { .. }
+            | ExceptionEvent::Rejected
+            | ExceptionEvent::Edited
+            | ExceptionEvent::Withdrawn
+            | ExceptionEvent::EscalationResolved { .. } => {}
+        }
+    }
+    Ok(())
+}
+
+/// The facts of an exception event: its reference, dates and what it covers (risks by
+/// reference).
+async fn exception_facts(tx: &mut Tx, e: &Exception) -> Result<ExceptionFacts, StoreError> {
     let mut risks = Vec::new();
     for id in &e.risk_ids {
-        if let Some(r) =
-            tx.opt("SELECT number FROM risks WHERE workspace_id = $1 AND id = $2", &[ws.into(), (*id).into()]).await?
+        if let Some(r) = tx
+            .opt("SELECT number FROM risks WHERE workspace_id = $1 AND id = $2", &[e.workspace_id.into(), (*id).into()])
+            .await?
         {
             risks.push(rhythm_domain::Kind::Risk.reference(r.int("number")?));
         }
     }
-    let covers = {
-        let mut parts = risks.clone();
-        if !e.finding_ids.is_empty() {
-            parts.push(format!("{} finding(s)", e.finding_ids.len()));
-        }
-        parts.join(", ")
-    };
-    let (summary, subject) = match event {
-        Event::ExceptionExpired => (
-            format!(
-                "{reference} \"{}\" expired: it was valid through {}. What it covered is open again{}.",
-                e.title,
-                e.expires_on,
-                if covers.is_empty() { String::new() } else { format!(": {covers}") }
-            ),
-            format!("[Rhythm] {reference} expired: {}", e.title),
-        ),
-        _ => (
-            format!(
-                "{reference} \"{}\" expires after {} ({}). Review it, or request an extension, before then{}.",
-                e.title,
-                e.expires_on,
-                e.status,
-                if covers.is_empty() { String::new() } else { format!("; it covers {covers}") }
-            ),
-            format!("[Rhythm] {reference} expires after {}: {}", e.expires_on, e.title),
-        ),
-    };
-    let path = format!("/exceptions/{reference}");
-    let mut p = serde_json::json!({
-        "summary": summary,
-        "subject": subject,
-        "exception": reference,
-        "exception_id": e.id.to_string(),
-        "title": e.title,
-        "status": e.status.as_str(),
-        "starts_on": e.starts_on.to_string(),
-        "expires_on": e.expires_on.to_string(),
-        "review_on": e.review_on.to_string(),
-        "risks": risks,
-        "finding_ids": e.finding_ids,
-        "system_ids": e.system_ids,
-        "engineering_owner_id": e.engineering_owner_id,
-        "security_owner_id": e.security_owner_id,
-        "path": path,
-    });
-    if let Some(at) = e.expired_at {
-        p["expired_at"] = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default().into();
-    }
-    if let Some(base) = public_url {
-        p["url"] = format!("{}{path}", base.trim_end_matches('/')).into();
-    }
-    Ok(p)
+    Ok(ExceptionFacts {
+        exception: e.reference(),
+        exception_id: e.id,
+        title: e.title.clone(),
+        status: e.status,
+        starts_on: e.starts_on,
+        expires_on: e.expires_on,
+        review_on: e.review_on,
+        risks,
+        finding_ids: e.finding_ids.clone(),
+        system_ids: e.system_ids.clone(),
+        engineering_owner_id: e.engineering_owner_id,
+        security_owner_id: e.security_owner_id,
+        expired_at: e.expired_at,
+    })
 }
 
 /// Approved exceptions of the workspace (the gate decides which are active on its day).

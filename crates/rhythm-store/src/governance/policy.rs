@@ -161,7 +161,7 @@ impl Store {
         };
         insert_version(&mut tx, ws, &next, now).await?;
         // The policy is the workspace's: its audit rows carry the workspace id.
-        audit::append(&mut tx, actor, now, "apply", "policy", Some(ws), Some(&before), Some(&next)).await?;
+        audit::append(&mut tx, actor, now, "apply", "policy", Some(ws), Some(&before), Some(&next));
         tx.commit().await?;
         Ok(next)
     }

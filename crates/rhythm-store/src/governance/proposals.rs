@@ -113,7 +113,7 @@ pub(super) async fn apply_pending(
         &[next.version.into(), ws.into(), decision.id.into()],
     )
     .await?;
-    audit::append(tx, actor, now, "apply", "policy", Some(ws), Some(&before), Some(&next)).await?;
+    audit::append(tx, actor, now, "apply", "policy", Some(ws), Some(&before), Some(&next));
     Ok(Some(next))
 }
 
@@ -161,8 +161,7 @@ impl Store {
         let d = Decision::request(decision_input, new, |c| policy.decider_for(c), actor.user_id)?;
         check_decision_refs(&mut tx, ws, &d).await?;
         insert_row(&mut tx, ws, &d).await?;
-        audit::append(&mut tx, actor, now, "create", Decision::KIND.as_str(), Some(d.id), None::<&Decision>, Some(&d))
-            .await?;
+        audit::append(&mut tx, actor, now, "create", Decision::KIND.as_str(), Some(d.id), None::<&Decision>, Some(&d));
         let proposal = PolicyProposal {
             decision_id: d.id,
             workspace_id: ws,
@@ -184,8 +183,7 @@ impl Store {
             ],
         )
         .await?;
-        audit::append(&mut tx, actor, now, "propose", "policy", Some(ws), None::<&PolicyProposal>, Some(&proposal))
-            .await?;
+        audit::append(&mut tx, actor, now, "propose", "policy", Some(ws), None::<&PolicyProposal>, Some(&proposal));
         tx.commit().await?;
         Ok((d, proposal))
     }

@@ -8,10 +8,9 @@
 
 use rhythm_domain::gate::GateReport;
 use rhythm_domain::history::HistoryEvent;
-use rhythm_domain::policy::ExceptionRules;
 use rhythm_domain::{
-    DataTier, Environment, Exception, ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionSide, Finding,
-    FindingInput, GoldenPath, Kind, Release, ReleaseInput, Risk, RiskInput, Role, Severity, Stage, System, SystemInput,
+    DataTier, Environment, Exception, ExceptionCommand, ExceptionInput, ExceptionSide, Finding, FindingInput,
+    GoldenPath, Kind, Release, ReleaseInput, Risk, RiskInput, Role, Severity, Stage, System, SystemInput,
 };
 use rhythm_store::{Actor, ListQuery};
 use time::{Date, Duration, OffsetDateTime};
@@ -89,9 +88,8 @@ async fn exception(
         security_owner_id: t.sec.user_id.unwrap(),
         supersedes: None,
     };
-    let mut e = s.request_exception(&t.dev, input, &ExceptionRules::default(), at).await.unwrap();
+    let mut e = s.request_exception(&t.dev, input, at).await.unwrap();
     if sign {
-        let ctx = ExceptionCtx { rules: ExceptionRules::default() };
         for (who, side, role) in [
             (&t.eng, ExceptionSide::Engineering, Role::EngineeringLead),
             (&t.sec, ExceptionSide::Security, Role::SecurityLead),
@@ -102,9 +100,8 @@ async fn exception(
                 user_role: role,
                 approve: true,
                 note: String::new(),
-                now: at,
             };
-            e = s.transition_exception(who, e.id, cmd, &ctx).await.unwrap();
+            e = s.transition_exception(who, e.id, cmd, at).await.unwrap();
         }
     }
     e

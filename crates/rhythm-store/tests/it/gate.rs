@@ -4,10 +4,9 @@
 
 use rhythm_domain::decision::{DecideInput, DecisionInput};
 use rhythm_domain::gate::{CriterionStatus, Verdict};
-use rhythm_domain::policy::ExceptionRules;
 use rhythm_domain::{
-    DataTier, Environment, ExceptionCommand, ExceptionCtx, ExceptionInput, ExceptionSide, Finding, FindingInput,
-    FindingPatch, FindingStatus, GoldenPath, Release, ReleaseInput, Role, Severity, System, SystemInput,
+    DataTier, Environment, ExceptionCommand, ExceptionInput, ExceptionSide, Finding, FindingInput, FindingPatch,
+    FindingStatus, GoldenPath, Release, ReleaseInput, Role, Severity, System, SystemInput,
 };
 use rhythm_store::{Actor, StoreError};
 use time::Duration;
@@ -115,9 +114,8 @@ async fn gate_reads_live_data(f: Fixture) {
         security_owner_id: sec.user_id.unwrap(),
         supersedes: None,
     };
-    let e = s.request_exception(&dev, input, &ExceptionRules::default(), f.now).await.unwrap();
+    let e = s.request_exception(&dev, input, f.now).await.unwrap();
     assert_eq!(s.gate(ws, release.id, today).await.unwrap().verdict, Verdict::Stop, "a request covers nothing");
-    let ctx = ExceptionCtx { rules: ExceptionRules::default() };
     for (who, side, role) in
         [(&eng, ExceptionSide::Engineering, Role::EngineeringLead), (&sec, ExceptionSide::Security, Role::SecurityLead)]
     {
@@ -127,9 +125,8 @@ async fn gate_reads_live_data(f: Fixture) {
             user_role: role,
             approve: true,
             note: String::new(),
-            now: f.now,
         };
-        s.transition_exception(who, e.id, cmd, &ctx).await.unwrap();
+        s.transition_exception(who, e.id, cmd, f.now).await.unwrap();
     }
     let report = s.gate(ws, release.id, today).await.unwrap();
     assert_eq!(report.verdict, Verdict::GoWithExceptions);

@@ -50,7 +50,7 @@ async fn enqueue_fans_out_to_matching_enabled_targets_only(f: Fixture) {
     let other = f.other_workspace().await;
     s.add_notification_target(&other, webhook("https://hooks.example/other", vec![]), f.now).await.unwrap();
 
-    let ids = s.enqueue_event(ws, Event::ExceptionExpired, &payload("EXC-3 expired"), f.now).await.unwrap();
+    let ids = s.enqueue_legacy_payload(ws, Event::ExceptionExpired, &payload("EXC-3 expired"), f.now).await.unwrap();
     assert_eq!(ids.len(), 2, "the catch-all and the exception.expired target");
     let entries = s.outbox_entries(ws, None, 100).await.unwrap();
     let targets: HashSet<Uuid> = entries.iter().map(|e| e.target_id).collect();
@@ -63,22 +63,25 @@ async fn enqueue_fans_out_to_matching_enabled_targets_only(f: Fixture) {
     let email_entry = entries.iter().find(|e| e.target_id == expired.id).unwrap();
     assert_eq!((email_entry.channel, email_entry.target.as_str()), (Channel::Email, "ciso@acme.example"));
 
-    let ids = s.enqueue_event(ws, Event::LaunchGateStop, &json!({"summary": "STOP"}), f.now).await.unwrap();
+    let ids = s.enqueue_legacy_payload(ws, Event::LaunchGateStop, &json!({"summary": "STOP"}), f.now).await.unwrap();
     assert_eq!(ids.len(), 2, "the catch-all and the launch_gate.stop target");
     assert!(s.outbox_entries(ws, None, 100).await.unwrap().iter().any(|e| e.target_id == stop.id));
     assert!(s.outbox_entries(other.workspace_id, None, 100).await.unwrap().is_empty());
 
     // No target wants it: nothing is written, and that is not an error.
     s.set_notification_target_disabled(&f.actor, all.id, true, f.now).await.unwrap();
-    assert!(s.enqueue_event(ws, Event::EscalationOpened, &json!({}), f.now).await.unwrap().is_empty());
+    assert!(s.enqueue_legacy_payload(ws, Event::EscalationOpened, &json!({}), f.now).await.unwrap().is_empty());
 
     // Payloads are JSON objects of bounded size.
-    let err = s.enqueue_event(ws, Event::ExceptionExpired, &json!("text"), f.now).await.unwrap_err();
+    let err = s.enqueue_legacy_payload(ws, Event::ExceptionExpired, &json!("text"), f.now).await.unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
     let big = json!({ "summary": "x".repeat(70 * 1024) });
-    assert!(matches!(s.enqueue_event(ws, Event::ExceptionExpired, &big, f.now).await, Err(StoreError::Invalid(_))));
     assert!(matches!(
-        s.enqueue_event(Uuid::new_v4(), Event::ExceptionExpired, &json!({}), f.now).await,
+        s.enqueue_legacy_payload(ws, Event::ExceptionExpired, &big, f.now).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        s.enqueue_legacy_payload(Uuid::new_v4(), Event::ExceptionExpired, &json!({}), f.now).await,
         Err(StoreError::NotFound { .. })
     ));
 }
@@ -145,7 +148,7 @@ async fn targets_are_validated_and_audited_without_secrets(f: Fixture) {
 
     // The claimed item carries the secret for signing, but its Debug output does not.
     s.set_notification_target_disabled(&f.actor, t.id, false, f.now).await.unwrap();
-    s.enqueue_event(ws, Event::SignatureRequested, &json!({}), f.now).await.unwrap();
+    s.enqueue_legacy_payload(ws, Event::SignatureRequested, &json!({}), f.now).await.unwrap();
     let items = s.claim_due(f.now, 10, Duration::minutes(1)).await.unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].secret.as_ref().map(|s| s.expose().as_str()), Some(SECRET));
@@ -162,8 +165,8 @@ async fn claims_respect_due_times_and_leases(f: Fixture) {
     let ws = f.actor.workspace_id;
     s.add_notification_target(&f.actor, webhook("https://hooks.example/x", vec![]), f.now).await.unwrap();
     let later = f.now + Duration::minutes(5);
-    let first = s.enqueue_event(ws, Event::ExceptionExpiring, &json!({"n": 1}), f.now).await.unwrap()[0];
-    let second = s.enqueue_event(ws, Event::ExceptionExpiring, &json!({"n": 2}), later).await.unwrap()[0];
+    let first = s.enqueue_legacy_payload(ws, Event::ExceptionExpiring, &json!({"n": 1}), f.now).await.unwrap()[0];
+    let second = s.enqueue_legacy_payload(ws, Event::ExceptionExpiring, &json!({"n": 2}), later).await.unwrap()[0];
     let lease = Duration::seconds(60);
 
     // Before anything is due: nothing.
@@ -180,8 +183,8 @@ async fn claims_respect_due_times_and_leases(f: Fixture) {
     let got = s.claim_due(later, 10, lease).await.unwrap();
     assert_eq!(got.iter().map(|i| i.id).collect::<Vec<_>>(), vec![first, second]);
     // A limit is honoured.
-    s.enqueue_event(ws, Event::ExceptionExpiring, &json!({"n": 3}), later).await.unwrap();
-    s.enqueue_event(ws, Event::ExceptionExpiring, &json!({"n": 4}), later).await.unwrap();
+    s.enqueue_legacy_payload(ws, Event::ExceptionExpiring, &json!({"n": 3}), later).await.unwrap();
+    s.enqueue_legacy_payload(ws, Event::ExceptionExpiring, &json!({"n": 4}), later).await.unwrap();
     assert_eq!(s.claim_due(later, 1, lease).await.unwrap().len(), 1);
 
     // Delivered items are never claimed again, and cannot be marked twice.
@@ -206,7 +209,7 @@ async fn failed_attempts_back_off_then_dead_letter(f: Fixture) {
     let s = f.store();
     let ws = f.actor.workspace_id;
     s.add_notification_target(&f.actor, webhook("https://hooks.example/x", vec![]), f.now).await.unwrap();
-    let id = s.enqueue_event(ws, Event::EscalationOpened, &json!({}), f.now).await.unwrap()[0];
+    let id = s.enqueue_legacy_payload(ws, Event::EscalationOpened, &json!({}), f.now).await.unwrap()[0];
     let lease = Duration::seconds(60);
     let expected_waits = [
         Duration::seconds(30),
@@ -245,7 +248,7 @@ async fn failed_attempts_back_off_then_dead_letter(f: Fixture) {
     assert!(matches!(s.mark_failed_attempt(id, "again", now, 0.0).await, Err(StoreError::Conflict(_))));
 
     // Jitter stretches or shrinks the wait by at most 10 %, whatever the caller passes.
-    let id = s.enqueue_event(ws, Event::EscalationOpened, &json!({}), f.now).await.unwrap()[0];
+    let id = s.enqueue_legacy_payload(ws, Event::EscalationOpened, &json!({}), f.now).await.unwrap()[0];
     s.claim_due(f.now, 10, lease).await.unwrap();
     let outcome = s.mark_failed_attempt(id, "timeout", f.now, 0.5).await.unwrap();
     assert_eq!(outcome, AttemptOutcome::RetryAt(f.now + Duration::seconds(33)));
@@ -263,7 +266,7 @@ async fn concurrent_claims_never_share_an_item(f: Fixture) {
     s.add_notification_target(&f.actor, webhook("https://hooks.example/x", vec![]), f.now).await.unwrap();
     let mut all = HashSet::new();
     for n in 0..60 {
-        all.extend(s.enqueue_event(ws, Event::SignatureRequested, &json!({ "n": n }), f.now).await.unwrap());
+        all.extend(s.enqueue_legacy_payload(ws, Event::SignatureRequested, &json!({ "n": n }), f.now).await.unwrap());
     }
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(4));
     let mut tasks = Vec::new();

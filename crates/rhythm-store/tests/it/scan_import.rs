@@ -181,10 +181,7 @@ async fn suppressed_findings_without_an_exception_are_silent(f: Fixture) {
     let team = people(&f, &f.actor, "acme").await;
     let mut input = exception_input(&f, team.eng.user_id.unwrap(), team.sec.user_id.unwrap(), team.risk.id);
     input.finding_ids = vec![silent[0].id];
-    let e = s
-        .request_exception(&team.requester, input, &rhythm_domain::policy::ExceptionRules::default(), f.now)
-        .await
-        .unwrap();
+    let e = s.request_exception(&team.requester, input, f.now).await.unwrap();
     let e = approve(&f, &team, &e).await;
     assert_eq!(findings(&f, &[("silent", "true")]).await.len(), suppressed - 1);
     let history = s.finding_history(ws, silent[0].id).await.unwrap();
@@ -199,10 +196,7 @@ async fn suppressed_findings_without_an_exception_are_silent(f: Fixture) {
     input.title = format!("Accept {rule} in uptime-watcher until the rewrite");
     input.scope = format!("{rule} in uptime-watcher until the rewrite");
     input.system_ids = vec![sys.id];
-    let e2 = s
-        .request_exception(&team.requester, input, &rhythm_domain::policy::ExceptionRules::default(), f.now)
-        .await
-        .unwrap();
+    let e2 = s.request_exception(&team.requester, input, f.now).await.unwrap();
     approve(&f, &team, &e2).await;
     assert_eq!(findings(&f, &[("silent", "true")]).await.len(), suppressed - 1 - same_rule);
     // The re-import counts what is still silent.

@@ -1,6 +1,6 @@
 use rhythm::seed::seed;
 use rhythm_domain::gate::{CriterionStatus, Verdict};
-use rhythm_domain::{ExceptionCommand, ExceptionCtx, ExceptionSide, Kind, Release, Risk, RiskStatus, Stage};
+use rhythm_domain::{ExceptionCommand, ExceptionSide, Kind, Release, Risk, RiskStatus, Stage};
 use rhythm_store::testing::TestDb;
 use rhythm_store::{Actor, Backend, ListQuery};
 use time::macros::{date, datetime};
@@ -56,16 +56,14 @@ async fn seeded_stop_turns_green_when_both_owners_sign(db: &TestDb, s: &rhythm::
     let e = &pending.items[0];
     assert_eq!(e.finding_ids, vec![failing[0].evidence[0].id]);
     let users = db.store.users(ws).await.unwrap();
-    let ctx = ExceptionCtx { rules: db.store.policy(ws).await.unwrap().policy.exceptions };
     let now = datetime!(2026-11-26 10:00 UTC);
     for (side, id) in
         [(ExceptionSide::Engineering, e.engineering_owner_id), (ExceptionSide::Security, e.security_owner_id)]
     {
         let u = users.iter().find(|u| u.id == id).unwrap();
         let actor = Actor { workspace_id: ws, user_id: Some(u.id), label: u.email.clone() };
-        let cmd =
-            ExceptionCommand::Sign { side, user_id: u.id, user_role: u.role, approve: true, note: String::new(), now };
-        db.store.transition_exception(&actor, e.id, cmd, &ctx).await.unwrap();
+        let cmd = ExceptionCommand::Sign { side, user_id: u.id, user_role: u.role, approve: true, note: String::new() };
+        db.store.transition_exception(&actor, e.id, cmd, now).await.unwrap();
     }
     let after = db.store.gate(ws, stopped.release_id, today).await.unwrap();
     assert_eq!(after.verdict, Verdict::GoWithExceptions);
