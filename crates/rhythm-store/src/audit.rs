@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
-use crate::db::{Row, Tx, Val};
+use crate::db::{QueuedAudit, Row, Tx, Val};
 use crate::{Actor, Store, StoreError};
 
 /// The hash before the first entry.
@@ -95,12 +95,6 @@ pub(crate) fn micros(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).expect("a truncated nanosecond is valid")
 }
 
-/// An entry waiting in its transaction for the commit, which numbers, chains and writes it.
-pub(crate) struct Pending {
-    workspace_id: Uuid,
-    entry: AuditEntry,
-}
-
 /// Appends one entry to the workspace's chain when the caller's transaction commits
 /// ([`flush`]): the entry is built now, from what the write saw; its place in the chain is
 /// taken at the commit, under the workspace's lock.
@@ -115,8 +109,8 @@ pub(crate) fn append<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) {
-    let entry = AuditEntry {
-        seq: 0,
+    tx.audit.push(QueuedAudit {
+        workspace_id: actor.workspace_id,
         at: micros(now),
         actor_id: actor.user_id,
         actor: actor.label.clone(),
@@ -125,10 +119,7 @@ pub(crate) fn append<B: Serialize, A: Serialize>(
         entity_id,
         before: before.map(json),
         after: after.map(json),
-        prev_hash: String::new(),
-        hash: String::new(),
-    };
-    tx.audit.push(Pending { workspace_id: actor.workspace_id, entry });
+    });
 }
 
 /// Writes the transaction's queued entries, the last step before its commit. Per workspace
@@ -161,13 +152,24 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<(), StoreError> {
             None => (0, GENESIS.to_owned()),
         };
         while i < pending.len() && pending[i].workspace_id == ws {
-            let e = &mut pending[i].entry;
+            let q = &mut pending[i];
             seq += 1;
-            e.seq = seq;
-            e.prev_hash = std::mem::take(&mut prev_hash);
-            e.hash = hash_of(ws, e);
-            insert(tx, ws, e).await?;
-            prev_hash = e.hash.clone();
+            let mut e = AuditEntry {
+                seq,
+                at: q.at,
+                actor_id: q.actor_id,
+                actor: std::mem::take(&mut q.actor),
+                action: std::mem::take(&mut q.action),
+                entity: std::mem::take(&mut q.entity),
+                entity_id: q.entity_id,
+                before: q.before.take(),
+                after: q.after.take(),
+                prev_hash: std::mem::take(&mut prev_hash),
+                hash: String::new(),
+            };
+            e.hash = hash_of(ws, &e);
+            insert(tx, ws, &e).await?;
+            prev_hash = e.hash;
             i += 1;
         }
         // The head moves in the same transaction: deleting the newest entries later leaves a
@@ -180,6 +182,14 @@ pub(crate) async fn flush(tx: &mut Tx) -> Result<(), StoreError> {
         .await?;
     }
     Ok(())
+}
+
+impl Tx {
+    /// Commits: first the audit entries the transaction queued ([`flush`]), then the rest.
+    pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
+        flush(&mut self).await?;
+        self.commit_queued_first().await
+    }
 }
 
 async fn insert(tx: &mut Tx, ws: Uuid, e: &AuditEntry) -> Result<(), StoreError> {

@@ -85,14 +85,14 @@ pub(crate) async fn covered_by_no_other(
 ) -> Result<Vec<Uuid>, StoreError> {
     let pg = tx.is_postgres();
     let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(crate::scan_import::IDS_PER_STATEMENT) {
+    for chunk in ids.chunks(crate::db::IDS_PER_STATEMENT) {
         let mut args = vec![Val::from(today), Val::from(except)];
         args.extend(chunk.iter().map(|id| Val::from(*id)));
         let sql = format!(
             "SELECT id FROM findings WHERE id IN ({}) AND NOT EXISTS (SELECT 1 FROM exceptions e \
              WHERE e.workspace_id = findings.workspace_id AND e.id <> $2 AND e.status = 'approved' \
              AND e.starts_on <= $1 AND e.expires_on >= $1 AND {}) ORDER BY id",
-            crate::registers::placeholders(3, chunk.len()),
+            crate::db::placeholders(3, chunk.len()),
             names_finding(pg)
         );
         for row in tx.all(&sql, &args).await? {
@@ -118,12 +118,12 @@ pub(crate) async fn covered_among(tx: &mut Tx, ws: Uuid, ids: &[Uuid], today: Da
     }
     let covered = covered_sql(tx.is_postgres(), 1);
     let mut out = Vec::new();
-    for chunk in ids.chunks(crate::scan_import::IDS_PER_STATEMENT) {
+    for chunk in ids.chunks(crate::db::IDS_PER_STATEMENT) {
         let mut args = vec![Val::from(today)];
         args.extend(chunk.iter().map(|id| Val::from(*id)));
         let sql = format!(
             "SELECT id FROM findings WHERE id IN ({}) AND {covered} ORDER BY id",
-            crate::registers::placeholders(2, chunk.len())
+            crate::db::placeholders(2, chunk.len())
         );
         for row in tx.all(&sql, &args).await? {
             out.push(row.uuid("id")?);

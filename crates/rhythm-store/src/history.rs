@@ -19,8 +19,7 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::audit::micros;
-use crate::db::{Tx, Val};
-use crate::scan_import::{ROWS_PER_INSERT, values_list};
+use crate::db::{ROWS_PER_INSERT, Tx, Val, values_list};
 use crate::tables::Table;
 
 /// The precedence of the step in column `col` (the later step of a life cycle is higher), for

@@ -17,8 +17,6 @@ use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::outbox::Event;
-
 /// One notification, tagged in JSON by its event name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event")]
@@ -188,6 +186,91 @@ pub struct TestNotification {
     pub target_id: Uuid,
     /// Who asked (their e-mail address, or the token's name).
     pub asked_by: String,
+}
+
+/// A governance event that can be notified. Stored and sent by its [`Event::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Event {
+    /// A person is asked to sign an exception or decision.
+    #[serde(rename = "signature.requested")]
+    SignatureRequested,
+    /// An exception expires within the policy's review lead time.
+    #[serde(rename = "exception.expiring")]
+    ExceptionExpiring,
+    /// An exception has expired; what it covered is open again.
+    #[serde(rename = "exception.expired")]
+    ExceptionExpired,
+    /// A launch gate's verdict is STOP.
+    #[serde(rename = "launch_gate.stop")]
+    LaunchGateStop,
+    /// An escalation was opened.
+    #[serde(rename = "escalation.opened")]
+    EscalationOpened,
+    /// A test someone asked for, sent to one target whatever its events.
+    #[serde(rename = "notification.test")]
+    Test,
+}
+
+impl Event {
+    /// Every event, the test included (what can be stored and read back).
+    pub const ALL: [Event; 6] = [
+        Event::SignatureRequested,
+        Event::ExceptionExpiring,
+        Event::ExceptionExpired,
+        Event::LaunchGateStop,
+        Event::EscalationOpened,
+        Event::Test,
+    ];
+
+    /// The events a target can ask for (every one but the test).
+    pub const SUBSCRIBABLE: [Event; 5] = [
+        Event::SignatureRequested,
+        Event::ExceptionExpiring,
+        Event::ExceptionExpired,
+        Event::LaunchGateStop,
+        Event::EscalationOpened,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::SignatureRequested => "signature.requested",
+            Event::ExceptionExpiring => "exception.expiring",
+            Event::ExceptionExpired => "exception.expired",
+            Event::LaunchGateStop => "launch_gate.stop",
+            Event::EscalationOpened => "escalation.opened",
+            Event::Test => "notification.test",
+        }
+    }
+
+    /// A short human title (e-mail subjects, Slack headings).
+    pub fn label(self) -> &'static str {
+        match self {
+            Event::SignatureRequested => "Signature requested",
+            Event::ExceptionExpiring => "Exception expiring soon",
+            Event::ExceptionExpired => "Exception expired",
+            Event::LaunchGateStop => "Launch gate: STOP",
+            Event::EscalationOpened => "Escalation opened",
+            Event::Test => "Test notification",
+        }
+    }
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Event {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Event::ALL.into_iter().find(|e| e.as_str() == s).ok_or_else(|| {
+            format!(
+                "'{s}' is not an event: {}",
+                Event::SUBSCRIBABLE.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
 }
 
 #[cfg(test)]

@@ -46,7 +46,8 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditEntry, micros};
-use crate::db::{Row, Tx, Val};
+use crate::db::{Row, Tx, Val, placeholders};
+pub use crate::notification::Event;
 use crate::notification::{FailingCriterion, GateStop, Notification, StopVerdict, TestNotification};
 use crate::registers::{Lane, lock_workspace, take_lane};
 use crate::{Actor, Store, StoreError, new_id};
@@ -63,91 +64,6 @@ pub const MAX_JITTER: f64 = 0.1;
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 /// The longest error text kept per item.
 const MAX_ERROR_CHARS: usize = 1000;
-
-/// A governance event that can be notified. Stored and sent by its [`Event::as_str`] name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Event {
-    /// A person is asked to sign an exception or decision.
-    #[serde(rename = "signature.requested")]
-    SignatureRequested,
-    /// An exception expires within the policy's review lead time.
-    #[serde(rename = "exception.expiring")]
-    ExceptionExpiring,
-    /// An exception has expired; what it covered is open again.
-    #[serde(rename = "exception.expired")]
-    ExceptionExpired,
-    /// A launch gate's verdict is STOP.
-    #[serde(rename = "launch_gate.stop")]
-    LaunchGateStop,
-    /// An escalation was opened.
-    #[serde(rename = "escalation.opened")]
-    EscalationOpened,
-    /// A test someone asked for, sent to one target whatever its events.
-    #[serde(rename = "notification.test")]
-    Test,
-}
-
-impl Event {
-    /// Every event, the test included (what can be stored and read back).
-    pub const ALL: [Event; 6] = [
-        Event::SignatureRequested,
-        Event::ExceptionExpiring,
-        Event::ExceptionExpired,
-        Event::LaunchGateStop,
-        Event::EscalationOpened,
-        Event::Test,
-    ];
-
-    /// The events a target can ask for (every one but the test).
-    pub const SUBSCRIBABLE: [Event; 5] = [
-        Event::SignatureRequested,
-        Event::ExceptionExpiring,
-        Event::ExceptionExpired,
-        Event::LaunchGateStop,
-        Event::EscalationOpened,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Event::SignatureRequested => "signature.requested",
-            Event::ExceptionExpiring => "exception.expiring",
-            Event::ExceptionExpired => "exception.expired",
-            Event::LaunchGateStop => "launch_gate.stop",
-            Event::EscalationOpened => "escalation.opened",
-            Event::Test => "notification.test",
-        }
-    }
-
-    /// A short human title (e-mail subjects, Slack headings).
-    pub fn label(self) -> &'static str {
-        match self {
-            Event::SignatureRequested => "Signature requested",
-            Event::ExceptionExpiring => "Exception expiring soon",
-            Event::ExceptionExpired => "Exception expired",
-            Event::LaunchGateStop => "Launch gate: STOP",
-            Event::EscalationOpened => "Escalation opened",
-            Event::Test => "Test notification",
-        }
-    }
-}
-
-impl std::fmt::Display for Event {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Event {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Event::ALL.into_iter().find(|e| e.as_str() == s).ok_or_else(|| {
-            format!(
-                "'{s}' is not an event: {}",
-                Event::SUBSCRIBABLE.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
-            )
-        })
-    }
-}
 
 rhythm_domain::text_enum!(
     /// How a notification is sent.
@@ -463,10 +379,6 @@ fn entry_row(r: &Row) -> Result<OutboxEntry, StoreError> {
         created_at: r.ts("created_at")?,
         locked_until: r.opt_ts("locked_until")?,
     })
-}
-
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Records `notification` for every enabled target of the workspace that wants its event, in

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::micros;
-use crate::db::{Tx, Val};
+use crate::db::{Tx, Val, placeholders};
 use crate::tables::{FilterSql, Table, table_of};
 use crate::{Actor, Store, StoreError, audit, new_id};
 
@@ -62,10 +62,6 @@ pub struct Page<T> {
 pub(crate) fn like_pattern(s: &str) -> String {
     let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
-}
-
-pub(crate) fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 impl Store {

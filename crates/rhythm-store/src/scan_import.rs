@@ -31,32 +31,11 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, micros};
-use crate::db::{Row, Tx, Val};
+use crate::db::{IDS_PER_STATEMENT, ROWS_PER_INSERT, Row, Tx, Val, placeholders, row_markers, values_list};
 use crate::imports::ImportCounts;
-use crate::registers::{lock_workspace, placeholders, take_numbers};
+use crate::registers::{lock_workspace, take_numbers};
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError, new_id};
-
-/// Rows per multi-row INSERT: 500 × 24 finding columns stays under SQLite's 32,766 bound
-/// parameters (and PostgreSQL's 65,535).
-pub(crate) const ROWS_PER_INSERT: usize = 500;
-/// Ids per `IN (…)` list.
-pub(crate) const IDS_PER_STATEMENT: usize = 1000;
-
-/// The bind markers of one row of a multi-row INSERT: `$from, …` on PostgreSQL, plain `?`
-/// (bound in order) on SQLite. sqlx looks every numbered SQLite marker up with
-/// `sqlite3_bind_parameter_name`, a linear scan of the statement's markers, which makes a
-/// statement with P numbered markers cost O(P²): 12,000 markers per findings INSERT took 85 %
-/// of a first import (`cargo bench -p rhythm-store --bench import`). Only for statements whose
-/// markers are all written by this function, in order.
-fn row_markers(tx: &Tx, from: usize, n: usize) -> String {
-    if tx.is_postgres() { placeholders(from, n) } else { vec!["?"; n].join(", ") }
-}
-
-/// The `(…), (…)` of a multi-row INSERT: `rows` rows of `cols` markers each.
-pub(crate) fn values_list(tx: &Tx, rows: usize, cols: usize) -> String {
-    (0..rows).map(|i| format!("({})", row_markers(tx, i * cols + 1, cols))).collect::<Vec<_>>().join(", ")
-}
 
 /// Where a scanner file's findings belong: its re-import scope, with the tool of each run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
