@@ -22,8 +22,8 @@ use super::{CsrfForm, Form, WebUser, error_response};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::governance::decisions as svc;
 use crate::service;
+use crate::service::decisions as svc;
 
 fn date(t: OffsetDateTime) -> String {
     t.date().to_string()
@@ -56,7 +56,7 @@ fn decider_text(d: Decider) -> &'static str {
 }
 
 async fn user_names(st: &AppState, p: &Principal) -> HashMap<Uuid, String> {
-    st.store.users(p.workspace_id()).await.map(|u| u.into_iter().map(|u| (u.id, u.name)).collect()).unwrap_or_default()
+    service::accounts::users(st, p).await.map(|u| u.into_iter().map(|u| (u.id, u.name)).collect()).unwrap_or_default()
 }
 
 fn flash_from(q: Option<&str>) -> Option<Flash> {
@@ -409,14 +409,14 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, er
     let names = user_names(st, p).await;
     let name = |u: Option<Uuid>| u.and_then(|u| names.get(&u).cloned()).unwrap_or_else(|| "—".into());
     let older = match d.supersedes {
-        Some(s) => st.store.decision(p.workspace_id(), s).await.ok(),
+        Some(s) => service::get::<Decision>(st, p, s).await.ok(),
         None => None,
     };
     let newer = svc::superseded_by(st, p, &d).await.unwrap_or_default();
     let risks = choices_of::<Risk>(st, p).await.unwrap_or_default();
     let releases = choices_of::<Release>(st, p).await.unwrap_or_default();
     let proposal = if d.category == DecisionCategory::PolicyChange {
-        st.store.policy_proposal(p.workspace_id(), d.id).await.ok().flatten()
+        service::policy::proposal(st, p, d.id).await.ok().flatten()
     } else {
         None
     };

@@ -22,7 +22,7 @@ use super::{CsrfForm, Form, WebUser, error_response};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::governance::exceptions as svc;
+use crate::service::{self, exceptions as svc};
 
 fn status_badge(s: ExceptionStatus) -> Markup {
     html! { span class={ "badge badge-" (s.as_str()) } { (s.label()) } }
@@ -30,7 +30,7 @@ fn status_badge(s: ExceptionStatus) -> Markup {
 
 /// People of the workspace by id.
 async fn people(st: &AppState, p: &Principal) -> Result<HashMap<Uuid, User>, AppError> {
-    Ok(st.store.users(p.workspace_id()).await?.into_iter().map(|u| (u.id, u)).collect())
+    Ok(service::accounts::users(st, p).await?.into_iter().map(|u| (u.id, u)).collect())
 }
 
 fn name_of(people: &HashMap<Uuid, User>, id: Uuid) -> String {
@@ -284,7 +284,7 @@ struct Choices {
 }
 
 async fn load_choices(st: &AppState, p: &Principal) -> Result<Choices, AppError> {
-    let users = st.store.users(p.workspace_id()).await?;
+    let users = service::accounts::users(st, p).await?;
     let signers = |side: ExceptionSide| -> Vec<(Uuid, String)> {
         users
             .iter()
@@ -322,7 +322,7 @@ async fn open_findings(st: &AppState, p: &Principal) -> Result<Vec<(Uuid, String
         filters: vec![("status".into(), "open".into())],
         ..ListQuery::default()
     };
-    let page = crate::service::list::<Finding>(st, p, &q).await?;
+    let page = service::list::<Finding>(st, p, &q).await?;
     Ok(page
         .items
         .iter()
@@ -535,7 +535,7 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(fo
 /// the others, so one submit lists every problem: the request is checked with stand-ins for
 /// the unparsed fields, and only the errors of the other fields are kept. Nothing is written.
 async fn with_field_rules(st: &AppState, p: &Principal, v: &Values, mut errors: Vec<FieldError>) -> Vec<FieldError> {
-    let Ok(rules) = st.store.policy(p.workspace_id()).await.map(|pv| pv.policy.exceptions) else { return errors };
+    let Ok(rules) = service::policy::current(st, p).await.map(|pv| pv.policy.exceptions) else { return errors };
     let now = st.now();
     let mut stand_in = Values { text: v.text.clone(), ids: v.ids.clone() };
     let today = now.date().to_string();
@@ -629,14 +629,14 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) ->
     let decided = if e.status == ExceptionStatus::Escalated { decided_decisions(st, p).await } else { Vec::new() };
     let mut findings = Vec::new();
     for id in &e.finding_ids {
-        let label = match st.store.get::<Finding>(p.workspace_id(), *id).await {
+        let label = match service::get::<Finding>(st, p, *id).await {
             Ok(f) => format!("{} — {} {}: {}", f.reference(), f.severity.label(), f.rule, truncate(&f.title, 50)),
             Err(_) => id.to_string(),
         };
         findings.push((*id, label));
     }
     let supersedes = match e.supersedes {
-        Some(old) => st.store.exception(p.workspace_id(), old).await.ok(),
+        Some(old) => service::get::<Exception>(st, p, old).await.ok(),
         None => None,
     };
     let can_write = p.can(Permission::Write);
@@ -950,8 +950,7 @@ async fn decided_decisions(st: &AppState, p: &Principal) -> Vec<(Uuid, String)> 
         dir: Some(rhythm_store::SortDir::Desc),
         ..ListQuery::default()
     };
-    st.store
-        .list_decisions(p.workspace_id(), &q)
+    service::decisions::list(st, p, &q)
         .await
         .map(|page| {
             page.items.iter().map(|d| (d.id, format!("{} — {}", d.reference(), truncate(&d.title, 60)))).collect()

@@ -13,6 +13,7 @@ use super::{CsrfForm, WebUser, error_response};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::service::gate;
 
 fn verdict_badge(v: Verdict) -> Markup {
     html! { span class={ "verdict verdict-" (v.as_str()) } { (v.label()) } }
@@ -31,12 +32,9 @@ fn reference_link(reference: &str) -> Markup {
 }
 
 pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
-    let reports = match st.store.gate_upcoming(p.workspace_id(), st.now().date()).await {
+    let reports = match gate::upcoming(&st, &p).await {
         Ok(r) => r,
-        Err(e) => {
-            let e = AppError::from(e);
-            return error_response(&e);
-        }
+        Err(e) => return error_response(&e),
     };
     let stops = reports.iter().filter(|r| r.verdict == Verdict::Stop).count();
     let body = html! {
@@ -74,7 +72,7 @@ pub async fn release_page(State(st): State<AppState>, WebUser(p): WebUser, Path(
 }
 
 async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, status: StatusCode) -> Response {
-    let r = match crate::api::gate::report(st, p, id).await {
+    let r = match gate::report(st, p, id).await {
         Ok(r) => r,
         Err(e) => return error_response(&e),
     };
@@ -153,7 +151,7 @@ pub async fn request_override(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Response {
-    let body = crate::api::gate::OverrideRequest {
+    let body = gate::OverrideRequest {
         title: form.get("title").unwrap_or("").to_owned(),
         context: form.get("context").unwrap_or("").to_owned(),
         options: form
@@ -165,7 +163,7 @@ pub async fn request_override(
             .map(str::to_owned)
             .collect(),
     };
-    match crate::api::gate::override_for(&st, &p, &id, body).await {
+    match gate::request_override(&st, &p, &id, body).await {
         Ok(d) => Redirect::to(&format!("/decisions/{}", d.reference())).into_response(),
         Err(AppError::Invalid(i)) => {
             let msg = i.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");

@@ -51,12 +51,12 @@ pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Respon
     )
     .await
     .ok();
-    let heat = st.store.risk_heatmap(p.workspace_id()).await.unwrap_or_default();
-    let users = st.store.users(p.workspace_id()).await.unwrap_or_default();
+    let heat = service::risk_heatmap(&st, &p).await.unwrap_or_default();
+    let users = service::accounts::users(&st, &p).await.unwrap_or_default();
     let owner = |id: Option<uuid::Uuid>| {
         id.and_then(|i| users.iter().find(|u| u.id == i)).map_or("Unassigned".to_owned(), |u| u.name.clone())
     };
-    let ws = st.store.workspace(p.workspace_id()).await.map(|w| w.name).unwrap_or_default();
+    let ws = service::accounts::workspace_name(&st, &p).await.unwrap_or_default();
     let body = html! {
         (page_head(&ws, "Overview", Some("Where risk and delivery stand today."), html! {
             a class="btn primary" href="/risks/new" { "New risk" }

@@ -16,11 +16,12 @@ use super::links::{exports, silent_count, silent_link};
 use super::registers::choices_of;
 use super::{WebUser, error_response};
 use crate::AppState;
-use crate::api::imports::{csv_kind, csv_response, import_number};
 use crate::auth::{Principal, same_secret};
 use crate::error::AppError;
-use crate::imports::{self, ImportParams};
-use crate::service;
+use crate::service::{
+    self, accounts,
+    imports::{self, ImportParams},
+};
 
 /// Room for the multipart framing and the small form fields on top of the file itself.
 pub const FORM_SLACK_BYTES: usize = 64 * 1024;
@@ -99,10 +100,10 @@ pub async fn page_get(State(st): State<AppState>, WebUser(p): WebUser) -> Respon
 
 async fn render(st: &AppState, p: &Principal, entered: &Entered, failure: Option<&Failure>) -> Response {
     let loaded = async {
-        let records = st.store.imports(p.workspace_id(), 50).await?;
+        let records = imports::records(st, p, 50).await?;
         let systems = choices_of::<System>(st, p).await?;
         let silent = silent_count(st, p).await?;
-        let users = st.store.users(p.workspace_id()).await?;
+        let users = accounts::users(st, p).await?;
         Ok::<_, AppError>((records, systems, silent, users))
     };
     let (records, systems, silent, users) = match loaded.await {
@@ -385,22 +386,16 @@ pub async fn upload(
 
 /// `/imports/IMP-n`: what one import did.
 pub async fn detail_page(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>) -> Response {
-    let Some(n) = import_number(&id) else {
-        return error_page(StatusCode::NOT_FOUND, &format!("'{id}' is not an import reference like IMP-12."));
-    };
-    let r = match st.store.import_record(p.workspace_id(), n).await {
+    let r = match imports::record(&st, &p, &id).await {
         Ok(r) => r,
-        Err(e) => {
-            let e = AppError::from(e);
-            return error_response(&e);
-        }
+        Err(e) => return error_response(&e),
     };
     let system = match r.system_id {
         Some(id) => service::resolve::<System>(&st, &p, &id.to_string()).await.ok(),
         None => None,
     };
     let who = match r.user_id {
-        Some(id) => st.store.users(p.workspace_id()).await.ok().and_then(|us| us.into_iter().find(|u| u.id == id)),
+        Some(id) => accounts::users(&st, &p).await.ok().and_then(|us| us.into_iter().find(|u| u.id == id)),
         None => None,
     }
     .map_or_else(|| r.actor.clone(), |u| u.name);
@@ -488,9 +483,9 @@ pub async fn detail_page(State(st): State<AppState>, WebUser(p): WebUser, Path(i
 
 /// `GET /export/{register}.csv`: the same download as `GET /api/v1/export/{register}`.
 pub async fn export(State(st): State<AppState>, WebUser(p): WebUser, Path(file): Path<String>) -> Response {
-    let result = match csv_kind(&file) {
-        Ok(kind) => csv_response(&st, &p, kind).await,
+    let result = match imports::csv_kind(&file) {
+        Ok(kind) => imports::export(&st, &p, kind).await,
         Err(e) => Err(e),
     };
-    result.unwrap_or_else(|e| error_response(&e))
+    result.map_or_else(|e| error_response(&e), IntoResponse::into_response)
 }

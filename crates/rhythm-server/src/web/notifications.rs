@@ -14,11 +14,11 @@ use uuid::Uuid;
 use super::layout::{Flash, Nav, csrf_field, page, page_head};
 use super::{CsrfForm, Form, WebUser, error_response};
 use crate::AppState;
-use crate::api::notifications::{
-    NewTargetBody, OutboxEntryBody, TargetBody, add_target, queue_test, set_disabled, status_name,
-};
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::service::notifications::{
+    NewTargetBody, OutboxEntryBody, TargetBody, add_target, outbox, queue_test, set_disabled, targets,
+};
 
 /// What the add form holds when it is shown again after an error (never the secret).
 #[derive(Default)]
@@ -45,24 +45,9 @@ async fn render(
     draft: Draft,
     errors: &[(String, String)],
 ) -> Response {
-    let ws = p.workspace_id();
-    let targets: Vec<TargetBody> = st
-        .store
-        .list_notification_targets(ws)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| TargetBody::of(t, p))
-        .collect();
-    let recent: Vec<OutboxEntryBody> = st
-        .store
-        .outbox_entries(ws, None, 50)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| OutboxEntryBody::of(e, p))
-        .collect();
-    let dead = st.store.outbox_entries(ws, Some(OutboxStatus::Failed), 1000).await.map(|d| d.len()).unwrap_or(0);
+    let targets: Vec<TargetBody> = targets(st, p).await.unwrap_or_default();
+    let recent: Vec<OutboxEntryBody> = outbox(st, p, None, 50).await.unwrap_or_default();
+    let dead = outbox(st, p, Some(OutboxStatus::Failed), 1000).await.map(|d| d.len()).unwrap_or(0);
     let admin = p.can(Permission::Admin);
     let error_of = |field: &str| {
         errors
@@ -231,7 +216,7 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(fo
     };
     match add_target(&st, &p, body).await {
         Ok(t) => {
-            let msg = format!("Added the {} target {}.", t.channel.as_str(), TargetBody::of(t, &p).target);
+            let msg = format!("Added the {} target {}.", t.channel, t.target);
             render(&st, &p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
         }
         Err(AppError::Invalid(i)) => {
@@ -251,7 +236,7 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(fo
 async fn toggle(st: &AppState, p: &Principal, id: Uuid, disabled: bool) -> Response {
     match set_disabled(st, p, id, disabled).await {
         Ok(t) => {
-            let msg = format!("{} {}.", if disabled { "Disabled" } else { "Enabled" }, TargetBody::of(t, p).target);
+            let msg = format!("{} {}.", if disabled { "Disabled" } else { "Enabled" }, t.target);
             render(st, p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
         }
         Err(e) => error_response(&e),
@@ -286,7 +271,7 @@ pub async fn test(
         Ok(e) => {
             let msg = format!(
                 "A test notification is queued ({}); it shows below as delivered, or with its error, within seconds.",
-                status_name(e.status)
+                e.status
             );
             render(&st, &p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
         }

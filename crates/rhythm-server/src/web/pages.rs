@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::WebUser;
 use super::layout::{Nav, page, page_head};
 use crate::AppState;
+use crate::service::audit;
 
 #[derive(Deserialize)]
 pub struct AuditParams {
@@ -17,8 +18,8 @@ pub struct AuditParams {
 }
 
 pub async fn audit_page(State(st): State<AppState>, WebUser(p): WebUser, Query(q): Query<AuditParams>) -> Response {
-    let rows = st.store.audit_log(p.workspace_id(), q.entity, 100, q.before).await.unwrap_or_default();
-    let chain = st.store.verify_audit_chain(p.workspace_id()).await.ok();
+    let rows = audit::log(&st, &p, q.entity, 100, q.before).await.unwrap_or_default();
+    let chain = audit::verify(&st, &p).await.ok();
     let body = html! {
         (page_head("Workspace", "Audit log", Some("Every change, by whom and when. Entries form a hash chain: changing or removing one breaks every hash after it."), html! {}))
         @if let Some(c) = &chain {

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use rhythm_domain::Permission;
+use rhythm_domain::decision::Decision;
 use rhythm_domain::policy::{Decider, PolicyProblem};
 use rhythm_store::PolicyVersion;
 
@@ -17,7 +18,7 @@ use super::{CsrfForm, WebUser, error_response};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::governance::policy::{self as svc, ProposeError};
+use crate::service::policy::{self as svc, ProposeError};
 
 fn decider_short(d: Decider) -> &'static str {
     match d {
@@ -117,7 +118,7 @@ async fn policy_body(st: &AppState, p: &Principal, editor: Option<&Editor<'_>>) 
     let mut refs = std::collections::HashMap::new();
     for v in &versions {
         if let Some(id) = v.decision_id
-            && let Ok(d) = st.store.decision(p.workspace_id(), id).await
+            && let Ok(d) = crate::service::get::<Decision>(st, p, id).await
         {
             refs.insert(id, d.reference());
         }
@@ -129,7 +130,7 @@ async fn policy_body(st: &AppState, p: &Principal, editor: Option<&Editor<'_>>) 
             limit: 50,
             ..Default::default()
         };
-        pending.extend(crate::governance::decisions::list(st, p, &q).await?.items);
+        pending.extend(crate::service::decisions::list(st, p, &q).await?.items);
     }
     let document = editor.map_or(current.document.as_str(), |e| e.document);
     let problems = editor.map_or(&[][..], |e| e.problems);
@@ -276,7 +277,7 @@ pub async fn version_page(State(st): State<AppState>, WebUser(p): WebUser, Path(
         Err(e) => return error_response(&e),
     };
     let decision = match v.decision_id {
-        Some(id) => st.store.decision(p.workspace_id(), id).await.ok(),
+        Some(id) => crate::service::get::<Decision>(&st, &p, id).await.ok(),
         None => None,
     };
     let title = if n == 0 { "Built-in default policy".to_owned() } else { format!("Policy version {n}") };

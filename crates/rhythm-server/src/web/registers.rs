@@ -132,7 +132,7 @@ async fn load_choices(st: &AppState, p: &Principal, sp: &Spec) -> Result<Choices
             continue;
         }
         let list = match k {
-            FieldKind::User => st.store.users(p.workspace_id()).await?.into_iter().map(|u| (u.id, u.name)).collect(),
+            FieldKind::User => service::accounts::users(st, p).await?.into_iter().map(|u| (u.id, u.name)).collect(),
             FieldKind::Ref(kind) | FieldKind::Refs(kind) => dispatch!(kind, choices_of(st, p))?,
             _ => continue,
         };
@@ -260,7 +260,7 @@ pub async fn list_page(
         Ok(c) => c,
         Err(e) => return error_response(&e),
     };
-    let heat = if kind == Kind::Risk { st.store.risk_heatmap(p.workspace_id()).await.ok() } else { None };
+    let heat = if kind == Kind::Risk { service::risk_heatmap(&st, &p).await.ok() } else { None };
     let silent = if kind == Kind::Finding { super::links::silent_count(&st, &p).await.ok() } else { None };
     let silent_only = q.filters.iter().any(|(k, v)| k == "silent" && v == "true");
     let export = super::links::export_href(kind);
@@ -462,7 +462,7 @@ pub fn heatmap(cells: &[(i64, i64, i64)]) -> Markup {
 }
 
 async fn audit_rows(st: &AppState, p: &Principal, id: Uuid) -> Vec<rhythm_store::AuditEntry> {
-    st.store.audit_log(p.workspace_id(), Some(id), 50, None).await.unwrap_or_default()
+    service::audit::log(st, p, Some(id), 50, None).await.unwrap_or_default()
 }
 
 pub async fn detail_page(
@@ -498,21 +498,18 @@ async fn detail(
     let reference = reference_of(kind, &entity);
     let title = title_of(&sp, &entity);
     let can_write = p.can(Permission::Write);
-    let updates = if kind == Kind::Risk {
-        st.store.risk_updates(p.workspace_id(), uuid).await.unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let updates =
+        if kind == Kind::Risk { service::risk_updates(st, p, id).await.unwrap_or_default() } else { Vec::new() };
     let history = audit_rows(st, p, uuid).await;
     let events = if kind == Kind::Finding {
-        st.store.finding_history(p.workspace_id(), uuid).await.unwrap_or_default()
+        service::finding_history(st, p, uuid).await.unwrap_or_default()
     } else {
         Vec::new()
     };
     let suppressed_open = kind == Kind::Finding
         && entity.get("suppression").is_some_and(|v| !v.is_null())
         && entity.get("status").and_then(Value::as_str) == Some("open");
-    let users: Choices = match st.store.users(p.workspace_id()).await {
+    let users: Choices = match service::accounts::users(st, p).await {
         Ok(u) => [("user", u.into_iter().map(|u| (u.id, u.name)).collect())].into_iter().collect(),
         Err(_) => Choices::new(),
     };

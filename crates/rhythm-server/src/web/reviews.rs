@@ -11,9 +11,9 @@ use serde_json::Value;
 use super::layout::{csrf_field, error_page};
 use super::{CsrfForm, WebUser, urlencode};
 use crate::AppState;
-use crate::api::reviews::{ReviewDecisionRequest, SpikeRequest};
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::service::reviews::{self, ReviewDecisionRequest, SpikeRequest};
 
 /// The extra card of a detail page, if the register has one.
 pub fn extra_card(kind: Kind, p: &Principal, reference: &str, entity: &Value, can_write: bool) -> Option<Markup> {
@@ -120,7 +120,7 @@ pub async fn spike(
         }
     };
     let body = SpikeRequest { title: form.get("title").unwrap_or("").to_owned(), due_date };
-    match crate::api::reviews::spike(&st, &p, &id, body).await {
+    match reviews::spike(&st, &p, &id, body).await {
         Ok(_) => Redirect::to(&format!("/design-reviews/{}", urlencode(&id))).into_response(),
         Err(e) => failed(&e),
     }
@@ -145,7 +145,7 @@ pub async fn decision(
             .map(str::to_owned)
             .collect(),
     };
-    match crate::api::reviews::decision(&st, &p, &id, body).await {
+    match reviews::decision(&st, &p, &id, body).await {
         Ok(done) => Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response(),
         Err(e) => failed(&e),
     }
@@ -157,7 +157,7 @@ pub async fn onboarding(
     Path(id): Path<String>,
     _checked: CsrfForm,
 ) -> Response {
-    match crate::api::reviews::onboarding(&st, &p, &id).await {
+    match reviews::onboarding(&st, &p, &id).await {
         Ok(done) => Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response(),
         Err(e) => failed(&e),
     }

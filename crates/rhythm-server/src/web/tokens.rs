@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::service::tokens::{self, CreatedToken};
 
 async fn render(st: &AppState, p: &Principal, created: Option<CreatedToken>, flash: Option<Flash>) -> Response {
-    let tokens = st.store.tokens(p.workspace_id(), Some(p.user.id)).await.unwrap_or_default();
+    let tokens = tokens::mine(st, p).await.unwrap_or_default();
     let now = st.now();
     let body = html! {
         (page_head("Workspace", "API tokens", Some("Tokens let scripts and CI pipelines use the API and the rhythm CLI as you. A token never has more rights than your role."), html! {}))
