@@ -3,13 +3,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use rhythm_domain::gate::{CriterionStatus, Verdict};
 use rhythm_domain::{Kind, Permission};
 
 use super::layout::{Flash, Nav, csrf_field, page, page_head};
-use super::{CsrfForm, WebUser, error_response};
+use super::{CsrfForm, Page, WebUser};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -31,11 +31,8 @@ fn reference_link(reference: &str) -> Markup {
     }
 }
 
-pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
-    let reports = match gate::upcoming(&st, &p).await {
-        Ok(r) => r,
-        Err(e) => return error_response(&e),
-    };
+pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
+    let reports = gate::upcoming(&st, &p).await?;
     let stops = reports.iter().filter(|r| r.verdict == Verdict::Stop).count();
     let body = html! {
         (page_head("Governance", "Launch gate", Some("Every release that has not shipped, judged now by the policy's stop-ship criteria against live findings, risks, systems and exceptions."), html! {}))
@@ -64,18 +61,15 @@ pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Respon
             } }
         }
     };
-    page(&p, Nav::Gate, "Launch gate", None, body)
+    Ok(page(&p, Nav::Gate, "Launch gate", None, body))
 }
 
-pub async fn release_page(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>) -> Response {
+pub async fn release_page(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>) -> Page {
     render(&st, &p, &id, None, StatusCode::OK).await
 }
 
-async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, status: StatusCode) -> Response {
-    let r = match gate::report(st, p, id).await {
-        Ok(r) => r,
-        Err(e) => return error_response(&e),
-    };
+async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, status: StatusCode) -> Page {
+    let r = gate::report(st, p, id).await?;
     let title = format!("{} {}", r.release, r.release_name);
     let body = html! {
         (page_head("Launch gate", &title, None, html! {
@@ -142,7 +136,7 @@ async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, st
     };
     let mut resp = page(p, Nav::Gate, &format!("Launch gate: {title}"), flash, body);
     *resp.status_mut() = status;
-    resp
+    Ok(resp)
 }
 
 pub async fn request_override(
@@ -150,7 +144,7 @@ pub async fn request_override(
     WebUser(p): WebUser,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
-) -> Response {
+) -> Page {
     let body = gate::OverrideRequest {
         title: form.get("title").unwrap_or("").to_owned(),
         context: form.get("context").unwrap_or("").to_owned(),
@@ -164,7 +158,7 @@ pub async fn request_override(
             .collect(),
     };
     match gate::request_override(&st, &p, &id, body).await {
-        Ok(d) => Redirect::to(&format!("/decisions/{}", d.reference())).into_response(),
+        Ok(d) => Ok(Redirect::to(&format!("/decisions/{}", d.reference())).into_response()),
         Err(AppError::Invalid(i)) => {
             let msg = i.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
             render(&st, &p, &id, Some(Flash::Error(msg)), StatusCode::UNPROCESSABLE_ENTITY).await

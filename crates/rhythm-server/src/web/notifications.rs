@@ -5,14 +5,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use maud::{Markup, html};
 use rhythm_domain::{Permission, Secret};
 use rhythm_store::{Event, OutboxStatus};
 use uuid::Uuid;
 
 use super::layout::{Flash, Nav, csrf_field, page, page_head};
-use super::{CsrfForm, Form, WebUser, error_response};
+use super::{CsrfForm, Form, Page, WebUser};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -38,16 +37,10 @@ fn status_badge(status: &str) -> Markup {
     html! { span class=(class) { (status) } }
 }
 
-async fn render(
-    st: &AppState,
-    p: &Principal,
-    flash: Option<Flash>,
-    draft: Draft,
-    errors: &[(String, String)],
-) -> Response {
-    let targets: Vec<TargetBody> = targets(st, p).await.unwrap_or_default();
-    let recent: Vec<OutboxEntryBody> = outbox(st, p, None, 50).await.unwrap_or_default();
-    let dead = outbox(st, p, Some(OutboxStatus::Failed), 1000).await.map(|d| d.len()).unwrap_or(0);
+async fn render(st: &AppState, p: &Principal, flash: Option<Flash>, draft: Draft, errors: &[(String, String)]) -> Page {
+    let targets: Vec<TargetBody> = targets(st, p).await?;
+    let recent: Vec<OutboxEntryBody> = outbox(st, p, None, 50).await?;
+    let dead = outbox(st, p, Some(OutboxStatus::Failed), 1000).await?.len();
     let admin = p.can(Permission::Admin);
     let error_of = |field: &str| {
         errors
@@ -188,10 +181,10 @@ async fn render(
             }
         }
     };
-    page(p, Nav::Notifications, "Notifications", flash, body)
+    Ok(page(p, Nav::Notifications, "Notifications", flash, body))
 }
 
-pub async fn notifications_page(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
+pub async fn notifications_page(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
     render(&st, &p, None, Draft::default(), &[]).await
 }
 
@@ -206,7 +199,7 @@ fn body_of(form: &Form) -> NewTargetBody {
     }
 }
 
-pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
+pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Page {
     let body = body_of(&form);
     let draft = Draft {
         channel: body.channel.clone(),
@@ -225,22 +218,18 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(fo
                 "The target was not added: {}.",
                 i.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
             );
-            let mut r = render(&st, &p, Some(Flash::Error(msg)), draft, &errors).await;
+            let mut r = render(&st, &p, Some(Flash::Error(msg)), draft, &errors).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            Ok(r)
         }
-        Err(e) => error_response(&e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn toggle(st: &AppState, p: &Principal, id: Uuid, disabled: bool) -> Response {
-    match set_disabled(st, p, id, disabled).await {
-        Ok(t) => {
-            let msg = format!("{} {}.", if disabled { "Disabled" } else { "Enabled" }, t.target);
-            render(st, p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
-        }
-        Err(e) => error_response(&e),
-    }
+async fn toggle(st: &AppState, p: &Principal, id: Uuid, disabled: bool) -> Page {
+    let t = set_disabled(st, p, id, disabled).await?;
+    let msg = format!("{} {}.", if disabled { "Disabled" } else { "Enabled" }, t.target);
+    render(st, p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
 }
 
 pub async fn disable(
@@ -248,25 +237,15 @@ pub async fn disable(
     WebUser(p): WebUser,
     Path(id): Path<Uuid>,
     _checked: CsrfForm,
-) -> Response {
+) -> Page {
     toggle(&st, &p, id, true).await
 }
 
-pub async fn enable(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<Uuid>,
-    _checked: CsrfForm,
-) -> Response {
+pub async fn enable(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, _checked: CsrfForm) -> Page {
     toggle(&st, &p, id, false).await
 }
 
-pub async fn test(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<Uuid>,
-    _checked: CsrfForm,
-) -> Response {
+pub async fn test(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, _checked: CsrfForm) -> Page {
     match queue_test(&st, &p, id).await {
         Ok(e) => {
             let msg = format!(
@@ -276,10 +255,10 @@ pub async fn test(
             render(&st, &p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
         }
         Err(e @ AppError::Conflict(_)) => {
-            let mut r = render(&st, &p, Some(Flash::Error(e.public_detail())), Draft::default(), &[]).await;
+            let mut r = render(&st, &p, Some(Flash::Error(e.public_detail())), Draft::default(), &[]).await?;
             *r.status_mut() = StatusCode::CONFLICT;
-            r
+            Ok(r)
         }
-        Err(e) => error_response(&e),
+        Err(e) => Err(e.into()),
     }
 }
