@@ -7,6 +7,7 @@ pub mod account;
 pub mod decision;
 pub mod enums;
 pub mod exception;
+pub mod exception_rules;
 pub mod gate;
 pub mod kind;
 pub mod patch;
@@ -24,6 +25,7 @@ pub use exception::{
     ExceptionStatus, Refusal as ExceptionRefusal, Signature as ExceptionSignature, SignatureDecision,
     Signatures as ExceptionSignatures,
 };
+pub use exception_rules::ExceptionDraft;
 pub use registers::*;
 pub use role::{Permission, Role};
 pub use secret::Secret;
