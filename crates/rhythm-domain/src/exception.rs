@@ -36,9 +36,10 @@
 //! `rejected`, `withdrawn` and `expired` are terminal: they accept no command.
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::exception_rules::{Terms, check_controls, check_terms, check_time_box, clean_controls, review_on};
 use crate::patch::set;
 pub use crate::policy::ExceptionRules;
 use crate::registers::date_format::date;
@@ -46,8 +47,7 @@ use crate::registers::{Finding, Kind, New, Ref, Target, ref_of, refs_of};
 use crate::role::Role;
 use crate::validate::{Check, FieldError, Invalid};
 
-/// Shortest business reason, in characters. "Too much work" is not a business reason.
-pub const BUSINESS_REASON_MIN_CHARS: usize = 20;
+pub use crate::exception_rules::BUSINESS_REASON_MIN_CHARS;
 
 crate::text_enum!(
     /// Where an exception is in its life.
@@ -429,25 +429,6 @@ impl From<Invalid> for Refusal {
 /// Whether `now` is past the last valid day.
 fn lapsed(expires_on: Date, now: OffsetDateTime) -> bool {
     now.date() > expires_on
-}
-
-fn review_on(starts_on: Date, expires_on: Date, lead_days: i64) -> Date {
-    expires_on.checked_sub(Duration::days(lead_days.max(0))).map_or(starts_on, |d| d.max(starts_on))
-}
-
-fn clean_controls(controls: Vec<String>) -> Vec<String> {
-    controls.into_iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect()
-}
-
-fn check_ids(c: &mut Check, field: &str, ids: &[Uuid]) {
-    if ids.len() > 200 {
-        c.fail(field, "at most 200 links");
-    }
-    for (i, id) in ids.iter().enumerate() {
-        if ids[..i].contains(id) {
-            c.fail(format!("{field}[{i}]"), "listed twice");
-        }
-    }
 }
 
 impl Exception {
@@ -855,43 +836,21 @@ impl Exception {
     }
 
     fn check_fields(&self, c: &mut Check) {
-        c.name("title", &self.title, 200);
-        c.required_text("business_reason", &self.business_reason, 4000);
-        let reason_len = self.business_reason.trim().chars().count();
-        if reason_len > 0 && reason_len < BUSINESS_REASON_MIN_CHARS {
-            c.fail(
-                "business_reason",
-                format!(
-                    "give the business reason, in at least {BUSINESS_REASON_MIN_CHARS} characters: what the business gains by accepting this risk for a while, or loses by fixing it now. Convenience is not a reason"
-                ),
-            );
-        }
-        c.required_text("scope", &self.scope, 4000);
-        c.text("users_impacted", &self.users_impacted, 2000);
-        check_ids(c, "system_ids", &self.system_ids);
-        check_ids(c, "risk_ids", &self.risk_ids);
-        check_ids(c, "finding_ids", &self.finding_ids);
-        if self.risk_ids.is_empty() && self.finding_ids.is_empty() {
-            c.fail("risk_ids", "an exception covers at least one risk or finding: list it in risk_ids or finding_ids");
-        }
-        if self.compensating_controls.len() > 50 {
-            c.fail("compensating_controls", "at most 50 compensating controls");
-        }
-        for (i, control) in self.compensating_controls.iter().enumerate() {
-            let field = format!("compensating_controls[{i}]");
-            c.name(&field, control, 500);
-            if self.compensating_controls[..i].contains(control) {
-                c.fail(field, "listed twice");
-            }
-        }
-        if self.engineering_owner_id == self.security_owner_id {
-            c.fail("security_owner_id", "the engineering owner and the security owner must be two different people");
-        }
-        if self.starts_on > self.expires_on {
-            c.fail("expires_on", format!("must not be before starts_on ({})", self.starts_on));
-        } else if self.review_on < self.starts_on || self.review_on > self.expires_on {
-            c.fail("review_on", "must fall between starts_on and expires_on");
-        }
+        check_terms(
+            c,
+            &Terms {
+                title: &self.title,
+                business_reason: &self.business_reason,
+                scope: &self.scope,
+                users_impacted: &self.users_impacted,
+                system_ids: &self.system_ids,
+                risk_ids: &self.risk_ids,
+                finding_ids: &self.finding_ids,
+                compensating_controls: &self.compensating_controls,
+                owners: Some((self.engineering_owner_id, self.security_owner_id)),
+                dates: Some((self.starts_on, self.expires_on, self.review_on)),
+            },
+        );
         if self.supersedes == Some(self.id) {
             c.fail("supersedes", "an exception cannot supersede itself");
         }
@@ -902,29 +861,12 @@ impl Exception {
 
     /// The policy's time box, checked when the dates are set.
     fn check_dates_against(&self, c: &mut Check, rules: &ExceptionRules, today: Date) {
-        if self.expires_on < today {
-            c.fail("expires_on", format!("must not be in the past (today is {today})"));
-        }
-        let days = (self.expires_on - self.starts_on).whole_days();
-        if days > rules.max_days {
-            c.fail(
-                "expires_on",
-                format!(
-                    "an exception lasts at most {} days under the policy; this one lasts {days}. Ask for a shorter time box; it can be extended later by a new request",
-                    rules.max_days
-                ),
-            );
-        }
+        check_time_box(c, self.starts_on, self.expires_on, rules, today);
     }
 
     /// The policy's compensating-controls rule, checked when the controls are set.
     fn check_controls_against(&self, c: &mut Check, rules: &ExceptionRules) {
-        if rules.compensating_controls_required && self.compensating_controls.is_empty() {
-            c.fail(
-                "compensating_controls",
-                "the policy requires at least one compensating control: what limits the harm while the exception lasts",
-            );
-        }
+        check_controls(c, &self.compensating_controls, rules);
     }
 
     /// References that must exist in the same workspace: users, systems and risks. Findings
@@ -1380,6 +1322,7 @@ mod model {
     use super::*;
     use proptest::prelude::*;
     use proptest::test_runner::TestCaseError;
+    use time::Duration;
     use time::macros::date;
 
     /// 0 requester (engineer), 1 engineering owner (engineering lead), 2 security owner

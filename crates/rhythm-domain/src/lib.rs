@@ -7,6 +7,7 @@ pub mod account;
 pub mod decision;
 pub mod enums;
 pub mod exception;
+pub mod exception_rules;
 pub mod gate;
 pub mod history;
 pub mod kind;
@@ -25,6 +26,7 @@ pub use exception::{
     ExceptionPatch, ExceptionSide, ExceptionStatus, Refusal as ExceptionRefusal, Signature as ExceptionSignature,
     SignatureDecision, Signatures as ExceptionSignatures,
 };
+pub use exception_rules::ExceptionDraft;
 pub use registers::*;
 pub use role::{Permission, Role};
 pub use secret::Secret;

@@ -5,8 +5,6 @@ pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod error;
-pub mod governance;
-pub mod imports;
 pub mod jobs;
 pub mod notify;
 pub mod service;
@@ -72,7 +70,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             public_url: None,
             jobs: None,
-            max_import_bytes: imports::DEFAULT_MAX_IMPORT_BYTES,
+            max_import_bytes: service::imports::DEFAULT_MAX_IMPORT_BYTES,
             tracker_mapping: rhythm_ingest::tracker::TrackerMapping::default(),
             hash_slots: 4,
             hash_wait: std::time::Duration::from_secs(2),

@@ -78,6 +78,19 @@ impl TestDb {
             }
         }
     }
+
+    /// Runs one SQL statement as it is, on a connection of its own outside the store: for tests
+    /// that break the database on purpose (a dropped table) to see how a failure is answered.
+    pub async fn execute_raw(&self, sql: &str) {
+        use sqlx::Connection;
+        if self.pg.is_some() {
+            let mut c = sqlx::postgres::PgConnection::connect(&self.url).await.expect("connect to PostgreSQL");
+            sqlx::query(sql).execute(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        } else {
+            let mut c = sqlx::sqlite::SqliteConnection::connect(&self.url).await.expect("open the SQLite file");
+            sqlx::query(sql).execute(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
 }
 
 async fn admin_connection(url: &str) -> sqlx::postgres::PgConnection {

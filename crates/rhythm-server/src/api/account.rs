@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use rhythm_domain::{Invalid, Permission, Role, Secret, User};
+use rhythm_domain::{Permission, Role, Secret, User};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -15,8 +15,8 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{AppError, Problem};
-use crate::service::tokens;
 pub use crate::service::tokens::{CreatedToken, TokenBody};
+use crate::service::{accounts, audit, tokens};
 
 /// The caller.
 #[utoipa::path(get, path = "/api/v1/me", tag = "Account", responses((status = 200, body = User), (status = 401, body = Problem, content_type = "application/problem+json")))]
@@ -27,8 +27,7 @@ pub async fn me(p: Principal) -> Json<User> {
 /// People of the workspace.
 #[utoipa::path(get, path = "/api/v1/users", tag = "Account", responses((status = 200, body = Vec<User>)))]
 pub async fn users(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<User>>, AppError> {
-    p.require(Permission::Read)?;
-    Ok(Json(st.store.users(p.workspace_id()).await?))
+    Ok(Json(accounts::users(&st, &p).await?))
 }
 
 /// A new person.
@@ -51,10 +50,7 @@ pub async fn create_user(
     p: Principal,
     ApiJson(u): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<User>), AppError> {
-    p.require(Permission::Admin)?;
-    rhythm_domain::account::check_password(u.password.expose(), &[&u.email, &u.name])?;
-    let hash = st.hashing.hash(u.password.into_inner()).await?;
-    let user = st.store.create_user(&p.actor(), &u.email, &u.name, u.role, Some(hash), st.now()).await?;
+    let user = accounts::create_user(&st, &p, &u.email, &u.name, u.role, u.password).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -74,8 +70,7 @@ pub struct NewTokenBody {
 /// Your API tokens.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "Account", responses((status = 200, body = Vec<TokenBody>)))]
 pub async fn tokens(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<TokenBody>>, AppError> {
-    let list = st.store.tokens(p.workspace_id(), Some(p.user.id)).await?;
-    Ok(Json(list.into_iter().map(Into::into).collect()))
+    Ok(Json(tokens::mine(&st, &p).await?.into_iter().map(Into::into).collect()))
 }
 
 /// Create an API token for yourself. A token never has more rights than your role.
@@ -158,18 +153,8 @@ pub async fn audit_log(
     p.require(Permission::Read)?;
     let q: AuditQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| AppError::BadRequest(format!("the query string does not parse: {e}")))?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(Invalid::one("limit", format!("must be between 1 and 1000; got {limit}")).into());
-    }
-    let rows = st.store.audit_log(p.workspace_id(), q.entity_id, limit, q.before_seq).await?;
-    Ok(Json(rows.into_iter().map(|e| readable(&p, e).into()).collect()))
-}
-
-/// An audit entry as `p` may read it: webhook URLs whole only for admins (they can be
-/// credentials, and the target list shows them whole only to admins too).
-pub fn readable(p: &Principal, e: rhythm_store::AuditEntry) -> rhythm_store::AuditEntry {
-    if p.can(Permission::Admin) { e } else { e.without_webhook_urls() }
+    let rows = audit::log(&st, &p, q.entity_id, q.limit.unwrap_or(100), q.before_seq).await?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
 }
 
 /// Result of verifying the audit chain.
@@ -199,9 +184,7 @@ pub struct HeadBody {
 /// The audit chain's head, to publish.
 #[utoipa::path(get, path = "/api/v1/audit-log/head", tag = "Audit log", responses((status = 200, body = HeadBody)))]
 pub async fn head(State(st): State<AppState>, p: Principal) -> Result<Json<HeadBody>, AppError> {
-    p.require(Permission::Read)?;
-    let h = st.store.audit_head(p.workspace_id()).await?;
-    Ok(Json(h.map_or_else(
+    Ok(Json(audit::head(&st, &p).await?.map_or_else(
         || HeadBody { seq: 0, hash: rhythm_store::AUDIT_GENESIS.to_owned() },
         |h| HeadBody { seq: h.seq, hash: h.hash },
     )))
@@ -210,8 +193,7 @@ pub async fn head(State(st): State<AppState>, p: Principal) -> Result<Json<HeadB
 /// Recompute the workspace's audit hash chain.
 #[utoipa::path(get, path = "/api/v1/audit-log/verify", tag = "Audit log", responses((status = 200, body = ChainBody)))]
 pub async fn verify(State(st): State<AppState>, p: Principal) -> Result<Json<ChainBody>, AppError> {
-    p.require(Permission::Read)?;
-    let r = st.store.verify_audit_chain(p.workspace_id()).await?;
+    let r = audit::verify(&st, &p).await?;
     Ok(Json(ChainBody {
         entries: r.entries,
         valid: r.valid,

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::{ApiJson, PageBody};
 use crate::auth::Principal;
 use crate::error::{AppError, Problem};
-use crate::governance::decisions as svc;
+use crate::service::decisions as svc;
 use crate::{AppState, service};
 
 /// The decision log, filtered, sorted and paged.

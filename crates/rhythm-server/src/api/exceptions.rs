@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{ApiJson, PageBody};
 use crate::auth::Principal;
 use crate::error::{AppError, Problem};
-use crate::governance::exceptions as svc;
+use crate::service::exceptions as svc;
 use crate::{AppState, service};
 
 /// A signature: the caller signs one side with their own role.

@@ -5,9 +5,9 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use rhythm_domain::{Kind, Permission, Reference};
-use rhythm_store::{CsvKind, ImportRecord};
+use futures_util::StreamExt;
+use rhythm_domain::Permission;
+use rhythm_store::ImportRecord;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{AppError, Problem};
-use crate::imports::{self, ImportParams};
+use crate::service::imports::{self, CsvExport, ImportParams};
 
 /// Imports one file. The body is the file itself (not a form), read as it streams in and
 /// refused with 413 the moment it passes the server's import limit. The answer is the
@@ -47,7 +47,7 @@ pub async fn upload(
     }
     let requested = imports::requested_format(params.format.as_deref())?;
     imports::check_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), requested)?;
-    let bytes = imports::read_limited(body, limit).await?;
+    let bytes = read_limited(body, limit).await?;
     Ok((StatusCode::CREATED, Json(imports::run(&st, &p, &params, bytes).await?)))
 }
 
@@ -68,21 +68,7 @@ pub async fn list(
     p: Principal,
     Query(q): Query<ListParams>,
 ) -> Result<Json<Vec<ImportRecord>>, AppError> {
-    p.require(Permission::Read)?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=1000).contains(&limit) {
-        return Err(rhythm_domain::Invalid::one("limit", format!("must be between 1 and 1000; got {limit}")).into());
-    }
-    Ok(Json(st.store.imports(p.workspace_id(), limit).await?))
-}
-
-/// `IMP-12` (the reference grammar, [`Reference`]) or a bare `12`.
-pub fn import_number(id: &str) -> Option<i64> {
-    match Reference::parse_as(id, Kind::Import) {
-        Ok(Some(n)) => Some(n),
-        Err(_) => None,
-        Ok(None) => format!("{}-{}", Kind::Import.prefix(), id.trim()).parse::<Reference>().ok().map(|r| r.number),
-    }
+    Ok(Json(imports::records(&st, &p, q.limit.unwrap_or(50)).await?))
 }
 
 /// One import.
@@ -97,45 +83,7 @@ pub async fn get_one(
     p: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<ImportRecord>, AppError> {
-    p.require(Permission::Read)?;
-    let n = import_number(&id)
-        .ok_or_else(|| AppError::NotFound(format!("'{id}' is not an import reference like IMP-12")))?;
-    Ok(Json(st.store.import_record(p.workspace_id(), n).await?))
-}
-
-/// The register a CSV path names: `findings`, `releases`, `incidents`, `audit-findings`, `risks`.
-pub fn csv_kind(name: &str) -> Result<CsvKind, AppError> {
-    let n = name.trim().trim_end_matches(".csv");
-    CsvKind::ALL.into_iter().find(|k| k.as_str().trim_end_matches("-csv") == n).ok_or_else(|| {
-        AppError::NotFound(format!(
-            "no CSV export '{name}'; use one of {}",
-            CsvKind::ALL.iter().map(|k| k.as_str().trim_end_matches("-csv")).collect::<Vec<_>>().join(", ")
-        ))
-    })
-}
-
-/// The CSV response of a register's export, as a download.
-pub async fn csv_response(st: &AppState, p: &Principal, kind: CsvKind) -> Result<Response, AppError> {
-    p.require(Permission::Read)?;
-    let text = st.store.export_csv(p.workspace_id(), kind).await?;
-    let register = kind.as_str().trim_end_matches("-csv");
-    // Who took a copy of a register out of Rhythm, and exactly which copy.
-    let detail = serde_json::json!({
-        "register": register,
-        "format": "csv",
-        "bytes": text.len(),
-        "sha256": crate::auth::secret_hash(&text),
-    });
-    st.store.audit_event(&p.actor(), st.now(), "export", register, None, &detail).await?;
-    let name = format!("{register}-{}.csv", st.now().date());
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        text,
-    )
-        .into_response())
+    Ok(Json(imports::record(&st, &p, &id).await?))
 }
 
 /// A register as CSV, in the columns its import takes (so the file imports back unchanged).
@@ -149,8 +97,22 @@ pub async fn export(
     State(st): State<AppState>,
     p: Principal,
     Path(register): Path<String>,
-) -> Result<Response, AppError> {
-    csv_response(&st, &p, csv_kind(&register)?).await
+) -> Result<CsvExport, AppError> {
+    imports::export(&st, &p, imports::csv_kind(&register)?).await
+}
+
+/// Reads a request body up to `limit` bytes, refusing more as soon as it arrives (413).
+async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, AppError> {
+    let mut stream = body.into_data_stream();
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("could not read the upload: {e}")))?;
+        if out.len() + chunk.len() > limit {
+            return Err(imports::too_large(limit));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {

@@ -20,7 +20,7 @@ use super::parse_json;
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::{AppError, Problem};
-use crate::governance::policy::{self as svc, DecisionRight, ProposeError};
+use crate::service::policy::{self as svc, DecisionRight, ProposeError};
 
 /// One policy version.
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,7 +8,7 @@ use rhythm_domain::{
     Release, ReleaseInput, ReleasePatch, Risk, RiskInput, RiskPatch, RiskUpdate, RiskUpdateInput, System, SystemInput,
     SystemPatch, Vendor, VendorInput, VendorPatch,
 };
-use rhythm_store::{ListQuery, Page, Table};
+use rhythm_store::{FindingEvent, ListQuery, Page, Table};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -73,10 +73,10 @@ register!(DesignReview, DesignReviewInput, DesignReviewPatch, |s| s.title.clone(
 /// it: a UUID, or a reference such as `RISK-12` (the one grammar: [`Reference`]). Another
 /// workspace's entry is "not found", like one that does not exist.
 pub async fn resolve<R: Table>(st: &AppState, p: &Principal, id: &str) -> Result<R, AppError> {
-    p.require(Permission::Read)?;
     if let Ok(uuid) = id.trim().parse::<Uuid>() {
-        return Ok(st.store.get::<R>(p.workspace_id(), uuid).await?);
+        return get::<R>(st, p, uuid).await;
     }
+    p.require(Permission::Read)?;
     match Reference::parse_as(id, R::KIND) {
         Ok(Some(n)) => Ok(st.store.get_by_number::<R>(p.workspace_id(), n).await?),
         Ok(None) => {
@@ -88,6 +88,12 @@ pub async fn resolve<R: Table>(st: &AppState, p: &Principal, id: &str) -> Result
             R::KIND.reference(12)
         ))),
     }
+}
+
+/// An entry by its id, as links between entries name it; another workspace's is "not found".
+pub async fn get<R: Table>(st: &AppState, p: &Principal, id: Uuid) -> Result<R, AppError> {
+    p.require(Permission::Read)?;
+    Ok(st.store.get::<R>(p.workspace_id(), id).await?)
 }
 
 pub async fn list<R: Register>(st: &AppState, p: &Principal, q: &ListQuery) -> Result<Page<R>, AppError> {
@@ -132,6 +138,18 @@ pub async fn add_risk_update(
 pub async fn risk_updates(st: &AppState, p: &Principal, id: &str) -> Result<Vec<RiskUpdate>, AppError> {
     let risk = resolve::<Risk>(st, p, id).await?;
     Ok(st.store.risk_updates(p.workspace_id(), risk.id).await?)
+}
+
+/// Active risks counted by (impact, likelihood, count).
+pub async fn risk_heatmap(st: &AppState, p: &Principal) -> Result<Vec<(i64, i64, i64)>, AppError> {
+    p.require(Permission::Read)?;
+    Ok(st.store.risk_heatmap(p.workspace_id()).await?)
+}
+
+/// A finding's events (`opened`, `fixed`, `reopened`, …), oldest first.
+pub async fn finding_history(st: &AppState, p: &Principal, id: Uuid) -> Result<Vec<FindingEvent>, AppError> {
+    p.require(Permission::Read)?;
+    Ok(st.store.finding_history(p.workspace_id(), id).await?)
 }
 
 /// Parses a list request's query string: `q`, `sort` (`-score` for descending), `dir`,

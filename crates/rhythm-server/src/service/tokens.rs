@@ -55,6 +55,12 @@ pub struct CreatedToken {
     pub info: TokenBody,
 }
 
+/// The caller's own tokens, revoked and expired ones included.
+pub async fn mine(st: &AppState, p: &Principal) -> Result<Vec<rhythm_store::ApiToken>, AppError> {
+    p.require(Permission::Read)?;
+    Ok(st.store.tokens(p.workspace_id(), Some(p.user.id)).await?)
+}
+
 /// Creates a token for `user_id` (the caller): never with more rights than the caller's
 /// role, never by a token. The secret is in the answer once.
 pub async fn issue(

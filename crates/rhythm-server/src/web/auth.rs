@@ -1,12 +1,8 @@
-//! Sign-in and sign-out. A new session id is issued at every sign-in (no fixation); failed
-//! attempts are throttled in the database, per account and per client address, and a browser
-//! that signed in before carries a device cookie that exempts it from the per-account limit,
-//! so nobody can lock a person out by failing on purpose; unknown e-mails cost the same time
-//! as wrong passwords; concurrent hashing is bounded (`AppState::hashing`). Sign-ins and
-//! refused sign-ins of an account are audited.
+//! The sign-in page and sign-out: the form, its pre-session CSRF cookie, the session and
+//! device cookies, and the redirect target resolved as a browser would. What an attempt is
+//! judged by (throttle, password, session) is [`crate::service::sign_in`].
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::OnceLock;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -14,34 +10,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use maud::html;
-use rhythm_store::{Actor, ThrottleKey};
 use serde::Deserialize;
-use serde_json::json;
-use time::{Duration, OffsetDateTime};
 
 use super::layout::{bare, error_page};
 use super::{CsrfForm, RawForm, WebUser};
 use crate::AppState;
-use crate::auth::{
-    self, LOGIN_CSRF_COOKIE, random_secret, same_secret, secret_hash, session_cookie, session_cookie_name,
-};
-use crate::error::AppError;
+use crate::auth::{self, LOGIN_CSRF_COOKIE, random_secret, same_secret, session_cookie, session_cookie_name};
+use crate::service::sign_in::{self, MAX_EMAIL_BYTES, Outcome};
 
-/// Failed sign-ins per account (from browsers without its device cookie) in [`WINDOW`].
-pub const ACCOUNT_MAX_FAILURES: u32 = 10;
-/// Failed sign-ins per device cookie in [`WINDOW`].
-pub const DEVICE_MAX_FAILURES: u32 = 10;
-/// Failed sign-ins per client address, whatever the account, in [`WINDOW`].
-pub const ADDRESS_MAX_FAILURES: u32 = 100;
-/// The throttle window: a blocked key is free again when its window ends.
-pub const WINDOW: Duration = Duration::minutes(15);
 /// The device cookie: set at a successful sign-in, sent back only to `/login`.
 pub const DEVICE_COOKIE: &str = "rhythm_device";
-/// Longest e-mail address (RFC 5321) and password a sign-in reads; longer input is refused
-/// before anything is hashed or stored.
-const MAX_EMAIL_BYTES: usize = 254;
-const MAX_PASSWORD_BYTES: usize = 4096;
-
 /// The client's address: the connection's peer, or the last `X-Forwarded-For` entry when
 /// [`crate::Config::trust_forwarded_for`] is set. `None` when neither is known (a server
 /// started without connect info).
@@ -59,32 +37,6 @@ impl FromRequestParts<AppState> for ClientAddr {
         }
         Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
     }
-}
-
-/// The address's throttle key: IPv4 as it is, IPv6 by its /64 (one host usually holds a whole
-/// /64, so per-address limits on single IPv6 addresses would not limit anyone).
-fn address_key(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => format!("addr:{v4}"),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => format!("addr:{v4}"),
-            None => {
-                let s = v6.segments();
-                format!("addr:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-    }
-}
-
-fn dummy_hash() -> &'static str {
-    static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| {
-        use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-        argon2::Argon2::default()
-            .hash_password(b"not a real password", &SaltString::generate(&mut OsRng))
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
 }
 
 #[derive(Deserialize)]
@@ -180,35 +132,6 @@ fn new_device_cookie(st: &AppState, value: String) -> Cookie<'static> {
     c
 }
 
-/// Which throttle keys a sign-in attempt counts against.
-struct Keys {
-    account: String,
-    address: Option<String>,
-    /// The device cookie's key, when the browser sent a cookie issued for this account.
-    device: Option<String>,
-}
-
-impl Keys {
-    /// A browser with this account's device cookie is limited per device only; any other is
-    /// limited per account and per address.
-    fn limits(&self) -> Vec<ThrottleKey<'_>> {
-        match &self.device {
-            Some(d) => vec![ThrottleKey { key: d, max_failures: DEVICE_MAX_FAILURES }],
-            None => {
-                let mut v = vec![ThrottleKey { key: &self.account, max_failures: ACCOUNT_MAX_FAILURES }];
-                if let Some(a) = &self.address {
-                    v.push(ThrottleKey { key: a, max_failures: ADDRESS_MAX_FAILURES });
-                }
-                v
-            }
-        }
-    }
-
-    fn counted(&self) -> Vec<&str> {
-        self.limits().into_iter().map(|k| k.key).collect()
-    }
-}
-
 pub async fn login(
     State(st): State<AppState>,
     jar: CookieJar,
@@ -233,139 +156,40 @@ pub async fn login(
         resp
     };
     let refused = "That e-mail and password do not match an account.";
-    let now = st.now();
-    let address = addr.map(address_key);
-    // Input no account can have is refused before anything is hashed, looked up or stored
-    // under its own name; it still counts against the address.
-    if email.len() > MAX_EMAIL_BYTES || password.len() > MAX_PASSWORD_BYTES {
-        if let Some(a) = &address
-            && let Err(e) = st.store.sign_in_failed(&[a.as_str()], WINDOW, now).await
-        {
-            tracing::error!(error = %e, "sign-in throttle failed");
-        }
-        tracing::info!("sign-in refused: input too long");
-        return again(refused, StatusCode::UNAUTHORIZED, None);
-    }
-    let normalized = email.trim().to_ascii_lowercase();
-    let found = match st.store.user_credentials(&email).await {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::error!(error = %e, "sign-in lookup failed");
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again shortly.");
-        }
+    let attempt = sign_in::Attempt {
+        email: &email,
+        password,
+        address: addr,
+        device_cookie: jar.get(DEVICE_COOKIE).map(Cookie::value),
+        old_session: jar.get(session_cookie_name(st.config.secure_cookies)).map(Cookie::value),
     };
-    // The cookie is looked up whether or not the account exists, so the time taken does not
-    // tell one from the other.
-    let device_cookie = jar.get(DEVICE_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() <= 200);
-    let mut device = None;
-    if let Some(cookie) = &device_cookie {
-        let hash = secret_hash(cookie);
-        match st.store.sign_in_device(&hash).await {
-            Ok(Some(owner)) if found.as_ref().is_some_and(|(u, _)| u.id == owner) => {
-                device = Some(format!("device:{hash}"));
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "sign-in device lookup failed"),
-        }
-    }
-    let keys = Keys { account: format!("account:{}", secret_hash(&normalized)), address, device };
-    match st.store.sign_in_blocked(&keys.limits(), WINDOW, now).await {
-        Ok(Some(until)) => {
-            tracing::warn!("sign-in throttled");
-            let wait = (until - now).whole_seconds();
-            let minutes = (wait + 59) / 60;
+    let (session_id, device_value) = match sign_in::sign_in(&st, attempt).await {
+        Ok(Outcome::SignedIn { session_id, device_cookie }) => (session_id, device_cookie),
+        Ok(Outcome::Refused) => return again(refused, StatusCode::UNAUTHORIZED, None),
+        Ok(Outcome::Throttled { wait_secs }) => {
+            let minutes = (wait_secs + 59) / 60;
             return again(
                 &format!(
                     "Too many failed sign-ins. Try again in {minutes} minute{}, or from a browser you signed in with before.",
                     if minutes == 1 { "" } else { "s" }
                 ),
                 StatusCode::TOO_MANY_REQUESTS,
-                Some(wait),
+                Some(wait_secs),
             );
         }
-        Ok(None) => {}
-        Err(e) => {
-            tracing::error!(error = %e, "sign-in throttle lookup failed");
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again shortly.");
-        }
-    }
-    let account = found.as_ref().map(|(u, _)| u.clone());
-    let (user, hash) = match found {
-        Some((u, Some(h))) if !u.disabled => (Some(u), h),
-        _ => (None, dummy_hash().to_owned()),
-    };
-    let ok = match st.hashing.verify(password, hash).await {
-        Ok(ok) => ok,
-        Err(AppError::Busy(m)) => {
-            tracing::warn!("sign-in refused: every hashing slot is busy");
+        Ok(Outcome::Busy(m)) => {
             return again(&format!("Rhythm is busy: {m}."), StatusCode::SERVICE_UNAVAILABLE, Some(2));
         }
-        Err(e) => {
-            tracing::error!(error = %e, "password check failed");
+        // Already logged by the service, with what failed.
+        Err(_) => {
             return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again shortly.");
         }
     };
-    let Some(user) = user.filter(|_| ok) else {
-        if let Err(e) = st.store.sign_in_failed(&keys.counted(), WINDOW, now).await {
-            tracing::error!(error = %e, "sign-in throttle failed");
-        }
-        if let Some(u) = &account {
-            audit_sign_in(&st, u, addr, now, false);
-        }
-        tracing::info!("sign-in refused");
-        return again(refused, StatusCode::UNAUTHORIZED, None);
-    };
-    let cleared = if keys.device.is_some() { keys.device.as_deref() } else { Some(keys.account.as_str()) };
-    if let Err(e) = st.store.sign_in_cleared(&cleared.into_iter().collect::<Vec<_>>()).await {
-        tracing::error!(error = %e, "sign-in throttle reset failed");
-    }
-    // Rotate: the old session (if any) ends; a fresh id is issued.
-    let cookie_name = session_cookie_name(st.config.secure_cookies);
-    if let Some(old) = jar.get(cookie_name) {
-        let _ = st.store.delete_session(&secret_hash(old.value())).await;
-    }
-    let sid = random_secret();
-    if let Err(e) =
-        st.store.create_session(&user, &secret_hash(&sid), &random_secret(), now, st.config.session_absolute).await
-    {
-        tracing::error!(error = %e, "session create failed");
-        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Signing in failed on our side. Try again shortly.");
-    }
-    // The device cookie: kept when it is this person's, otherwise a new one.
-    let device_value = match (&keys.device, device_cookie) {
-        (Some(_), Some(v)) => v,
-        _ => random_secret(),
-    };
-    if let Err(e) = st.store.remember_sign_in_device(user.id, &secret_hash(&device_value), now).await {
-        tracing::error!(error = %e, "sign-in device record failed");
-    }
-    audit_sign_in(&st, &user, addr, now, true);
-    tracing::info!(user = %user.id, "signed in");
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
-        .add(session_cookie(st.config.secure_cookies, sid))
+        .add(session_cookie(st.config.secure_cookies, session_id))
         .add(new_device_cookie(&st, device_value));
     (jar, Redirect::to(&next)).into_response()
-}
-
-/// Audits a sign-in (`sign_in`) or a refused one (`sign_in_failed`) of an account, after the
-/// answer: the audit write takes the workspace's lock, and a refused sign-in must not answer
-/// later than one for an unknown address (which has no workspace to audit in).
-fn audit_sign_in(st: &AppState, user: &rhythm_domain::User, addr: Option<IpAddr>, now: OffsetDateTime, ok: bool) {
-    let store = st.store.clone();
-    let (ws, id, email) = (user.workspace_id, user.id, user.email.clone());
-    tokio::spawn(async move {
-        let (actor, action) = if ok {
-            (Actor { workspace_id: ws, user_id: Some(id), label: email.clone() }, "sign_in")
-        } else {
-            let from = addr.map_or_else(|| "an unknown address".to_owned(), |a| a.to_string());
-            (Actor { workspace_id: ws, user_id: None, label: format!("sign-in attempt from {from}") }, "sign_in_failed")
-        };
-        let detail = json!({ "email": email, "address": addr.map(|a| a.to_string()), "method": "password" });
-        if let Err(e) = store.audit_event(&actor, now, action, "user", Some(id), &detail).await {
-            tracing::error!(error = %e, action, "could not audit a sign-in");
-        }
-    });
 }
 
 pub async fn logout(
@@ -374,9 +198,7 @@ pub async fn logout(
     jar: CookieJar,
     _checked: CsrfForm,
 ) -> Response {
-    if let auth::AuthMethod::Session { id_hash, .. } = &user.method {
-        let _ = st.store.delete_session(id_hash).await;
-    }
+    sign_in::sign_out(&st, &user).await;
     let jar = jar.remove(Cookie::build(session_cookie_name(st.config.secure_cookies)).path("/"));
     (jar, Redirect::to("/login")).into_response()
 }
@@ -406,15 +228,5 @@ mod tests {
             assert!(!got.starts_with("//") && got.starts_with('/'), "{bad:?} -> {got}");
             assert!(!got.contains("evil.example") || got == "/", "{bad:?} -> {got}");
         }
-    }
-
-    #[test]
-    fn ipv6_addresses_are_throttled_by_their_64() {
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
-        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert_eq!(address_key(a), address_key(b));
-        assert_ne!(address_key(a), address_key(c));
-        assert_eq!(address_key("::ffff:192.0.2.7".parse().unwrap()), "addr:192.0.2.7");
     }
 }

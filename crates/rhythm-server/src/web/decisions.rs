@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use rhythm_domain::decision::{DecideInput, Decision, DecisionInput, DecisionStatus};
 use rhythm_domain::policy::{Decider, DecisionCategory};
@@ -18,12 +18,12 @@ use uuid::Uuid;
 use super::forms::sentence;
 use super::layout::{Flash, Nav, csrf_field, multiline, page, page_head};
 use super::registers::{choices_of, truncate};
-use super::{CsrfForm, Form, WebUser, error_response};
+use super::{CsrfForm, Form, Page, WebUser};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::governance::decisions as svc;
 use crate::service;
+use crate::service::decisions as svc;
 
 fn date(t: OffsetDateTime) -> String {
     t.date().to_string()
@@ -55,8 +55,8 @@ fn decider_text(d: Decider) -> &'static str {
     }
 }
 
-async fn user_names(st: &AppState, p: &Principal) -> HashMap<Uuid, String> {
-    st.store.users(p.workspace_id()).await.map(|u| u.into_iter().map(|u| (u.id, u.name)).collect()).unwrap_or_default()
+async fn user_names(st: &AppState, p: &Principal) -> Result<HashMap<Uuid, String>, AppError> {
+    Ok(service::accounts::users(st, p).await?.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
 fn flash_from(q: Option<&str>) -> Option<Flash> {
@@ -77,23 +77,15 @@ fn flash_from(q: Option<&str>) -> Option<Flash> {
     })
 }
 
-pub async fn list_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery(raw): RawQuery) -> Response {
-    let mut q = match service::list_query(raw.as_deref()) {
-        Ok(q) => q,
-        Err(e) => return error_response(&e),
-    };
+pub async fn list_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery(raw): RawQuery) -> Page {
+    let mut q = service::list_query(raw.as_deref())?;
     q.filters.retain(|(k, _)| k != "flash");
     if q.limit == 0 {
         q.limit = 50;
     }
-    let page_ = match svc::list(&st, &p, &q).await {
-        Ok(x) => x,
-        Err(e) => return error_response(&e),
-    };
-    let (risks, releases) = match (choices_of::<Risk>(&st, &p).await, choices_of::<Release>(&st, &p).await) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return error_response(&e),
-    };
+    let page_ = svc::list(&st, &p, &q).await?;
+    let risks = choices_of::<Risk>(&st, &p).await?;
+    let releases = choices_of::<Release>(&st, &p).await?;
     let current = |name: &str| q.filters.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let filtered = !q.filters.is_empty() || q.q.is_some();
     let can_write = p.can(Permission::Write);
@@ -195,7 +187,7 @@ pub async fn list_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery
             }
         }
     };
-    page(&p, Nav::Decisions, "Decision log", flash_from(raw.as_deref()), body)
+    Ok(page(&p, Nav::Decisions, "Decision log", flash_from(raw.as_deref()), body))
 }
 
 /// What the new-decision form was filled with, to show it again with its errors.
@@ -305,14 +297,10 @@ async fn new_form(st: &AppState, p: &Principal, draft: &Draft, errors: &[FieldEr
     })
 }
 
-pub async fn new_page(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
-    if let Err(e) = p.require(Permission::Write) {
-        return error_response(&e);
-    }
-    match new_form(&st, &p, &Draft::default(), &[]).await {
-        Ok(body) => page(&p, Nav::Decisions, "Record a decision", None, body),
-        Err(e) => error_response(&e),
-    }
+pub async fn new_page(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
+    p.require(Permission::Write)?;
+    let body = new_form(&st, &p, &Draft::default(), &[]).await?;
+    Ok(page(&p, Nav::Decisions, "Record a decision", None, body))
 }
 
 fn parse_ids(field: &str, values: Vec<&str>, errors: &mut Vec<FieldError>) -> Vec<Uuid> {
@@ -328,7 +316,7 @@ fn parse_ids(field: &str, values: Vec<&str>, errors: &mut Vec<FieldError>) -> Ve
     out
 }
 
-pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
+pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Page {
     let draft = Draft {
         title: form.get("title").unwrap_or("").to_owned(),
         category: form.get("category").unwrap_or("").to_owned(),
@@ -377,19 +365,15 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(fo
             ..Default::default()
         };
         match svc::create(&st, &p, input).await {
-            Ok(d) => return Redirect::to(&format!("/decisions/{}?flash=created", d.reference())).into_response(),
+            Ok(d) => return Ok(Redirect::to(&format!("/decisions/{}?flash=created", d.reference())).into_response()),
             Err(AppError::Invalid(inv)) => errors = inv.0,
-            Err(e) => return error_response(&e),
+            Err(e) => return Err(e.into()),
         }
     }
-    match new_form(&st, &p, &draft, &errors).await {
-        Ok(body) => {
-            let mut r = page(&p, Nav::Decisions, "Please fix the form", None, body);
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            r
-        }
-        Err(e) => error_response(&e),
-    }
+    let body = new_form(&st, &p, &draft, &errors).await?;
+    let mut r = page(&p, Nav::Decisions, "Please fix the form", None, body);
+    *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(r)
 }
 
 pub async fn detail_page(
@@ -397,29 +381,23 @@ pub async fn detail_page(
     WebUser(p): WebUser,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> Page {
     detail(&st, &p, &id, flash_from(raw.as_deref()), &[]).await
 }
 
-async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, errors: &[FieldError]) -> Response {
-    let d = match svc::resolve(st, p, id).await {
-        Ok(d) => d,
-        Err(e) => return error_response(&e),
-    };
-    let names = user_names(st, p).await;
+async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, errors: &[FieldError]) -> Page {
+    let d = svc::resolve(st, p, id).await?;
+    let names = user_names(st, p).await?;
     let name = |u: Option<Uuid>| u.and_then(|u| names.get(&u).cloned()).unwrap_or_else(|| "—".into());
     let older = match d.supersedes {
-        Some(s) => st.store.decision(p.workspace_id(), s).await.ok(),
+        Some(s) => Some(service::get::<Decision>(st, p, s).await?),
         None => None,
     };
-    let newer = svc::superseded_by(st, p, &d).await.unwrap_or_default();
-    let risks = choices_of::<Risk>(st, p).await.unwrap_or_default();
-    let releases = choices_of::<Release>(st, p).await.unwrap_or_default();
-    let proposal = if d.category == DecisionCategory::PolicyChange {
-        st.store.policy_proposal(p.workspace_id(), d.id).await.ok().flatten()
-    } else {
-        None
-    };
+    let newer = svc::superseded_by(st, p, &d).await?;
+    let risks = choices_of::<Risk>(st, p).await?;
+    let releases = choices_of::<Release>(st, p).await?;
+    let proposal =
+        if d.category == DecisionCategory::PolicyChange { service::policy::proposal(st, p, d.id).await? } else { None };
     let (can_decide, can_concur, can_withdraw) = svc::next_steps(p, &d);
     let reference = d.reference();
     let e_choice = field_errors(errors, "choice");
@@ -537,10 +515,10 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, er
             }
         }
     };
-    page(p, Nav::Decisions, &format!("{reference} {}", truncate(&d.title, 40)), flash, body)
+    Ok(page(p, Nav::Decisions, &format!("{reference} {}", truncate(&d.title, 40)), flash, body))
 }
 
-async fn step(st: &AppState, p: &Principal, id: &str, r: Result<Decision, AppError>, form: &Form) -> Response {
+async fn step(st: &AppState, p: &Principal, id: &str, r: Result<Decision, AppError>, form: &Form) -> Page {
     match r {
         Ok(d) => {
             let flash = match (form.get("_step"), d.status) {
@@ -549,19 +527,19 @@ async fn step(st: &AppState, p: &Principal, id: &str, r: Result<Decision, AppErr
                 (Some("concur"), _) => "concurred",
                 _ => "decided",
             };
-            Redirect::to(&format!("/decisions/{}?flash={flash}", d.reference())).into_response()
+            Ok(Redirect::to(&format!("/decisions/{}?flash={flash}", d.reference())).into_response())
         }
         Err(AppError::Invalid(inv)) => {
-            let mut r = detail(st, p, id, Some(Flash::Error("Fix the fields marked below.".into())), &inv.0).await;
+            let mut r = detail(st, p, id, Some(Flash::Error("Fix the fields marked below.".into())), &inv.0).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            Ok(r)
         }
         Err(e @ (AppError::Refused { .. } | AppError::Conflict(_) | AppError::Forbidden(_))) => {
-            let mut r = detail(st, p, id, Some(Flash::Error(e.public_detail())), &[]).await;
+            let mut r = detail(st, p, id, Some(Flash::Error(e.public_detail())), &[]).await?;
             *r.status_mut() = e.status();
-            r
+            Ok(r)
         }
-        Err(e) => error_response(&e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -570,7 +548,7 @@ pub async fn decide(
     WebUser(p): WebUser,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
-) -> Response {
+) -> Page {
     let input = DecideInput {
         choice: form.get("choice").unwrap_or("").to_owned(),
         cost: form.get("cost").unwrap_or("").to_owned(),
@@ -585,7 +563,7 @@ pub async fn concur(
     WebUser(p): WebUser,
     Path(id): Path<String>,
     CsrfForm(mut form): CsrfForm,
-) -> Response {
+) -> Page {
     form.0.push(("_step".into(), "concur".into()));
     let r = svc::concur(&st, &p, &id).await;
     step(&st, &p, &id, r, &form).await
@@ -596,7 +574,7 @@ pub async fn withdraw(
     WebUser(p): WebUser,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
-) -> Response {
+) -> Page {
     let r = svc::withdraw(&st, &p, &id).await;
     step(&st, &p, &id, r, &form).await
 }

@@ -3,16 +3,17 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use rhythm_domain::gate::{CriterionStatus, Verdict};
 use rhythm_domain::{Kind, Permission};
 
 use super::layout::{Flash, Nav, csrf_field, page, page_head};
-use super::{CsrfForm, WebUser, error_response};
+use super::{CsrfForm, Page, WebUser};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::service::gate;
 
 fn verdict_badge(v: Verdict) -> Markup {
     html! { span class={ "verdict verdict-" (v.as_str()) } { (v.label()) } }
@@ -30,14 +31,8 @@ fn reference_link(reference: &str) -> Markup {
     }
 }
 
-pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
-    let reports = match st.store.gate_upcoming(p.workspace_id(), st.now().date()).await {
-        Ok(r) => r,
-        Err(e) => {
-            let e = AppError::from(e);
-            return error_response(&e);
-        }
-    };
+pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
+    let reports = gate::upcoming(&st, &p).await?;
     let stops = reports.iter().filter(|r| r.verdict == Verdict::Stop).count();
     let body = html! {
         (page_head("Governance", "Launch gate", Some("Every release that has not shipped, judged now by the policy's stop-ship criteria against live findings, risks, systems and exceptions."), html! {}))
@@ -66,18 +61,15 @@ pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Respon
             } }
         }
     };
-    page(&p, Nav::Gate, "Launch gate", None, body)
+    Ok(page(&p, Nav::Gate, "Launch gate", None, body))
 }
 
-pub async fn release_page(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>) -> Response {
+pub async fn release_page(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>) -> Page {
     render(&st, &p, &id, None, StatusCode::OK).await
 }
 
-async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, status: StatusCode) -> Response {
-    let r = match crate::api::gate::report(st, p, id).await {
-        Ok(r) => r,
-        Err(e) => return error_response(&e),
-    };
+async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, status: StatusCode) -> Page {
+    let r = gate::report(st, p, id).await?;
     let title = format!("{} {}", r.release, r.release_name);
     let body = html! {
         (page_head("Launch gate", &title, None, html! {
@@ -144,7 +136,7 @@ async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, st
     };
     let mut resp = page(p, Nav::Gate, &format!("Launch gate: {title}"), flash, body);
     *resp.status_mut() = status;
-    resp
+    Ok(resp)
 }
 
 pub async fn request_override(
@@ -152,8 +144,8 @@ pub async fn request_override(
     WebUser(p): WebUser,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
-) -> Response {
-    let body = crate::api::gate::OverrideRequest {
+) -> Page {
+    let body = gate::OverrideRequest {
         title: form.get("title").unwrap_or("").to_owned(),
         context: form.get("context").unwrap_or("").to_owned(),
         options: form
@@ -165,8 +157,8 @@ pub async fn request_override(
             .map(str::to_owned)
             .collect(),
     };
-    match crate::api::gate::override_for(&st, &p, &id, body).await {
-        Ok(d) => Redirect::to(&format!("/decisions/{}", d.reference())).into_response(),
+    match gate::request_override(&st, &p, &id, body).await {
+        Ok(d) => Ok(Redirect::to(&format!("/decisions/{}", d.reference())).into_response()),
         Err(AppError::Invalid(i)) => {
             let msg = i.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
             render(&st, &p, &id, Some(Flash::Error(msg)), StatusCode::UNPROCESSABLE_ENTITY).await

@@ -1,14 +1,13 @@
 //! The workspace overview: where risk and delivery stand today.
 
 use axum::extract::State;
-use axum::response::Response;
 use maud::html;
 use rhythm_domain::{Incident, Kind, Release, Risk};
 use rhythm_store::{ListQuery, SortDir};
 
-use super::WebUser;
 use super::layout::{Nav, page, page_head};
 use super::registers::{heatmap, score_class, truncate};
+use super::{Page, WebUser};
 use crate::AppState;
 use crate::service;
 
@@ -22,41 +21,35 @@ fn q(filters: &[(&str, String)], sort: Option<(&str, SortDir)>, limit: u32) -> L
     }
 }
 
-pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
+pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
     let today = st.now().date();
     let t = |d: time::Date| d.to_string();
     let active = [("active", "true".to_owned())];
-    let open_risks = service::list::<Risk>(&st, &p, &q(&active, None, 1)).await.map(|x| x.total).unwrap_or(0);
+    let open_risks = service::list::<Risk>(&st, &p, &q(&active, None, 1)).await?.total;
     let high = service::list::<Risk>(&st, &p, &q(&[("active", "true".into()), ("min_score", "15".into())], None, 1))
-        .await
-        .map(|x| x.total)
-        .unwrap_or(0);
+        .await?
+        .total;
     let overdue = service::list::<Risk>(
         &st,
         &p,
         &q(&[("active", "true".into()), ("due_before", t(today.previous_day().unwrap_or(today)))], None, 1),
     )
-    .await
-    .map(|x| x.total)
-    .unwrap_or(0);
-    let top = service::list::<Risk>(&st, &p, &q(&active, Some(("score", SortDir::Desc)), 5))
-        .await
-        .map(|x| x.items)
-        .unwrap_or_default();
-    let incidents = service::list::<Incident>(&st, &p, &q(&[("open", "true".into())], None, 5)).await.ok();
+    .await?
+    .total;
+    let top = service::list::<Risk>(&st, &p, &q(&active, Some(("score", SortDir::Desc)), 5)).await?.items;
+    let incidents = service::list::<Incident>(&st, &p, &q(&[("open", "true".into())], None, 5)).await?;
     let upcoming = service::list::<Release>(
         &st,
         &p,
         &q(&[("status", "planned".into()), ("planned_after", t(today))], Some(("planned_date", SortDir::Asc)), 5),
     )
-    .await
-    .ok();
-    let heat = st.store.risk_heatmap(p.workspace_id()).await.unwrap_or_default();
-    let users = st.store.users(p.workspace_id()).await.unwrap_or_default();
+    .await?;
+    let heat = service::risk_heatmap(&st, &p).await?;
+    let users = service::accounts::users(&st, &p).await?;
     let owner = |id: Option<uuid::Uuid>| {
         id.and_then(|i| users.iter().find(|u| u.id == i)).map_or("Unassigned".to_owned(), |u| u.name.clone())
     };
-    let ws = st.store.workspace(p.workspace_id()).await.map(|w| w.name).unwrap_or_default();
+    let ws = service::accounts::workspace_name(&st, &p).await?;
     let body = html! {
         (page_head(&ws, "Overview", Some("Where risk and delivery stand today."), html! {
             a class="btn primary" href="/risks/new" { "New risk" }
@@ -66,7 +59,7 @@ pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Respon
             a class="stat" href="/risks?active=true&min_score=15" { span class="stat-value" { (high) } span class="stat-label" { "High risks (score ≥ 15)" } }
             a class="stat" href={ "/risks?active=true&due_before=" (t(today.previous_day().unwrap_or(today))) } { span class="stat-value" { (overdue) } span class="stat-label" { "Risks past due" } }
             a class="stat" href="/incidents?open=true" {
-                span class="stat-value" { (incidents.as_ref().map_or(0, |i| i.total)) } span class="stat-label" { "Open incidents" }
+                span class="stat-value" { (incidents.total) } span class="stat-label" { "Open incidents" }
             }
         }
         div class="grid-2" {
@@ -89,31 +82,29 @@ pub async fn overview(State(st): State<AppState>, WebUser(p): WebUser) -> Respon
         div class="grid-2" {
             section class="card" aria-labelledby="rel-title" {
                 h2 class="card-title" id="rel-title" { "Shipping next" }
-                @match &upcoming {
-                    Some(u) if !u.items.is_empty() => ul class="plain stack" {
-                        @for r in &u.items {
+                @if upcoming.items.is_empty() { p class="muted" { "No planned releases." } } @else {
+                    ul class="plain stack" {
+                        @for r in &upcoming.items {
                             li { a href={ "/releases/" (Kind::Release.reference(r.number)) } { (r.name) } span class="muted small" { " · planned " (r.planned_date) } }
                         }
-                    },
-                    _ => p class="muted" { "No planned releases." },
+                    }
                 }
             }
             section class="card" aria-labelledby="inc-title" {
                 h2 class="card-title" id="inc-title" { "Open incidents" }
-                @match &incidents {
-                    Some(i) if !i.items.is_empty() => ul class="plain stack" {
-                        @for x in &i.items {
+                @if incidents.items.is_empty() { p class="muted" { "No open incidents." } } @else {
+                    ul class="plain stack" {
+                        @for x in &incidents.items {
                             li {
                                 span class={ "badge badge-" (x.severity.as_str()) } { (x.severity.label()) } " "
                                 a href={ "/incidents/" (Kind::Incident.reference(x.number)) } { (x.title) }
                                 span class="muted small" { " · " (serde_json::to_value(x.phase()).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()) }
                             }
                         }
-                    },
-                    _ => p class="muted" { "No open incidents." },
+                    }
                 }
             }
         }
     };
-    page(&p, Nav::Home, "Overview", None, body)
+    Ok(page(&p, Nav::Home, "Overview", None, body))
 }

@@ -14,13 +14,14 @@ use rhythm_store::ImportRecord;
 use super::layout::{Nav, csrf_field, error_page, page, page_head};
 use super::links::{exports, silent_count, silent_link};
 use super::registers::choices_of;
-use super::{WebUser, error_response};
+use super::{Page, WebUser};
 use crate::AppState;
-use crate::api::imports::{csv_kind, csv_response, import_number};
 use crate::auth::{Principal, same_secret};
 use crate::error::AppError;
-use crate::imports::{self, ImportParams};
-use crate::service;
+use crate::service::{
+    self, accounts,
+    imports::{self, ImportParams},
+};
 
 /// Room for the multipart framing and the small form fields on top of the file itself.
 pub const FORM_SLACK_BYTES: usize = 64 * 1024;
@@ -93,22 +94,15 @@ impl Failure {
     }
 }
 
-pub async fn page_get(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
+pub async fn page_get(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
     render(&st, &p, &Entered::default(), None).await
 }
 
-async fn render(st: &AppState, p: &Principal, entered: &Entered, failure: Option<&Failure>) -> Response {
-    let loaded = async {
-        let records = st.store.imports(p.workspace_id(), 50).await?;
-        let systems = choices_of::<System>(st, p).await?;
-        let silent = silent_count(st, p).await?;
-        let users = st.store.users(p.workspace_id()).await?;
-        Ok::<_, AppError>((records, systems, silent, users))
-    };
-    let (records, systems, silent, users) = match loaded.await {
-        Ok(l) => l,
-        Err(e) => return error_response(&e),
-    };
+async fn render(st: &AppState, p: &Principal, entered: &Entered, failure: Option<&Failure>) -> Page {
+    let records = imports::records(st, p, 50).await?;
+    let systems = choices_of::<System>(st, p).await?;
+    let silent = silent_count(st, p).await?;
+    let users = accounts::users(st, p).await?;
     let user_name = |r: &ImportRecord| {
         r.user_id.and_then(|id| users.iter().find(|u| u.id == id)).map_or_else(|| r.actor.clone(), |u| u.name.clone())
     };
@@ -232,7 +226,7 @@ async fn render(st: &AppState, p: &Principal, entered: &Entered, failure: Option
     if let Some(f) = failure {
         *resp.status_mut() = f.status;
     }
-    resp
+    Ok(resp)
 }
 
 /// Reads one field chunk by chunk, refusing it past `limit` bytes with `too_large`.
@@ -314,7 +308,7 @@ fn forbidden_form() -> Response {
 }
 
 /// The form again, with why the file was not imported, and the status that says so.
-async fn refused(st: &AppState, p: &Principal, entered: &Entered, e: &AppError) -> Response {
+async fn refused(st: &AppState, p: &Principal, entered: &Entered, e: &AppError) -> Page {
     render(st, p, entered, Some(&Failure::of(e))).await
 }
 
@@ -324,10 +318,8 @@ pub async fn upload(
     WebUser(p): WebUser,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    if let Err(e) = p.require(Permission::Write) {
-        return error_response(&e);
-    }
+) -> Page {
+    p.require(Permission::Write)?;
     let limit = st.config.max_import_bytes;
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -349,13 +341,13 @@ pub async fn upload(
         Err((up, e)) => {
             // A refused upload is only explained to the form's own page.
             if !p.csrf_token().is_some_and(|t| same_secret(&up.csrf, t)) && !up.csrf.is_empty() {
-                return forbidden_form();
+                return Ok(forbidden_form());
             }
             return refused(&st, &p, &up.entered, &e).await;
         }
     };
     if !p.csrf_token().is_some_and(|t| same_secret(&up.csrf, t)) {
-        return forbidden_form();
+        return Ok(forbidden_form());
     }
     let file_name = up.file_name.clone().filter(|n| !n.trim().is_empty());
     let (Some(bytes), Some(_)) = (up.bytes, &file_name) else {
@@ -378,29 +370,20 @@ pub async fn upload(
         file_name,
     };
     match imports::run(&st, &p, &params, bytes).await {
-        Ok(record) => Redirect::to(&format!("/imports/{}", record.reference)).into_response(),
+        Ok(record) => Ok(Redirect::to(&format!("/imports/{}", record.reference)).into_response()),
         Err(e) => refused(&st, &p, &up.entered, &e).await,
     }
 }
 
 /// `/imports/IMP-n`: what one import did.
-pub async fn detail_page(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>) -> Response {
-    let Some(n) = import_number(&id) else {
-        return error_page(StatusCode::NOT_FOUND, &format!("'{id}' is not an import reference like IMP-12."));
-    };
-    let r = match st.store.import_record(p.workspace_id(), n).await {
-        Ok(r) => r,
-        Err(e) => {
-            let e = AppError::from(e);
-            return error_response(&e);
-        }
-    };
+pub async fn detail_page(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<String>) -> Page {
+    let r = imports::record(&st, &p, &id).await?;
     let system = match r.system_id {
-        Some(id) => service::resolve::<System>(&st, &p, &id.to_string()).await.ok(),
+        Some(id) => Some(service::get::<System>(&st, &p, id).await?),
         None => None,
     };
     let who = match r.user_id {
-        Some(id) => st.store.users(p.workspace_id()).await.ok().and_then(|us| us.into_iter().find(|u| u.id == id)),
+        Some(id) => accounts::users(&st, &p).await?.into_iter().find(|u| u.id == id),
         None => None,
     }
     .map_or_else(|| r.actor.clone(), |u| u.name);
@@ -483,14 +466,10 @@ pub async fn detail_page(State(st): State<AppState>, WebUser(p): WebUser, Path(i
             }
         }
     };
-    page(&p, Nav::Imports, &r.reference, None, body)
+    Ok(page(&p, Nav::Imports, &r.reference, None, body))
 }
 
 /// `GET /export/{register}.csv`: the same download as `GET /api/v1/export/{register}`.
-pub async fn export(State(st): State<AppState>, WebUser(p): WebUser, Path(file): Path<String>) -> Response {
-    let result = match csv_kind(&file) {
-        Ok(kind) => csv_response(&st, &p, kind).await,
-        Err(e) => Err(e),
-    };
-    result.unwrap_or_else(|e| error_response(&e))
+pub async fn export(State(st): State<AppState>, WebUser(p): WebUser, Path(file): Path<String>) -> Page {
+    Ok(imports::export(&st, &p, imports::csv_kind(&file)?).await?.into_response())
 }

@@ -121,6 +121,26 @@ impl FromRequest<AppState> for CsrfForm {
     }
 }
 
+/// An error on a page, answered with [`error_response`]: page handlers return
+/// `Result<Response, WebError>` and use `?`. A database error is a 500 page, never an empty
+/// table.
+pub struct WebError(pub AppError);
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> Self {
+        WebError(e)
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        error_response(&self.0)
+    }
+}
+
+/// What a page handler answers.
+pub type Page = Result<Response, WebError>;
+
 /// The one error page of the web UI: the error's status and public detail, the internal
 /// cause logged as the API's error logs it, and `Retry-After` where the error has one.
 pub fn error_response(e: &AppError) -> Response {

@@ -5,20 +5,19 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use maud::{Markup, html};
 use rhythm_domain::{Permission, Secret};
 use rhythm_store::{Event, OutboxStatus};
 use uuid::Uuid;
 
 use super::layout::{Flash, Nav, csrf_field, page, page_head};
-use super::{CsrfForm, Form, WebUser, error_response};
+use super::{CsrfForm, Form, Page, WebUser};
 use crate::AppState;
-use crate::api::notifications::{
-    NewTargetBody, OutboxEntryBody, TargetBody, add_target, queue_test, set_disabled, status_name,
-};
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::service::notifications::{
+    NewTargetBody, OutboxEntryBody, TargetBody, add_target, outbox, queue_test, set_disabled, targets,
+};
 
 /// What the add form holds when it is shown again after an error (never the secret).
 #[derive(Default)]
@@ -38,31 +37,10 @@ fn status_badge(status: &str) -> Markup {
     html! { span class=(class) { (status) } }
 }
 
-async fn render(
-    st: &AppState,
-    p: &Principal,
-    flash: Option<Flash>,
-    draft: Draft,
-    errors: &[(String, String)],
-) -> Response {
-    let ws = p.workspace_id();
-    let targets: Vec<TargetBody> = st
-        .store
-        .list_notification_targets(ws)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| TargetBody::of(t, p))
-        .collect();
-    let recent: Vec<OutboxEntryBody> = st
-        .store
-        .outbox_entries(ws, None, 50)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| OutboxEntryBody::of(e, p, st.config.public_url.as_deref()))
-        .collect();
-    let dead = st.store.outbox_entries(ws, Some(OutboxStatus::Failed), 1000).await.map(|d| d.len()).unwrap_or(0);
+async fn render(st: &AppState, p: &Principal, flash: Option<Flash>, draft: Draft, errors: &[(String, String)]) -> Page {
+    let targets: Vec<TargetBody> = targets(st, p).await?;
+    let recent: Vec<OutboxEntryBody> = outbox(st, p, None, 50).await?;
+    let dead = outbox(st, p, Some(OutboxStatus::Failed), 1000).await?.len();
     let admin = p.can(Permission::Admin);
     let error_of = |field: &str| {
         errors
@@ -203,10 +181,10 @@ async fn render(
             }
         }
     };
-    page(p, Nav::Notifications, "Notifications", flash, body)
+    Ok(page(p, Nav::Notifications, "Notifications", flash, body))
 }
 
-pub async fn notifications_page(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
+pub async fn notifications_page(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
     render(&st, &p, None, Draft::default(), &[]).await
 }
 
@@ -221,7 +199,7 @@ fn body_of(form: &Form) -> NewTargetBody {
     }
 }
 
-pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
+pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Page {
     let body = body_of(&form);
     let draft = Draft {
         channel: body.channel.clone(),
@@ -231,7 +209,7 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(fo
     };
     match add_target(&st, &p, body).await {
         Ok(t) => {
-            let msg = format!("Added the {} target {}.", t.channel.as_str(), TargetBody::of(t, &p).target);
+            let msg = format!("Added the {} target {}.", t.channel, t.target);
             render(&st, &p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
         }
         Err(AppError::Invalid(i)) => {
@@ -240,22 +218,18 @@ pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(fo
                 "The target was not added: {}.",
                 i.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
             );
-            let mut r = render(&st, &p, Some(Flash::Error(msg)), draft, &errors).await;
+            let mut r = render(&st, &p, Some(Flash::Error(msg)), draft, &errors).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            Ok(r)
         }
-        Err(e) => error_response(&e),
+        Err(e) => Err(e.into()),
     }
 }
 
-async fn toggle(st: &AppState, p: &Principal, id: Uuid, disabled: bool) -> Response {
-    match set_disabled(st, p, id, disabled).await {
-        Ok(t) => {
-            let msg = format!("{} {}.", if disabled { "Disabled" } else { "Enabled" }, TargetBody::of(t, p).target);
-            render(st, p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
-        }
-        Err(e) => error_response(&e),
-    }
+async fn toggle(st: &AppState, p: &Principal, id: Uuid, disabled: bool) -> Page {
+    let t = set_disabled(st, p, id, disabled).await?;
+    let msg = format!("{} {}.", if disabled { "Disabled" } else { "Enabled" }, t.target);
+    render(st, p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
 }
 
 pub async fn disable(
@@ -263,38 +237,28 @@ pub async fn disable(
     WebUser(p): WebUser,
     Path(id): Path<Uuid>,
     _checked: CsrfForm,
-) -> Response {
+) -> Page {
     toggle(&st, &p, id, true).await
 }
 
-pub async fn enable(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<Uuid>,
-    _checked: CsrfForm,
-) -> Response {
+pub async fn enable(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, _checked: CsrfForm) -> Page {
     toggle(&st, &p, id, false).await
 }
 
-pub async fn test(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<Uuid>,
-    _checked: CsrfForm,
-) -> Response {
+pub async fn test(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, _checked: CsrfForm) -> Page {
     match queue_test(&st, &p, id).await {
         Ok(e) => {
             let msg = format!(
                 "A test notification is queued ({}); it shows below as delivered, or with its error, within seconds.",
-                status_name(e.status)
+                e.status
             );
             render(&st, &p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
         }
         Err(e @ AppError::Conflict(_)) => {
-            let mut r = render(&st, &p, Some(Flash::Error(e.public_detail())), Draft::default(), &[]).await;
+            let mut r = render(&st, &p, Some(Flash::Error(e.public_detail())), Draft::default(), &[]).await?;
             *r.status_mut() = StatusCode::CONFLICT;
-            r
+            Ok(r)
         }
-        Err(e) => error_response(&e),
+        Err(e) => Err(e.into()),
     }
 }

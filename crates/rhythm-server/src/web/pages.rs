@@ -1,14 +1,14 @@
 //! The audit log page.
 
 use axum::extract::{Query, State};
-use axum::response::Response;
 use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::WebUser;
 use super::layout::{Nav, page, page_head};
+use super::{Page, WebUser};
 use crate::AppState;
+use crate::service::audit;
 
 #[derive(Deserialize)]
 pub struct AuditParams {
@@ -16,17 +16,15 @@ pub struct AuditParams {
     before: Option<i64>,
 }
 
-pub async fn audit_page(State(st): State<AppState>, WebUser(p): WebUser, Query(q): Query<AuditParams>) -> Response {
-    let rows = st.store.audit_log(p.workspace_id(), q.entity, 100, q.before).await.unwrap_or_default();
-    let chain = st.store.verify_audit_chain(p.workspace_id()).await.ok();
+pub async fn audit_page(State(st): State<AppState>, WebUser(p): WebUser, Query(q): Query<AuditParams>) -> Page {
+    let rows = audit::log(&st, &p, q.entity, 100, q.before).await?;
+    let c = audit::verify(&st, &p).await?;
     let body = html! {
         (page_head("Workspace", "Audit log", Some("Every change, by whom and when. Entries form a hash chain: changing or removing one breaks every hash after it."), html! {}))
-        @if let Some(c) = &chain {
-            @if c.valid {
-                div class="flash flash-ok" role="status" { "The chain of " (c.entries) " entries verifies. Head: " code { (c.head.get(..16).unwrap_or("")) "…" } }
-            } @else {
-                div class="flash flash-error" role="alert" { "The chain does not verify at entry " (c.first_bad_seq.unwrap_or(0)) ": " (c.problem.clone().unwrap_or_default()) }
-            }
+        @if c.valid {
+            div class="flash flash-ok" role="status" { "The chain of " (c.entries) " entries verifies. Head: " code { (c.head.get(..16).unwrap_or("")) "…" } }
+        } @else {
+            div class="flash flash-error" role="alert" { "The chain does not verify at entry " (c.first_bad_seq.unwrap_or(0)) ": " (c.problem.clone().unwrap_or_default()) }
         }
         div class="table-wrap" { table class="data" {
             thead { tr { th scope="col" class="num" { "#" } th scope="col" { "When (UTC)" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Entry" } } }
@@ -48,5 +46,5 @@ pub async fn audit_page(State(st): State<AppState>, WebUser(p): WebUser, Query(q
             }
         }
     };
-    page(&p, Nav::Audit, "Audit log", None, body)
+    Ok(page(&p, Nav::Audit, "Audit log", None, body))
 }

@@ -5,19 +5,20 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use rhythm_domain::Permission;
+use rhythm_domain::decision::Decision;
 use rhythm_domain::policy::{Decider, PolicyProblem};
 use rhythm_store::PolicyVersion;
 
 use super::forms::sentence;
 use super::layout::{Flash, Nav, csrf_field, error_page, page, page_head};
-use super::{CsrfForm, WebUser, error_response};
+use super::{CsrfForm, Page, WebUser};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::governance::policy::{self as svc, ProposeError};
+use crate::service::policy::{self as svc, ProposeError};
 
 fn decider_short(d: Decider) -> &'static str {
     match d {
@@ -116,10 +117,8 @@ async fn policy_body(st: &AppState, p: &Principal, editor: Option<&Editor<'_>>) 
     let can_write = p.can(Permission::Write);
     let mut refs = std::collections::HashMap::new();
     for v in &versions {
-        if let Some(id) = v.decision_id
-            && let Ok(d) = st.store.decision(p.workspace_id(), id).await
-        {
-            refs.insert(id, d.reference());
+        if let Some(id) = v.decision_id {
+            refs.insert(id, crate::service::get::<Decision>(st, p, id).await?.reference());
         }
     }
     let mut pending = Vec::new();
@@ -129,7 +128,7 @@ async fn policy_body(st: &AppState, p: &Principal, editor: Option<&Editor<'_>>) 
             limit: 50,
             ..Default::default()
         };
-        pending.extend(crate::governance::decisions::list(st, p, &q).await?.items);
+        pending.extend(crate::service::decisions::list(st, p, &q).await?.items);
     }
     let document = editor.map_or(current.document.as_str(), |e| e.document);
     let problems = editor.map_or(&[][..], |e| e.problems);
@@ -219,14 +218,11 @@ async fn policy_body(st: &AppState, p: &Principal, editor: Option<&Editor<'_>>) 
     })
 }
 
-pub async fn page_get(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
-    match policy_body(&st, &p, None).await {
-        Ok(body) => page(&p, Nav::Policy, "Policy", None, body),
-        Err(e) => error_response(&e),
-    }
+pub async fn page_get(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
+    Ok(page(&p, Nav::Policy, "Policy", None, policy_body(&st, &p, None).await?))
 }
 
-pub async fn propose(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
+pub async fn propose(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Page {
     let document = form.get("document").unwrap_or("").replace("\r\n", "\n");
     let title = form.get("title").unwrap_or("").to_owned();
     let context = form.get("context").unwrap_or("").to_owned();
@@ -239,44 +235,31 @@ pub async fn propose(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(f
     )
     .await;
     let (problems, other, status) = match result {
-        Ok((d, _)) => return Redirect::to(&format!("/decisions/{}?flash=proposed", d.reference())).into_response(),
+        Ok((d, _)) => return Ok(Redirect::to(&format!("/decisions/{}?flash=proposed", d.reference())).into_response()),
         Err(ProposeError::Document(e)) => (e.problems, None, StatusCode::UNPROCESSABLE_ENTITY),
         Err(ProposeError::Other(AppError::Invalid(inv))) => (
             Vec::new(),
             Some(inv.0.iter().map(|e| format!("{}: {}", e.field, sentence(&e.message))).collect::<Vec<_>>().join(" ")),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(ProposeError::Other(e)) => return error_response(&e),
+        Err(ProposeError::Other(e)) => return Err(e.into()),
     };
     let editor = Editor { document: &document, title: &title, context: &context, problems: &problems, other };
-    match policy_body(&st, &p, Some(&editor)).await {
-        Ok(body) => {
-            let mut r = page(
-                &p,
-                Nav::Policy,
-                "Policy: please fix the file",
-                Some(Flash::Error(
-                    "The change was not proposed: the problems are listed next to the policy editor below.".into(),
-                )),
-                body,
-            );
-            *r.status_mut() = status;
-            r
-        }
-        Err(e) => error_response(&e),
-    }
+    let body = policy_body(&st, &p, Some(&editor)).await?;
+    let flash =
+        Flash::Error("The change was not proposed: the problems are listed next to the policy editor below.".into());
+    let mut r = page(&p, Nav::Policy, "Policy: please fix the file", Some(flash), body);
+    *r.status_mut() = status;
+    Ok(r)
 }
 
-pub async fn version_page(State(st): State<AppState>, WebUser(p): WebUser, Path(n): Path<String>) -> Response {
+pub async fn version_page(State(st): State<AppState>, WebUser(p): WebUser, Path(n): Path<String>) -> Page {
     let Ok(n) = n.parse::<i64>() else {
-        return error_page(StatusCode::NOT_FOUND, "There is no such policy version.");
+        return Ok(error_page(StatusCode::NOT_FOUND, "There is no such policy version."));
     };
-    let v = match svc::version(&st, &p, n).await {
-        Ok(v) => v,
-        Err(e) => return error_response(&e),
-    };
+    let v = svc::version(&st, &p, n).await?;
     let decision = match v.decision_id {
-        Some(id) => st.store.decision(p.workspace_id(), id).await.ok(),
+        Some(id) => Some(crate::service::get::<Decision>(&st, &p, id).await?),
         None => None,
     };
     let title = if n == 0 { "Built-in default policy".to_owned() } else { format!("Policy version {n}") };
@@ -291,5 +274,5 @@ pub async fn version_page(State(st): State<AppState>, WebUser(p): WebUser, Path(
             pre class="policy-doc" tabindex="0" aria-label={ (title) " as TOML" } { code { (v.document) } }
         }
     };
-    page(&p, Nav::Policy, &title, None, body)
+    Ok(page(&p, Nav::Policy, &title, None, body))
 }

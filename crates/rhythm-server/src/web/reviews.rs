@@ -3,17 +3,18 @@
 //! release's launch gate.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use rhythm_domain::{DesignReviewStatus, Kind};
 use serde_json::Value;
 
 use super::layout::{csrf_field, error_page};
-use super::{CsrfForm, WebUser, urlencode};
+use super::{CsrfForm, Page, WebUser, urlencode};
 use crate::AppState;
-use crate::api::reviews::{ReviewDecisionRequest, SpikeRequest};
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::service::reviews::{self, ReviewDecisionRequest, SpikeRequest};
 
 /// The extra card of a detail page, if the register has one.
 pub fn extra_card(kind: Kind, p: &Principal, reference: &str, entity: &Value, can_write: bool) -> Option<Markup> {
@@ -90,15 +91,15 @@ pub fn extra_card(kind: Kind, p: &Principal, reference: &str, entity: &Value, ca
     }
 }
 
-/// A refused step, as a page that says which field and why.
-fn failed(e: &AppError) -> Response {
-    let detail = match e {
-        AppError::Invalid(i) => {
-            i.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
-        }
-        other => other.public_detail(),
-    };
-    error_page(e.status(), &detail)
+/// A refused step: a page that says which field and why, or the error page.
+fn failed(e: AppError) -> Page {
+    match e {
+        AppError::Invalid(i) => Ok(error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &i.0.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+        )),
+        other => Err(other.into()),
+    }
 }
 
 pub async fn spike(
@@ -106,23 +107,23 @@ pub async fn spike(
     WebUser(p): WebUser,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
-) -> Response {
+) -> Page {
     let due_date = form.get("due_date").filter(|d| !d.is_empty()).map(|d| {
         time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| d.to_owned())
     });
     let due_date = match due_date.transpose() {
         Ok(d) => d,
         Err(bad) => {
-            return error_page(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            return Ok(error_page(
+                StatusCode::UNPROCESSABLE_ENTITY,
                 &format!("due_date: '{bad}' is not a date like 2026-03-31"),
-            );
+            ));
         }
     };
     let body = SpikeRequest { title: form.get("title").unwrap_or("").to_owned(), due_date };
-    match crate::api::reviews::spike(&st, &p, &id, body).await {
-        Ok(_) => Redirect::to(&format!("/design-reviews/{}", urlencode(&id))).into_response(),
-        Err(e) => failed(&e),
+    match reviews::spike(&st, &p, &id, body).await {
+        Ok(_) => Ok(Redirect::to(&format!("/design-reviews/{}", urlencode(&id))).into_response()),
+        Err(e) => failed(e),
     }
 }
 
@@ -131,7 +132,7 @@ pub async fn decision(
     WebUser(p): WebUser,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
-) -> Response {
+) -> Page {
     let body = ReviewDecisionRequest {
         title: form.get("title").unwrap_or("").to_owned(),
         category: None,
@@ -145,9 +146,9 @@ pub async fn decision(
             .map(str::to_owned)
             .collect(),
     };
-    match crate::api::reviews::decision(&st, &p, &id, body).await {
-        Ok(done) => Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response(),
-        Err(e) => failed(&e),
+    match reviews::decision(&st, &p, &id, body).await {
+        Ok(done) => Ok(Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response()),
+        Err(e) => failed(e),
     }
 }
 
@@ -156,9 +157,9 @@ pub async fn onboarding(
     WebUser(p): WebUser,
     Path(id): Path<String>,
     _checked: CsrfForm,
-) -> Response {
-    match crate::api::reviews::onboarding(&st, &p, &id).await {
-        Ok(done) => Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response(),
-        Err(e) => failed(&e),
+) -> Page {
+    match reviews::onboarding(&st, &p, &id).await {
+        Ok(done) => Ok(Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response()),
+        Err(e) => failed(e),
     }
 }

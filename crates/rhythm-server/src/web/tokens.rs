@@ -2,19 +2,19 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::html;
 use uuid::Uuid;
 
 use super::layout::{Flash, Nav, csrf_field, page, page_head};
-use super::{CsrfForm, WebUser, error_response};
+use super::{CsrfForm, Page, WebUser};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::service::tokens::{self, CreatedToken};
 
-async fn render(st: &AppState, p: &Principal, created: Option<CreatedToken>, flash: Option<Flash>) -> Response {
-    let tokens = st.store.tokens(p.workspace_id(), Some(p.user.id)).await.unwrap_or_default();
+async fn render(st: &AppState, p: &Principal, created: Option<CreatedToken>, flash: Option<Flash>) -> Page {
+    let tokens = tokens::mine(st, p).await?;
     let now = st.now();
     let body = html! {
         (page_head("Workspace", "API tokens", Some("Tokens let scripts and CI pipelines use the API and the rhythm CLI as you. A token never has more rights than your role."), html! {}))
@@ -63,35 +63,28 @@ async fn render(st: &AppState, p: &Principal, created: Option<CreatedToken>, fla
             }
         }
     };
-    page(p, Nav::Tokens, "API tokens", flash, body)
+    Ok(page(p, Nav::Tokens, "API tokens", flash, body))
 }
 
-pub async fn tokens_page(State(st): State<AppState>, WebUser(p): WebUser) -> Response {
+pub async fn tokens_page(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
     render(&st, &p, None, None).await
 }
 
-pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Response {
+pub async fn create(State(st): State<AppState>, WebUser(p): WebUser, CsrfForm(form): CsrfForm) -> Page {
     let days = form.get("days").and_then(|d| d.parse().ok());
     match tokens::issue(&st, &p, p.user.id, form.get("name").unwrap_or(""), form.get("scope"), days).await {
         Ok(c) => render(&st, &p, Some(c), Some(Flash::Ok("Token created.".into()))).await,
         Err(AppError::Invalid(i)) => {
             let msg = i.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
-            let mut r = render(&st, &p, None, Some(Flash::Error(msg))).await;
+            let mut r = render(&st, &p, None, Some(Flash::Error(msg))).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            r
+            Ok(r)
         }
-        Err(e) => error_response(&e),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub async fn revoke(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<Uuid>,
-    _checked: CsrfForm,
-) -> Response {
-    match tokens::revoke(&st, &p, id).await {
-        Ok(_) => Redirect::to("/settings/tokens").into_response(),
-        Err(e) => error_response(&e),
-    }
+pub async fn revoke(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, _checked: CsrfForm) -> Page {
+    tokens::revoke(&st, &p, id).await?;
+    Ok(Redirect::to("/settings/tokens").into_response())
 }

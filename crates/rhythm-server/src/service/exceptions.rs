@@ -3,7 +3,9 @@
 //! policy in force when the write commits) decide the rest. Signing, withdrawing and editing
 //! always act as the caller: nobody signs for someone else.
 
-use rhythm_domain::{Exception, ExceptionCommand, ExceptionInput, ExceptionPatch, ExceptionSide, Permission};
+use rhythm_domain::{
+    Exception, ExceptionCommand, ExceptionDraft, ExceptionInput, ExceptionPatch, ExceptionSide, Permission,
+};
 use rhythm_store::{ListQuery, Page};
 use uuid::Uuid;
 
@@ -88,4 +90,16 @@ pub async fn inbox(st: &AppState, p: &Principal) -> Result<Vec<(Exception, Excep
     };
     let page = st.store.list_exceptions(p.workspace_id(), &q).await?;
     Ok(page.items.into_iter().filter_map(|e| e.awaiting_side(p.user.id).map(|side| (e, side))).collect())
+}
+
+/// What a request that is not complete yet (a form whose dates or owners are missing) breaks,
+/// by the rules [`request`] applies, under the policy in force today. Nothing is written.
+pub async fn problems_of_draft(
+    st: &AppState,
+    p: &Principal,
+    draft: &ExceptionDraft,
+) -> Result<Vec<rhythm_domain::FieldError>, AppError> {
+    p.require(Permission::Read)?;
+    let rules = st.store.policy(p.workspace_id()).await?.policy.exceptions;
+    Ok(draft.problems(&rules, st.now().date()))
 }

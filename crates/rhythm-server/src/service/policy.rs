@@ -97,3 +97,13 @@ pub async fn propose(
     let (d, proposal) = st.store.propose_policy(&p.actor(), input, st.now()).await.map_err(AppError::from)?;
     Ok((d, proposal.decision_id))
 }
+
+/// The proposed document a `policy_change` decision applies once decided, if it carries one.
+pub async fn proposal(
+    st: &AppState,
+    p: &Principal,
+    decision_id: Uuid,
+) -> Result<Option<rhythm_store::PolicyProposal>, AppError> {
+    p.require(Permission::Read)?;
+    Ok(st.store.policy_proposal(p.workspace_id(), decision_id).await?)
+}

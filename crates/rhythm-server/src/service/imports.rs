@@ -1,14 +1,13 @@
-//! Imports, shared by the API (`POST /api/v1/imports`) and the upload form: read a body with a
-//! size limit while hashing it, tell or check its format, parse it on the blocking pool, and
-//! hand it to the store, which imports and records it in one transaction.
+//! Imports and exports, for the API (`POST /api/v1/imports`, `GET /api/v1/export/…`) and the
+//! upload form and download links alike: check a file's declared type against its format,
+//! tell or check the format, parse it on the blocking pool, and hand it to the store, which
+//! imports and records it in one transaction; the import records; a register as CSV, audited.
 
-use axum::body::Body;
-use futures_util::StreamExt;
 use rhythm_domain::validate::{FieldError, Invalid};
-use rhythm_domain::{Environment, Kind, Permission, System};
+use rhythm_domain::{Environment, Kind, Permission, Reference, System};
 use rhythm_ingest::ParseError;
 use rhythm_ingest::format::{self, Format, Parsed};
-use rhythm_store::{ImportData, ImportFile, ImportRecord, ListQuery, ScanTarget, StoreError};
+use rhythm_store::{CsvKind, ImportData, ImportFile, ImportRecord, ListQuery, ScanTarget, StoreError};
 
 use crate::AppState;
 use crate::auth::Principal;
@@ -34,20 +33,7 @@ pub struct ImportParams {
     pub file_name: Option<String>,
 }
 
-/// Reads a request body up to `limit` bytes, refusing more as soon as it arrives (413).
-pub async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, AppError> {
-    let mut stream = body.into_data_stream();
-    let mut out = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("could not read the upload: {e}")))?;
-        if out.len() + chunk.len() > limit {
-            return Err(too_large(limit));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out)
-}
-
+/// The refusal of a file past the import limit (413).
 pub fn too_large(limit: usize) -> AppError {
     AppError::PayloadTooLarge(format!(
         "the file is larger than this server's import limit of {} MiB",
@@ -181,4 +167,79 @@ pub async fn run(
     tracing::info!(import = %record.reference, format = %format, bytes = record.bytes, total = record.counts.total,
         created = record.counts.created, closed = record.counts.closed, "import recorded");
     Ok(record)
+}
+
+/// The workspace's imports, newest first (1 to 1000 of them).
+pub async fn records(st: &AppState, p: &Principal, limit: i64) -> Result<Vec<ImportRecord>, AppError> {
+    p.require(Permission::Read)?;
+    if !(1..=1000).contains(&limit) {
+        return Err(Invalid::one("limit", format!("must be between 1 and 1000; got {limit}")).into());
+    }
+    Ok(st.store.imports(p.workspace_id(), limit).await?)
+}
+
+/// One import, by `IMP-12` (the reference grammar, [`Reference`]) or a bare `12`.
+pub async fn record(st: &AppState, p: &Principal, id: &str) -> Result<ImportRecord, AppError> {
+    p.require(Permission::Read)?;
+    let n = import_number(id)
+        .ok_or_else(|| AppError::NotFound(format!("'{id}' is not an import reference like IMP-12")))?;
+    Ok(st.store.import_record(p.workspace_id(), n).await?)
+}
+
+fn import_number(id: &str) -> Option<i64> {
+    match Reference::parse_as(id, Kind::Import) {
+        Ok(Some(n)) => Some(n),
+        Err(_) => None,
+        Ok(None) => format!("{}-{}", Kind::Import.prefix(), id.trim()).parse::<Reference>().ok().map(|r| r.number),
+    }
+}
+
+/// The register a CSV path names: `findings`, `releases`, `incidents`, `audit-findings`,
+/// `risks` (a trailing `.csv` is allowed).
+pub fn csv_kind(name: &str) -> Result<CsvKind, AppError> {
+    let n = name.trim().trim_end_matches(".csv");
+    CsvKind::ALL.into_iter().find(|k| k.as_str().trim_end_matches("-csv") == n).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no CSV export '{name}'; use one of {}",
+            CsvKind::ALL.iter().map(|k| k.as_str().trim_end_matches("-csv")).collect::<Vec<_>>().join(", ")
+        ))
+    })
+}
+
+/// A register's export: the file's name and its CSV text.
+#[derive(Debug)]
+pub struct CsvExport {
+    pub file_name: String,
+    pub text: String,
+}
+
+/// A register as CSV, in the columns its import takes. Who took a copy of a register out of
+/// Rhythm, and exactly which copy (size, SHA-256), is audited.
+pub async fn export(st: &AppState, p: &Principal, kind: CsvKind) -> Result<CsvExport, AppError> {
+    p.require(Permission::Read)?;
+    let text = st.store.export_csv(p.workspace_id(), kind).await?;
+    let register = kind.as_str().trim_end_matches("-csv");
+    let detail = serde_json::json!({
+        "register": register,
+        "format": "csv",
+        "bytes": text.len(),
+        "sha256": crate::auth::secret_hash(&text),
+    });
+    st.store.audit_event(&p.actor(), st.now(), "export", register, None, &detail).await?;
+    Ok(CsvExport { file_name: format!("{register}-{}.csv", st.now().date()), text })
+}
+
+/// The download both surfaces answer with: `text/csv`, as an attachment named for the day.
+impl axum::response::IntoResponse for CsvExport {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::header;
+        (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", self.file_name)),
+            ],
+            self.text,
+        )
+            .into_response()
+    }
 }
