@@ -15,10 +15,8 @@ use rhythm_domain::{Exception, Kind};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::audit::micros;
+use crate::StoreError;
 use crate::db::{Tx, Val};
-use crate::registers::{Lane, fetch, take_lane};
-use crate::{Store, StoreError};
 
 /// `text` with ASCII letters folded to lower case, on either backend.
 fn fold(pg: bool, text: &str) -> String {
@@ -132,12 +130,21 @@ pub(crate) async fn covered_among(tx: &mut Tx, ws: Uuid, ids: &[Uuid], today: Da
     Ok(out)
 }
 
+/// A finding that appeared at `at` (created or reopened) is accepted then if an exception
+/// covers it that day.
+pub(crate) async fn accept_if_covered(tx: &mut Tx, ws: Uuid, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
+    if !covered_among(tx, ws, &[id], at.date()).await?.is_empty() {
+        crate::history::record_steps(tx, ws, Kind::Finding, id, vec![(HistoryEvent::Accepted, at)]).await?;
+    }
+    Ok(())
+}
+
 /// `e` starts covering at `now`: the open findings it names that no other exception covered
 /// are `accepted`, and the exception's own history says `started`.
 pub(crate) async fn start_covering(tx: &mut Tx, e: &Exception, now: OffsetDateTime) -> Result<(), StoreError> {
     let named = named_open_findings(tx, e).await?;
     let newly = covered_by_no_other(tx, &named, e.id, now.date()).await?;
-    crate::scan_import::record_events(tx, e.workspace_id, &newly, HistoryEvent::Accepted, now).await?;
+    crate::history::record_findings(tx, e.workspace_id, &newly, HistoryEvent::Accepted, now).await?;
     crate::history::record_steps(tx, e.workspace_id, Kind::Exception, e.id, vec![(HistoryEvent::Started, now)]).await
 }
 
@@ -146,44 +153,5 @@ pub(crate) async fn start_covering(tx: &mut Tx, e: &Exception, now: OffsetDateTi
 pub(crate) async fn stop_covering(tx: &mut Tx, e: &Exception, now: OffsetDateTime) -> Result<(), StoreError> {
     let named = named_open_findings(tx, e).await?;
     let bare = covered_by_no_other(tx, &named, e.id, now.date()).await?;
-    crate::scan_import::record_events(tx, e.workspace_id, &bare, HistoryEvent::Expired, now).await
-}
-
-impl Store {
-    /// Starts every approved exception whose first day has come (`now`'s date) and whose
-    /// history has no `started` yet — the ones approved ahead of their first day — in every
-    /// workspace: [`start_covering`], one workspace at a time under its lock. Returns how many
-    /// started. The governance job runs it with the expiry.
-    pub async fn start_due_exceptions(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
-        let now = micros(now);
-        let today = now.date();
-        let due_sql = "SELECT e.id, e.workspace_id FROM exceptions e WHERE e.status = 'approved' \
-             AND e.starts_on <= $1 AND e.expires_on >= $1 AND NOT EXISTS (SELECT 1 FROM entry_events h \
-             WHERE h.entry_id = e.id AND h.kind = 'exception' AND h.event = 'started') ORDER BY e.workspace_id, e.id";
-        let mut tx = self.pool.read().await?;
-        let rows = tx.all(due_sql, &[today.into()]).await?;
-        tx.commit().await?;
-        let mut workspaces: Vec<Uuid> = rows.iter().map(|r| r.uuid("workspace_id")).collect::<Result<_, _>>()?;
-        workspaces.dedup();
-        let mut started = 0;
-        for ws in workspaces {
-            let mut tx = self.pool.write().await?;
-            take_lane(&mut tx, ws, Lane::Coverage).await?;
-            // Read again under the lock: another instance may have started them meanwhile.
-            let ids: Vec<Uuid> = tx
-                .all(due_sql, &[today.into()])
-                .await?
-                .iter()
-                .filter(|r| r.uuid("workspace_id").is_ok_and(|w| w == ws))
-                .map(|r| r.uuid("id"))
-                .collect::<Result<_, _>>()?;
-            for id in ids {
-                let e: Exception = fetch(&mut tx, ws, id).await?;
-                start_covering(&mut tx, &e, now).await?;
-                started += 1;
-            }
-            tx.commit().await?;
-        }
-        Ok(started)
-    }
+    crate::history::record_findings(tx, e.workspace_id, &bare, HistoryEvent::Expired, now).await
 }

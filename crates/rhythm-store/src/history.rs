@@ -10,10 +10,12 @@
 //! [`record_steps`] and [`record_many`] (and the bulk [`opened_by_numbers`]), which every
 //! history row passes through.
 
-use rhythm_domain::Kind;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use rhythm_domain::history::{HistoryEvent, Steps};
+use rhythm_domain::{Environment, Kind, Severity};
+use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -34,8 +36,15 @@ pub(crate) fn rank_sql(col: &str) -> String {
 }
 
 /// Records what a write of `after` (over `before`, `None` when created) is in its history.
-/// A finding that opens or reopens while an exception covers it is also `accepted`, then.
-pub(crate) async fn record<T: Table>(tx: &mut Tx, ws: Uuid, before: Option<&T>, after: &T) -> Result<(), StoreError> {
+/// Returns when it opened or reopened (the latest such step), if it did: a finding that
+/// appears while an exception covers it is also accepted then (`registers.rs` asks
+/// `coverage.rs`).
+pub(crate) async fn record<T: Table>(
+    tx: &mut Tx,
+    ws: Uuid,
+    before: Option<&T>,
+    after: &T,
+) -> Result<Option<OffsetDateTime>, StoreError> {
     let steps = T::lifecycle(before, after);
     let appeared = steps
         .iter()
@@ -43,13 +52,7 @@ pub(crate) async fn record<T: Table>(tx: &mut Tx, ws: Uuid, before: Option<&T>, 
         .map(|(_, at)| *at)
         .max();
     record_steps(tx, ws, T::KIND, after.id(), steps).await?;
-    if T::KIND == Kind::Finding
-        && let Some(at) = appeared
-        && !crate::coverage::covered_among(tx, ws, &[after.id()], at.date()).await?.is_empty()
-    {
-        record_steps(tx, ws, Kind::Finding, after.id(), vec![(HistoryEvent::Accepted, at)]).await?;
-    }
-    Ok(())
+    Ok(appeared)
 }
 
 /// Records `steps` of one entry.
@@ -143,6 +146,52 @@ pub(crate) async fn steps_of(tx: &mut Tx, ws: Uuid, kind: Kind, id: Uuid) -> Res
 }
 
 impl crate::Store {
+    /// A finding's state changes, oldest first.
+    pub async fn finding_history(&self, workspace_id: Uuid, finding_id: Uuid) -> Result<Vec<FindingEvent>, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let steps = crate::history::steps_of(&mut tx, workspace_id, Kind::Finding, finding_id).await?;
+        tx.commit().await?;
+        Ok(steps.into_iter().map(|s| FindingEvent { at: s.at, event: s.event }).collect())
+    }
+
+    /// The findings as they stood at `at`, computed from the event history alone: a finding
+    /// counts as its latest event at or before `at` says.
+    pub async fn findings_as_of(&self, workspace_id: Uuid, at: OffsetDateTime) -> Result<FindingsAsOf, StoreError> {
+        let mut tx = self.pool.read().await?;
+        let rank = crate::history::rank_sql("e.event");
+        let rows = tx
+            .all(
+                &format!(
+                    "SELECT f.severity, f.environment, x.event, COUNT(*) AS n FROM (\
+                       SELECT e.finding_id, e.event, ROW_NUMBER() OVER (PARTITION BY e.finding_id \
+                         ORDER BY e.at DESC, {rank} DESC) AS rn \
+                       FROM finding_events e WHERE e.workspace_id = $1 AND e.at <= $2) x \
+                     JOIN findings f ON f.id = x.finding_id WHERE x.rn = 1 \
+                     GROUP BY f.severity, f.environment, x.event ORDER BY f.severity, f.environment, x.event"
+                ),
+                &[workspace_id.into(), micros(at).into()],
+            )
+            .await?;
+        tx.commit().await?;
+        let mut out = FindingsAsOf::default();
+        let mut open: BTreeMap<(Severity, Environment), u64> = BTreeMap::new();
+        for r in rows {
+            let n = u64::try_from(r.int("n")?).unwrap_or(0);
+            match r.text("event")?.as_str() {
+                "fixed" => out.fixed += n,
+                event => {
+                    if event == "accepted" {
+                        out.accepted += n;
+                    }
+                    *open.entry((r.parsed("severity")?, r.parsed("environment")?)).or_default() += n;
+                }
+            }
+        }
+        out.open =
+            open.into_iter().map(|((severity, environment), open)| AsOfCount { severity, environment, open }).collect();
+        Ok(out)
+    }
+
     /// The life-cycle steps of one entry of `kind` (a finding's included), oldest first.
     /// Another workspace's entry has none.
     pub async fn history(&self, workspace_id: Uuid, kind: Kind, id: Uuid) -> Result<Vec<HistoryEntry>, StoreError> {
@@ -151,4 +200,45 @@ impl crate::Store {
         tx.commit().await?;
         Ok(steps)
     }
+}
+
+/// One state change of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FindingEvent {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `opened`, `fixed`, `reopened`, `accepted`, `expired`.
+    pub event: HistoryEvent,
+}
+
+/// The findings as they stood at a moment, from the event history.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FindingsAsOf {
+    /// Open findings per severity (`critical`, …) and environment, accepted ones included.
+    pub open: Vec<AsOfCount>,
+    /// Of the open ones, those an approved exception had accepted.
+    pub accepted: u64,
+    /// Findings fixed by then (and not reopened since).
+    pub fixed: u64,
+}
+
+/// A count of open findings of one severity in one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AsOfCount {
+    pub severity: Severity,
+    pub environment: Environment,
+    pub open: u64,
+}
+
+/// Records `event` at `at` for each finding of the workspace (the governance steps:
+/// `accepted`, `expired`), through the one history writer.
+pub(crate) async fn record_findings(
+    tx: &mut Tx,
+    ws: Uuid,
+    ids: &[Uuid],
+    event: HistoryEvent,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let steps: Vec<(Uuid, HistoryEvent)> = ids.iter().map(|id| (*id, event)).collect();
+    record_many(tx, ws, Kind::Finding, &steps, at).await
 }

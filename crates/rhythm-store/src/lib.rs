@@ -13,18 +13,15 @@ mod gate;
 mod governance;
 mod history;
 pub mod imports;
-mod interchange;
 mod migrate;
 pub mod notification;
 mod outbox;
 mod registers;
 mod reviews;
-mod scan_import;
 mod sign_in;
 mod tables;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod tracker_import;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -40,8 +37,8 @@ pub use db::{Row, Val};
 pub use governance::{
     DECISION_SORTS, EXCEPTION_SORTS, PolicyProposal, PolicyVersion, ProposalInput, rule as refusal_rule,
 };
-pub use history::HistoryEntry;
-pub use imports::ImportData;
+pub use history::{AsOfCount, FindingEvent, FindingsAsOf, HistoryEntry};
+pub use imports::{ImportData, ImportFile, ImportRecord, ScanTarget};
 pub use notification::Notification;
 pub use outbox::{
     AttemptOutcome, BACKOFF_BASE, BACKOFF_CAP, Channel, Event, Format, GATE_STOP_QUIET, MAX_ATTEMPTS, MAX_JITTER,
@@ -50,7 +47,6 @@ pub use outbox::{
 };
 pub use registers::{ListQuery, Page, SortDir};
 pub use rhythm_ingest::csv::{CsvKind, CsvRows};
-pub use scan_import::{AsOfCount, FindingEvent, FindingsAsOf, ImportFile, ImportRecord, ScanTarget};
 pub use sign_in::{MAX_DEVICES_PER_USER, MAX_THROTTLE_ROWS, ThrottleKey};
 pub use tables::Table;
 
@@ -133,7 +129,7 @@ pub enum Backend {
 /// | Launch gate | `gate.rs` | [`gate`](Store::gate), [`gate_upcoming`](Store::gate_upcoming) |
 /// | History and coverage | `history.rs`, `coverage.rs` | [`history`](Store::history), [`start_due_exceptions`](Store::start_due_exceptions) |
 /// | Reviews | `reviews.rs` | [`end_design_review_in_spike`](Store::end_design_review_in_spike), [`end_design_review_in_decision`](Store::end_design_review_in_decision), [`request_vendor_onboarding`](Store::request_vendor_onboarding) |
-/// | Imports | `imports.rs`, `scan_import.rs`, `interchange.rs`, `tracker_import.rs` | [`import`](Store::import), [`import_scan`](Store::import_scan), [`imports`](Store::imports), [`import_record`](Store::import_record), [`finding_history`](Store::finding_history), [`findings_as_of`](Store::findings_as_of), [`import_csv`](Store::import_csv), [`export_csv`](Store::export_csv), [`import_backlog`](Store::import_backlog) |
+/// | Imports | `imports/` (`mod.rs`, `record.rs`, `scan.rs`, `csv.rs`, `tracker.rs`); history reads in `history.rs` | [`import`](Store::import), [`import_scan`](Store::import_scan), [`imports`](Store::imports), [`import_record`](Store::import_record), [`finding_history`](Store::finding_history), [`findings_as_of`](Store::findings_as_of), [`import_csv`](Store::import_csv), [`export_csv`](Store::export_csv), [`import_backlog`](Store::import_backlog) |
 /// | Notifications | `outbox.rs` | [`add_notification_target`](Store::add_notification_target), [`set_notification_target_disabled`](Store::set_notification_target_disabled), [`list_notification_targets`](Store::list_notification_targets), [`enqueue_event`](Store::enqueue_event), [`claim_due`](Store::claim_due), [`mark_delivered`](Store::mark_delivered), [`mark_failed_attempt`](Store::mark_failed_attempt), [`outbox_entries`](Store::outbox_entries), [`outbox_entry`](Store::outbox_entry), [`notify_gate_stop`](Store::notify_gate_stop), [`enqueue_test_notification`](Store::enqueue_test_notification) |
 /// | People, sessions, tokens | `accounts.rs`, `sign_in.rs` | [`create_workspace`](Store::create_workspace), [`workspaces`](Store::workspaces), [`create_user`](Store::create_user), [`set_user_role`](Store::set_user_role), [`users`](Store::users), [`create_session`](Store::create_session), [`create_token`](Store::create_token), [`revoke_token`](Store::revoke_token), [`sign_in_failed`](Store::sign_in_failed), … |
 /// | Audit | `audit.rs` | [`audit_log`](Store::audit_log), [`audit_event`](Store::audit_event), [`audit_head`](Store::audit_head), [`verify_audit_chain`](Store::verify_audit_chain), [`verify_audit_chain_against`](Store::verify_audit_chain_against) |

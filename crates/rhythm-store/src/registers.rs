@@ -1,7 +1,9 @@
 //! The register operations, written once for every [`Table`] and both backends.
 
+use std::collections::HashMap;
+
 use rhythm_domain::{FieldError, Invalid, Kind, New, Ref, Target};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -10,22 +12,7 @@ use crate::db::{Tx, Val, placeholders};
 use crate::tables::{FilterSql, Table, table_of};
 use crate::{Actor, Store, StoreError, audit, new_id};
 
-/// Sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SortDir {
-    Asc,
-    Desc,
-}
-
-impl SortDir {
-    fn sql(self) -> &'static str {
-        match self {
-            SortDir::Asc => "ASC",
-            SortDir::Desc => "DESC",
-        }
-    }
-}
+pub use crate::tables::SortDir;
 
 /// Largest page a list returns.
 pub const MAX_LIMIT: u32 = 500;
@@ -279,7 +266,7 @@ pub(crate) async fn insert_row<T: Table>(tx: &mut Tx, ws: Uuid, item: &T) -> Res
     for rel in T::LINKS {
         insert_links(tx, ws, rel, item.id(), &item.link_ids(rel)).await?;
     }
-    crate::history::record(tx, ws, None, item).await
+    recorded(tx, ws, None, item).await
 }
 
 /// Writes `next` over `current` if the stored row is still at `current`'s version, and the
@@ -318,7 +305,18 @@ pub(crate) async fn save_row<T: Table>(tx: &mut Tx, ws: Uuid, current: &T, next:
             insert_links(tx, ws, rel, id, &new).await?;
         }
     }
-    crate::history::record(tx, ws, Some(current), next).await
+    recorded(tx, ws, Some(current), next).await
+}
+
+/// Records the history steps of a write; a finding that appears while an exception covers it
+/// is accepted at once.
+async fn recorded<T: Table>(tx: &mut Tx, ws: Uuid, before: Option<&T>, after: &T) -> Result<(), StoreError> {
+    if let Some(at) = crate::history::record(tx, ws, before, after).await?
+        && T::KIND == Kind::Finding
+    {
+        crate::coverage::accept_if_covered(tx, ws, after.id(), at).await?;
+    }
+    Ok(())
 }
 
 /// Checks that the workspace exists. It takes no lock: a write locks the workspace only at
@@ -470,7 +468,7 @@ pub(crate) async fn select_in<T: Table>(
 }
 
 pub(crate) async fn load_links<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<(), StoreError> {
-    crate::scan_import::load_scan_scopes(tx, ws, items).await?;
+    load_scan_scopes(tx, ws, items).await?;
     if T::LINKS.is_empty() || items.is_empty() {
         return Ok(());
     }
@@ -633,4 +631,28 @@ impl Store {
         tx.commit().await?;
         rows.iter().map(|r| Ok((r.int("impact")?, r.int("likelihood")?, r.int("n")?))).collect()
     }
+}
+
+/// Sets `last_seen` of open scanner findings among `items` to their scope's last import
+/// (`scan_scopes`, one row per scope), for every register read.
+pub(crate) async fn load_scan_scopes<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<(), StoreError> {
+    if !items.iter().any(|i| i.scan_scope().is_some()) {
+        return Ok(());
+    }
+    let rows = tx
+        .all("SELECT system_key, tool, environment, last_seen FROM scan_scopes WHERE workspace_id = $1", &[ws.into()])
+        .await?;
+    let mut scopes: HashMap<(Uuid, String, String), OffsetDateTime> = HashMap::with_capacity(rows.len());
+    for r in rows {
+        scopes.insert((r.uuid("system_key")?, r.text("tool")?, r.text("environment")?), r.ts("last_seen")?);
+    }
+    for item in items.iter_mut() {
+        let seen = item
+            .scan_scope()
+            .and_then(|(system, tool, env)| scopes.get(&(system, tool.to_owned(), env.to_owned())).copied());
+        if let Some(t) = seen {
+            item.seen_at(t);
+        }
+    }
+    Ok(())
 }

@@ -523,3 +523,42 @@ async fn exception_facts(tx: &mut Tx, e: &Exception) -> Result<ExceptionFacts, S
 pub(crate) async fn approved_exceptions(tx: &mut Tx, ws: Uuid) -> Result<Vec<Exception>, StoreError> {
     select_in::<Exception>(tx, ws, "status = $2", &[ExceptionStatus::Approved.as_str().into()]).await
 }
+
+impl Store {
+    /// Starts every approved exception whose first day has come (`now`'s date) and whose
+    /// history has no `started` yet — the ones approved ahead of their first day — in every
+    /// workspace: `coverage::start_covering`, one workspace at a time in its coverage lane. Returns how many
+    /// started. The governance job runs it with the expiry.
+    pub async fn start_due_exceptions(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
+        let now = micros(now);
+        let today = now.date();
+        let due_sql = "SELECT e.id, e.workspace_id FROM exceptions e WHERE e.status = 'approved' \
+             AND e.starts_on <= $1 AND e.expires_on >= $1 AND NOT EXISTS (SELECT 1 FROM entry_events h \
+             WHERE h.entry_id = e.id AND h.kind = 'exception' AND h.event = 'started') ORDER BY e.workspace_id, e.id";
+        let mut tx = self.pool.read().await?;
+        let rows = tx.all(due_sql, &[today.into()]).await?;
+        tx.commit().await?;
+        let mut workspaces: Vec<Uuid> = rows.iter().map(|r| r.uuid("workspace_id")).collect::<Result<_, _>>()?;
+        workspaces.dedup();
+        let mut started = 0;
+        for ws in workspaces {
+            let mut tx = self.pool.write().await?;
+            take_lane(&mut tx, ws, Lane::Coverage).await?;
+            // Read again under the lock: another instance may have started them meanwhile.
+            let ids: Vec<Uuid> = tx
+                .all(due_sql, &[today.into()])
+                .await?
+                .iter()
+                .filter(|r| r.uuid("workspace_id").is_ok_and(|w| w == ws))
+                .map(|r| r.uuid("id"))
+                .collect::<Result<_, _>>()?;
+            for id in ids {
+                let e: Exception = fetch(&mut tx, ws, id).await?;
+                crate::coverage::start_covering(&mut tx, &e, now).await?;
+                started += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(started)
+    }
+}

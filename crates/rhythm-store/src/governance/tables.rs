@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::StoreError;
 use crate::db::{Row, Val};
-use crate::registers::SortDir;
 use crate::tables::FilterSql::{Eq, Expr, Link, Lte};
+use crate::tables::SortDir;
 use crate::tables::{Filter, Table, columns, entry_accessors, p_date, p_enum, p_uuid};
 
 /// The sorts of the decision log: (name in `?sort=`, column).

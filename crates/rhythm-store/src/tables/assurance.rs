@@ -4,8 +4,8 @@ use rhythm_domain::{AuditFinding, DataTier, Incident, Kind, Severity, Vendor, Ve
 use uuid::Uuid;
 
 use super::FilterSql::{Eq, IsNull, Link};
+use super::SortDir;
 use super::{Filter, Table, p_bool, p_enum, p_text, p_uuid};
-use crate::registers::SortDir;
 
 impl Table for Incident {
     const KIND: Kind = Kind::Incident;

@@ -5,8 +5,8 @@ use rhythm_domain::{
 };
 
 use super::FilterSql::{Eq, Gte, IsNull, Lte};
+use super::SortDir;
 use super::{Filter, Table, p_bool, p_date, p_enum, p_text, p_uuid};
-use crate::registers::SortDir;
 
 impl Table for Initiative {
     const KIND: Kind = Kind::Initiative;

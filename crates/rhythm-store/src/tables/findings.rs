@@ -6,8 +6,8 @@ use rhythm_domain::{
 use uuid::Uuid;
 
 use super::FilterSql::{Eq, Flag, FlagOnDay, JsonContains};
+use super::SortDir;
 use super::{Filter, Table, p_bool, p_date, p_enum, p_json_str, p_text, p_uuid};
-use crate::registers::SortDir;
 
 impl Table for Finding {
     const KIND: Kind = Kind::Finding;

@@ -6,13 +6,12 @@ use rhythm_domain::{
     AuditFinding, BacklogItem, DesignReview, Epic, Finding, Incident, Initiative, Kind, Ref, Release, Risk, System,
     Vendor,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 use uuid::Uuid;
 
 use crate::StoreError;
 use crate::db::{Row, Val};
-use crate::registers::SortDir;
 
 /// A register stored in its own table.
 /// Its life-cycle steps ([`Lifecycle`]) are what every insert and save of it records in its
@@ -50,6 +49,23 @@ pub trait Table: Lifecycle + Sized + Serialize + Clone + Send + Sync + 'static {
     }
     /// Tells the entry its scope was last imported at `t`.
     fn seen_at(&mut self, _t: time::OffsetDateTime) {}
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDir {
+    Asc,
+    Desc,
+}
+
+impl SortDir {
+    pub(crate) fn sql(self) -> &'static str {
+        match self {
+            SortDir::Asc => "ASC",
+            SortDir::Desc => "DESC",
+        }
+    }
 }
 
 /// A filter a list accepts: `?status=open`, `?system=<uuid>`, `?tag=legal`.

@@ -4,8 +4,8 @@ use rhythm_domain::{DataTier, GoldenPath, Kind, Risk, RiskStatus, Stage, System,
 use uuid::Uuid;
 
 use super::FilterSql::{Eq, Flag, Gte, JsonContains, Link, Lte};
+use super::SortDir;
 use super::{Filter, Table, p_bool, p_date, p_enum, p_int, p_json_str, p_text, p_uuid};
-use crate::registers::SortDir;
 
 impl Table for System {
     const KIND: Kind = Kind::System;

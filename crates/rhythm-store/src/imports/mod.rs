@@ -1,37 +1,13 @@
-//! Imports: what one file did to the workspace. Every importer (scanner files, register
+//! The imports wing: what one file did to the workspace. Every importer (scanner files, register
 //! CSVs, tracker backlogs) runs inside one transaction and answers an [`ImportCounts`];
 //! the import itself is recorded (who, when, file hash, counts) in that same transaction.
 
-use serde::Serialize;
+pub(crate) mod csv;
+pub(crate) mod record;
+pub(crate) mod scan;
+pub(crate) mod tracker;
 
-/// What one import did, de-duplicated: every input row or finding is counted exactly once
-/// in `created`, `updated`, `unchanged` or `reopened`; `closed` counts entries the file no
-/// longer holds (scanner re-imports only) and `silent` the scanner-suppressed findings
-/// without a matching approved exception.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct ImportCounts {
-    /// Rows or findings read from the file.
-    pub total: u64,
-    pub created: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-    pub closed: u64,
-    pub reopened: u64,
-    pub silent: u64,
-}
-
-impl ImportCounts {
-    /// Adds another file's (or scope's) counts.
-    pub fn add(&mut self, o: ImportCounts) {
-        self.total += o.total;
-        self.created += o.created;
-        self.updated += o.updated;
-        self.unchanged += o.unchanged;
-        self.closed += o.closed;
-        self.reopened += o.reopened;
-        self.silent += o.silent;
-    }
-}
+pub use record::{ImportCounts, ImportFile, ImportRecord, ScanTarget};
 
 /// What a parsed file holds, ready to import.
 #[derive(Debug)]
@@ -46,6 +22,19 @@ pub enum ImportData<'a> {
 }
 
 impl crate::Store {
+    /// Imports one parsed scanner file into `target` and records the import (one
+    /// transaction): [`crate::Store::import`] with [`ImportData::Scan`].
+    pub async fn import_scan(
+        &self,
+        actor: &crate::Actor,
+        now: time::OffsetDateTime,
+        file: &crate::ImportFile,
+        target: &crate::ScanTarget,
+        scan: &rhythm_ingest::Scan,
+    ) -> Result<crate::ImportRecord, crate::StoreError> {
+        self.import(actor, now, file, ImportData::Scan { scan, target: *target }).await
+    }
+
     /// Imports one parsed file and records the import (`IMP-n`: who, when, file hash,
     /// counts) — all in one transaction: on any error nothing is stored, not even the record.
     pub async fn import(
@@ -62,14 +51,14 @@ impl crate::Store {
         crate::registers::take_lane(&mut tx, actor.workspace_id, crate::registers::Lane::Coverage).await?;
         let (counts, target) = match data {
             ImportData::Scan { scan, target } => {
-                (crate::scan_import::import_scan_in(&mut tx, actor, now, &target, scan).await?, Some(target))
+                (crate::imports::scan::import_scan_in(&mut tx, actor, now, &target, scan).await?, Some(target))
             }
-            ImportData::Csv(rows) => (crate::interchange::import_csv_in(&mut tx, actor, now, rows).await?, None),
+            ImportData::Csv(rows) => (crate::imports::csv::import_csv_in(&mut tx, actor, now, rows).await?, None),
             ImportData::Backlog(items) => {
-                (crate::tracker_import::import_backlog_in(&mut tx, actor, now, items).await?, None)
+                (crate::imports::tracker::import_backlog_in(&mut tx, actor, now, items).await?, None)
             }
         };
-        let record = crate::scan_import::record_import(&mut tx, actor, now, file, target.as_ref(), counts).await?;
+        let record = record::record_import(&mut tx, actor, now, file, target.as_ref(), counts).await?;
         tx.commit().await?;
         Ok(record)
     }

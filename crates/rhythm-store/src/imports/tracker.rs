@@ -16,9 +16,9 @@ use rhythm_domain::{BacklogItem, BacklogItemInput, BacklogItemPatch, ItemStatus}
 use rhythm_ingest::tracker::TrackerItem;
 use time::OffsetDateTime;
 
+use super::record::ImportCounts;
 use crate::audit::micros;
 use crate::db::Tx;
-use crate::imports::ImportCounts;
 use crate::registers::{create_in, lock_workspace, update_in};
 use crate::{Actor, Store, StoreError};
 

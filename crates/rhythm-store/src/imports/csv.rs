@@ -29,9 +29,9 @@ use rhythm_ingest::csv::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::record::ImportCounts;
 use crate::audit::micros;
 use crate::db::{Tx, Val};
-use crate::imports::ImportCounts;
 use crate::registers::{create_in, lock_workspace, select_in, update_in};
 use crate::tables::Table;
 use crate::{Actor, Store, StoreError};

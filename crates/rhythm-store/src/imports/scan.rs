@@ -23,98 +23,17 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rhythm_domain::history::HistoryEvent;
-use rhythm_domain::{Environment, Finding, FindingInput, Invalid, Kind, New, Severity};
+use rhythm_domain::{Finding, FindingInput, Invalid, Kind, New, Severity};
 use rhythm_ingest::{Scan, ScannedFinding};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::audit::{self, micros};
+use super::record::{ImportCounts, ScanTarget, one_line};
 use crate::db::{IDS_PER_STATEMENT, ROWS_PER_INSERT, Row, Tx, Val, placeholders, row_markers, values_list};
-use crate::imports::ImportCounts;
 use crate::registers::{lock_workspace, take_numbers};
 use crate::tables::Table;
-use crate::{Actor, Store, StoreError, new_id};
-
-/// Where a scanner file's findings belong: its re-import scope, with the tool of each run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScanTarget {
-    pub system_id: Option<Uuid>,
-    pub environment: Environment,
-}
-
-/// The file an import read.
-#[derive(Debug, Clone)]
-pub struct ImportFile {
-    /// The importer: `sarif`, `trivy`, `findings-csv`, `github-issues`, …
-    pub format: String,
-    pub file_name: String,
-    /// Lower-case hex SHA-256 of the bytes.
-    pub sha256: String,
-    pub bytes: u64,
-}
-
-impl ImportFile {
-    /// Describes `bytes` read from `file_name` by the `format` importer.
-    pub fn of(format: &str, file_name: &str, bytes: &[u8]) -> ImportFile {
-        ImportFile {
-            format: format.to_owned(),
-            file_name: file_name.to_owned(),
-            sha256: hex::encode(Sha256::digest(bytes)),
-            bytes: bytes.len() as u64,
-        }
-    }
-}
-
-/// One recorded import (`IMP-n`): who, when, which file, what it did.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct ImportRecord {
-    pub id: Uuid,
-    pub number: i64,
-    /// `IMP-12`.
-    pub reference: String,
-    pub format: String,
-    pub file_name: String,
-    pub sha256: String,
-    pub bytes: u64,
-    pub system_id: Option<Uuid>,
-    pub environment: Option<String>,
-    /// Who imported it, as the audit log names them.
-    pub actor: String,
-    pub user_id: Option<Uuid>,
-    pub counts: ImportCounts,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
-
-/// One state change of a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FindingEvent {
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    /// `opened`, `fixed`, `reopened`, `accepted`, `expired`.
-    pub event: HistoryEvent,
-}
-
-/// The findings as they stood at a moment, from the event history.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct FindingsAsOf {
-    /// Open findings per severity (`critical`, …) and environment, accepted ones included.
-    pub open: Vec<AsOfCount>,
-    /// Of the open ones, those an approved exception had accepted.
-    pub accepted: u64,
-    /// Findings fixed by then (and not reopened since).
-    pub fixed: u64,
-}
-
-/// A count of open findings of one severity in one environment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct AsOfCount {
-    pub severity: Severity,
-    pub environment: Environment,
-    pub open: u64,
-}
+use crate::{Actor, StoreError, new_id};
 
 /// The scope key of a scanner fingerprint.
 fn scan_key(ws: Uuid, target: &ScanTarget, tool: &str, fingerprint: &str) -> Uuid {
@@ -133,37 +52,6 @@ fn scan_key(ws: Uuid, target: &ScanTarget, tool: &str, fingerprint: &str) -> Uui
     let mut key = [0u8; 16];
     key.copy_from_slice(&digest[..16]);
     Uuid::from_bytes(key)
-}
-
-/// One line of at most `max` characters without control characters (scanner text is
-/// untrusted and the register keeps titles to one line).
-fn one_line(s: &str, max: usize) -> String {
-    // Almost every scanner string is already one tidy line: copy it as it is.
-    let tidy = s.len() <= max
-        && !s.starts_with(' ')
-        && !s.ends_with(' ')
-        && !s.contains("  ")
-        && !s.chars().any(|c| c.is_control() || (c.is_whitespace() && c != ' '));
-    if tidy {
-        return s.to_owned();
-    }
-    let mut cleaned = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !cleaned.is_empty() {
-            cleaned.push(' ');
-        }
-        cleaned.extend(word.chars().filter(|c| !c.is_control()));
-    }
-    truncate(cleaned, max)
-}
-
-fn truncate(s: String, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s;
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 fn opt_text(s: Option<&String>, max: usize) -> Option<String> {
@@ -374,19 +262,6 @@ fn scope_sql(target: &ScanTarget) -> &'static str {
     } else {
         "workspace_id = $1 AND tool = $2 AND environment = $3 AND system_id IS NULL"
     }
-}
-
-/// Records `event` at `at` for each finding of the workspace (the governance steps:
-/// `accepted`, `expired`), through the one history writer.
-pub(crate) async fn record_events(
-    tx: &mut Tx,
-    ws: Uuid,
-    ids: &[Uuid],
-    event: HistoryEvent,
-    at: OffsetDateTime,
-) -> Result<(), StoreError> {
-    let steps: Vec<(Uuid, HistoryEvent)> = ids.iter().map(|id| (*id, event)).collect();
-    crate::history::record_many(tx, ws, Kind::Finding, &steps, at).await
 }
 
 /// The columns of [`Finding::COLUMNS`] that hold the same value on every finding one scope's
@@ -785,7 +660,7 @@ async fn import_scope(
         .chain(events.iter().filter(|(_, e)| *e == HistoryEvent::Reopened).map(|(id, _)| *id))
         .collect();
     let accepted = crate::coverage::covered_among(tx, ws, &appeared, now.date()).await?;
-    record_events(tx, ws, &accepted, HistoryEvent::Accepted, now).await?;
+    crate::history::record_findings(tx, ws, &accepted, HistoryEvent::Accepted, now).await?;
 
     // Everything the file still holds was seen now: one row for the scope.
     tx.exec(
@@ -810,203 +685,4 @@ async fn import_scope(
         counts.silent += u64::try_from(tx.int(&sql, &args).await?).unwrap_or(0);
     }
     Ok(counts)
-}
-
-/// Sets `last_seen` of open scanner findings among `items` to their scope's last import
-/// (`scan_scopes`, one row per scope), for every register read.
-pub(crate) async fn load_scan_scopes<T: Table>(tx: &mut Tx, ws: Uuid, items: &mut [T]) -> Result<(), StoreError> {
-    if !items.iter().any(|i| i.scan_scope().is_some()) {
-        return Ok(());
-    }
-    let rows = tx
-        .all("SELECT system_key, tool, environment, last_seen FROM scan_scopes WHERE workspace_id = $1", &[ws.into()])
-        .await?;
-    let mut scopes: HashMap<(Uuid, String, String), OffsetDateTime> = HashMap::with_capacity(rows.len());
-    for r in rows {
-        scopes.insert((r.uuid("system_key")?, r.text("tool")?, r.text("environment")?), r.ts("last_seen")?);
-    }
-    for item in items.iter_mut() {
-        let seen = item
-            .scan_scope()
-            .and_then(|(system, tool, env)| scopes.get(&(system, tool.to_owned(), env.to_owned())).copied());
-        if let Some(t) = seen {
-            item.seen_at(t);
-        }
-    }
-    Ok(())
-}
-
-/// Writes the record of an import and its audit row, in the caller's transaction.
-pub(crate) async fn record_import(
-    tx: &mut Tx,
-    actor: &Actor,
-    now: OffsetDateTime,
-    file: &ImportFile,
-    target: Option<&ScanTarget>,
-    counts: ImportCounts,
-) -> Result<ImportRecord, StoreError> {
-    let ws = actor.workspace_id;
-    lock_workspace(tx, ws).await?;
-    let number = take_numbers(tx, ws, Kind::Import, 1).await?;
-    let record = ImportRecord {
-        id: new_id(),
-        number,
-        reference: Kind::Import.reference(number),
-        format: file.format.clone(),
-        file_name: one_line(&file.file_name, 300),
-        sha256: file.sha256.clone(),
-        bytes: file.bytes,
-        system_id: target.and_then(|t| t.system_id),
-        environment: target.map(|t| t.environment.as_str().to_owned()),
-        actor: actor.label.clone(),
-        user_id: actor.user_id,
-        counts,
-        at: now,
-    };
-    let c = &record.counts;
-    let as_int = |v: u64| Val::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)));
-    tx.exec(
-        "INSERT INTO imports (id, workspace_id, number, format, file_name, sha256, bytes, system_id, environment, \
-         actor, user_id, total, created, updated, unchanged, closed, reopened, silent, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-        &[
-            record.id.into(),
-            ws.into(),
-            number.into(),
-            record.format.clone().into(),
-            record.file_name.clone().into(),
-            record.sha256.clone().into(),
-            as_int(record.bytes),
-            record.system_id.into(),
-            record.environment.clone().into(),
-            record.actor.clone().into(),
-            record.user_id.into(),
-            as_int(c.total),
-            as_int(c.created),
-            as_int(c.updated),
-            as_int(c.unchanged),
-            as_int(c.closed),
-            as_int(c.reopened),
-            as_int(c.silent),
-            now.into(),
-        ],
-    )
-    .await?;
-    audit::append(tx, actor, now, "import", "import", Some(record.id), None::<&ImportRecord>, Some(&record));
-    Ok(record)
-}
-
-fn record_from_row(r: &crate::db::Row) -> Result<ImportRecord, StoreError> {
-    let n = |c: &str| r.int(c).map(|v| u64::try_from(v).unwrap_or(0));
-    let number = r.int("number")?;
-    Ok(ImportRecord {
-        id: r.uuid("id")?,
-        number,
-        reference: Kind::Import.reference(number),
-        format: r.text("format")?,
-        file_name: r.text("file_name")?,
-        sha256: r.text("sha256")?,
-        bytes: n("bytes")?,
-        system_id: r.opt_uuid("system_id")?,
-        environment: r.opt_text("environment")?,
-        actor: r.text("actor")?,
-        user_id: r.opt_uuid("user_id")?,
-        counts: ImportCounts {
-            total: n("total")?,
-            created: n("created")?,
-            updated: n("updated")?,
-            unchanged: n("unchanged")?,
-            closed: n("closed")?,
-            reopened: n("reopened")?,
-            silent: n("silent")?,
-        },
-        at: r.ts("at")?,
-    })
-}
-
-impl Store {
-    /// Imports one parsed scanner file into `target` and records the import (one
-    /// transaction): [`Store::import`] with [`crate::imports::ImportData::Scan`].
-    pub async fn import_scan(
-        &self,
-        actor: &Actor,
-        now: OffsetDateTime,
-        file: &ImportFile,
-        target: &ScanTarget,
-        scan: &Scan,
-    ) -> Result<ImportRecord, StoreError> {
-        self.import(actor, now, file, crate::imports::ImportData::Scan { scan, target: *target }).await
-    }
-
-    /// The workspace's imports, newest first.
-    pub async fn imports(&self, workspace_id: Uuid, limit: i64) -> Result<Vec<ImportRecord>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let rows = tx
-            .all(
-                "SELECT * FROM imports WHERE workspace_id = $1 ORDER BY number DESC LIMIT $2",
-                &[workspace_id.into(), limit.clamp(1, 1000).into()],
-            )
-            .await?;
-        tx.commit().await?;
-        rows.iter().map(record_from_row).collect()
-    }
-
-    /// One import by number (`IMP-n`).
-    pub async fn import_record(&self, workspace_id: Uuid, number: i64) -> Result<ImportRecord, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let row = tx
-            .opt("SELECT * FROM imports WHERE workspace_id = $1 AND number = $2", &[workspace_id.into(), number.into()])
-            .await?;
-        tx.commit().await?;
-        row.as_ref()
-            .map(record_from_row)
-            .transpose()?
-            .ok_or_else(|| StoreError::not_found("import", Kind::Import.reference(number)))
-    }
-
-    /// A finding's state changes, oldest first.
-    pub async fn finding_history(&self, workspace_id: Uuid, finding_id: Uuid) -> Result<Vec<FindingEvent>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let steps = crate::history::steps_of(&mut tx, workspace_id, Kind::Finding, finding_id).await?;
-        tx.commit().await?;
-        Ok(steps.into_iter().map(|s| FindingEvent { at: s.at, event: s.event }).collect())
-    }
-
-    /// The findings as they stood at `at`, computed from the event history alone: a finding
-    /// counts as its latest event at or before `at` says.
-    pub async fn findings_as_of(&self, workspace_id: Uuid, at: OffsetDateTime) -> Result<FindingsAsOf, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let rank = crate::history::rank_sql("e.event");
-        let rows = tx
-            .all(
-                &format!(
-                    "SELECT f.severity, f.environment, x.event, COUNT(*) AS n FROM (\
-                       SELECT e.finding_id, e.event, ROW_NUMBER() OVER (PARTITION BY e.finding_id \
-                         ORDER BY e.at DESC, {rank} DESC) AS rn \
-                       FROM finding_events e WHERE e.workspace_id = $1 AND e.at <= $2) x \
-                     JOIN findings f ON f.id = x.finding_id WHERE x.rn = 1 \
-                     GROUP BY f.severity, f.environment, x.event ORDER BY f.severity, f.environment, x.event"
-                ),
-                &[workspace_id.into(), micros(at).into()],
-            )
-            .await?;
-        tx.commit().await?;
-        let mut out = FindingsAsOf::default();
-        let mut open: BTreeMap<(Severity, Environment), u64> = BTreeMap::new();
-        for r in rows {
-            let n = u64::try_from(r.int("n")?).unwrap_or(0);
-            match r.text("event")?.as_str() {
-                "fixed" => out.fixed += n,
-                event => {
-                    if event == "accepted" {
-                        out.accepted += n;
-                    }
-                    *open.entry((r.parsed("severity")?, r.parsed("environment")?)).or_default() += n;
-                }
-            }
-        }
-        out.open =
-            open.into_iter().map(|((severity, environment), open)| AsOfCount { severity, environment, open }).collect();
-        Ok(out)
-    }
 }
