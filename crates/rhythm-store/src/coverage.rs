@@ -130,8 +130,8 @@ pub(crate) async fn covered_among(tx: &mut Tx, ws: Uuid, ids: &[Uuid], today: Da
     Ok(out)
 }
 
-/// A finding that appeared at `at` (created or reopened) is accepted then if an exception
-/// covers it that day.
+/// A finding written at `at` that opened or reopened is accepted then if an exception covers
+/// it that day.
 pub(crate) async fn accept_if_covered(tx: &mut Tx, ws: Uuid, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
     if !covered_among(tx, ws, &[id], at.date()).await?.is_empty() {
         crate::history::record_steps(tx, ws, Kind::Finding, id, vec![(HistoryEvent::Accepted, at)]).await?;

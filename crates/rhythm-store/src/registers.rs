@@ -308,13 +308,12 @@ pub(crate) async fn save_row<T: Table>(tx: &mut Tx, ws: Uuid, current: &T, next:
     recorded(tx, ws, Some(current), next).await
 }
 
-/// Records the history steps of a write; a finding that appears while an exception covers it
-/// is accepted at once.
+/// Records the history steps of a write; a finding that appears (opens or reopens) while an
+/// exception covers it is accepted at once — judged at the write's time, not at an earlier
+/// `first_seen` it may carry, as the gate judges it today.
 async fn recorded<T: Table>(tx: &mut Tx, ws: Uuid, before: Option<&T>, after: &T) -> Result<(), StoreError> {
-    if let Some(at) = crate::history::record(tx, ws, before, after).await?
-        && T::KIND == Kind::Finding
-    {
-        crate::coverage::accept_if_covered(tx, ws, after.id(), at).await?;
+    if crate::history::record(tx, ws, before, after).await?.is_some() && T::KIND == Kind::Finding {
+        crate::coverage::accept_if_covered(tx, ws, after.id(), after.updated_at()).await?;
     }
     Ok(())
 }

@@ -35,6 +35,8 @@ pub trait Table: Lifecycle + Sized + Serialize + Clone + Send + Sync + 'static {
     fn id(&self) -> Uuid;
     fn number(&self) -> i64;
     fn version(&self) -> i64;
+    /// When it was last written (the write's own time on insert and save).
+    fn updated_at(&self) -> time::OffsetDateTime;
     fn values(&self) -> Vec<Val>;
     fn from_row(row: &Row) -> Result<Self, StoreError>;
     fn refs(&self) -> Vec<Ref>;
@@ -145,6 +147,9 @@ macro_rules! entry_accessors {
         }
         fn version(&self) -> i64 {
             self.version
+        }
+        fn updated_at(&self) -> time::OffsetDateTime {
+            self.updated_at
         }
         fn refs(&self) -> Vec<rhythm_domain::Ref> {
             // The entity's own (inherent) `refs`, which a path finds before the trait's.

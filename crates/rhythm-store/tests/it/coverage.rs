@@ -44,7 +44,12 @@ async fn system(f: &Fixture, name: &str) -> System {
 }
 
 async fn finding(f: &Fixture, system: &System, rule: &str) -> Finding {
-    let input = FindingInput {
+    let input = finding_input(system, rule);
+    f.store().create(&f.actor, f.now, |n| Finding::create(input, n)).await.unwrap()
+}
+
+fn finding_input(system: &System, rule: &str) -> FindingInput {
+    FindingInput {
         system_id: Some(system.id),
         tool: "trivy".into(),
         rule: rule.into(),
@@ -55,8 +60,7 @@ async fn finding(f: &Fixture, system: &System, rule: &str) -> Finding {
         kev: false,
         first_seen: None,
         external_id: None,
-    };
-    f.store().create(&f.actor, f.now, |n| Finding::create(input, n)).await.unwrap()
+    }
 }
 
 /// Requests an exception at `at` and, when `sign`, has both owners approve it then.
@@ -200,8 +204,12 @@ async fn one_definition_of_covered(f: Fixture) {
     // The governance job has run for the day: what is past its last day has expired.
     s.expire_due_exceptions(f.now).await.unwrap();
     s.start_due_exceptions(f.now).await.unwrap();
-    // A finding that appears while a signed scope names its rule is accepted from the start.
-    let late = finding(&f, &payments, "CVE-2024-0006").await;
+    // A finding that appears while a signed scope names its rule is accepted from the start,
+    // even one recorded as first seen before the exception began (a CSV of older findings).
+    let mut input =
+        FindingInput { first_seen: Some(f.now - Duration::days(30)), ..finding_input(&payments, "CVE-2024-0006") };
+    input.title = "Found a month ago, recorded today".into();
+    let late = s.create(&f.actor, f.now, |n| Finding::create(input, n)).await.unwrap();
     crate::raw(&f, &["UPDATE findings SET suppression = 'inSource'"]).await;
     let mut findings = findings;
     findings.push(s.get::<Finding>(f.actor.workspace_id, late.id).await.unwrap());
