@@ -489,20 +489,6 @@ fn word_severity(w: &str) -> Option<Severity> {
     })
 }
 
-fn cvss_severity(score: f64) -> Severity {
-    if score >= 9.0 {
-        Severity::Critical
-    } else if score >= 7.0 {
-        Severity::High
-    } else if score >= 4.0 {
-        Severity::Medium
-    } else if score > 0.0 {
-        Severity::Low
-    } else {
-        Severity::Info
-    }
-}
-
 fn severity(rule: Option<&Rule<'_>>, r: &SResult<'_>) -> (Severity, Option<f64>) {
     let rule_props = rule.and_then(|d| d.properties.as_ref());
     let security_severity = rule_props
@@ -516,7 +502,7 @@ fn severity(rule: Option<&Rule<'_>>, r: &SResult<'_>) -> (Severity, Option<f64>)
         }
         .filter(|n| n.is_finite() && (0.0..=10.0).contains(n));
         if let Some(n) = score {
-            return (cvss_severity(n), Some(n));
+            return (crate::json_input::severity_from_score(n), Some(n));
         }
         if let Some(sev) = ss.as_str().and_then(|w| word_severity(&w)) {
             return (sev, None);
