@@ -1,6 +1,12 @@
 //! Written decisions: a tradeoff with its options, the choice and its cost, decided by whoever
 //! the policy's decision rights name. Decided records are immutable; a change of mind is a
 //! new decision that supersedes the old one.
+//!
+//! Who decides is held to the sides, not to "any two people":
+//! * a **joint** decision is recorded by one chief and concurred with by the *other* chief —
+//!   a CTO and a CISO, never two people of one side;
+//! * an **escalation** goes up with both chiefs' written positions, and only the escalation
+//!   authority (the executive role, named in the policy) decides it, after both are on record.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -40,8 +46,18 @@ pub struct Decision {
     pub choice: String,
     /// What the choice costs: delay, money, residual risk.
     pub cost: String,
-    /// For escalations: who decided (the forum or person above the CTO and CISO).
+    /// For escalations: the forum the authority decided in, if it was named (the executive
+    /// who decided is `decided_by`).
     pub escalated_to: Option<String>,
+    /// For escalations: the CTO's written position, on record before the authority decides.
+    pub cto_position: String,
+    /// For escalations: the CISO's written position, on record before the authority decides.
+    pub ciso_position: String,
+    /// The role `decided_by` held when deciding: a joint decision's concurrence must come from
+    /// the other chief's role.
+    pub decided_as: Option<Role>,
+    /// The role `concurred_by` held when concurring.
+    pub concurred_as: Option<Role>,
     pub status: DecisionStatus,
     pub risk_ids: Vec<Uuid>,
     pub exception_ids: Vec<Uuid>,
@@ -93,7 +109,8 @@ pub struct DecisionInput {
 pub struct DecideInput {
     pub choice: String,
     pub cost: String,
-    /// Required for escalations: who decided above the chiefs.
+    /// For escalations: the forum it was decided in (optional; the executive deciding is
+    /// recorded as `decided_by`).
     #[serde(default)]
     pub escalated_to: Option<String>,
 }
@@ -102,6 +119,8 @@ pub struct DecideInput {
 /// a comparison of the states before and after.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecisionEvent {
+    /// A chief put their written position on an escalation on record.
+    PositionStated,
     /// The first chief recorded a joint decision; it waits for the other's concurrence.
     AwaitingConcurrence,
     /// It is decided (by its decider, or by the second chief's concurrence): immutable from now.
@@ -124,12 +143,23 @@ pub enum DecisionRefusal {
     Invalid(#[from] Invalid),
 }
 
-/// Who may record decisions for a decider.
+/// Who may record decisions for a decider: a joint decision is recorded by either chief (the
+/// other concurs), an escalation only by the escalation authority.
 pub fn may_decide(decider: Decider, role: Role) -> bool {
     match decider {
         Decider::Cto => role == Role::Cto,
         Decider::Ciso => role == Role::Ciso,
-        Decider::Joint | Decider::Escalate => matches!(role, Role::Cto | Role::Ciso),
+        Decider::Joint => matches!(role, Role::Cto | Role::Ciso),
+        Decider::Escalate => role == Role::Executive,
+    }
+}
+
+/// Who may concur with a joint decision recorded by someone holding `first`: the other chief.
+pub fn may_concur(first: Option<Role>, role: Role) -> bool {
+    match first.and_then(Role::other_chief) {
+        Some(other) => role == other,
+        // Recorded before roles were kept with the record: either chief.
+        None => first.is_none() && matches!(role, Role::Cto | Role::Ciso),
     }
 }
 
@@ -138,9 +168,11 @@ fn right_text(category: DecisionCategory, decider: Decider) -> String {
         Decider::Cto => format!("{} decisions are the CTO's", category.label()),
         Decider::Ciso => format!("{} decisions are the CISO's", category.label()),
         Decider::Joint => format!("{} decisions are taken jointly by the CTO and the CISO", category.label()),
-        Decider::Escalate => {
-            format!("{} decisions escalate; the CTO or the CISO records what the escalation decided", category.label())
-        }
+        Decider::Escalate => format!(
+            "{} decisions escalate: both chiefs state their positions and the escalation authority (the executive role) \
+             decides",
+            category.label()
+        ),
     }
 }
 
@@ -167,6 +199,10 @@ impl Decision {
             choice: String::new(),
             cost: String::new(),
             escalated_to: None,
+            cto_position: String::new(),
+            ciso_position: String::new(),
+            decided_as: None,
+            concurred_as: None,
             status: DecisionStatus::Requested,
             risk_ids: input.risk_ids,
             exception_ids: input.exception_ids,
@@ -209,14 +245,25 @@ impl Decision {
                 role.label()
             )));
         }
+        if self.decider == Decider::Escalate {
+            let missing: Vec<&str> = [("the CTO's", &self.cto_position), ("the CISO's", &self.ciso_position)]
+                .into_iter()
+                .filter(|(_, p)| p.is_empty())
+                .map(|(who, _)| who)
+                .collect();
+            if !missing.is_empty() {
+                return Err(DecisionRefusal::WrongState(format!(
+                    "{} waits for both chiefs' written positions before it is decided; {} is not on record yet",
+                    self.reference(),
+                    missing.join(" and ")
+                )));
+            }
+        }
         let mut c = Check::new();
         c.required_text("choice", &input.choice, 4000);
         c.required_text("cost", &input.cost, 4000);
-        if self.decider == Decider::Escalate {
-            match input.escalated_to.as_deref().map(str::trim) {
-                Some(e) if !e.is_empty() => c.name("escalated_to", e, 200),
-                _ => c.fail("escalated_to", "say who decided the escalation (e.g. the CEO, the exec team)"),
-            }
+        if let Some(e) = input.escalated_to.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            c.name("escalated_to", e, 200);
         }
         c.finish()?;
         let mut d = self.clone();
@@ -224,6 +271,7 @@ impl Decision {
         input.cost.trim().clone_into(&mut d.cost);
         d.escalated_to = input.escalated_to.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
         d.decided_by = Some(user);
+        d.decided_as = Some(role);
         let event = if self.decider == Decider::Joint {
             d.status = DecisionStatus::AwaitingConcurrence;
             DecisionEvent::AwaitingConcurrence
@@ -235,7 +283,49 @@ impl Decision {
         Ok((d.touched(now), event))
     }
 
-    /// The other chief agrees to a joint decision.
+    /// A chief puts their written position on an escalation on record (and may restate it
+    /// until it is decided). The authority decides only once both chiefs' are on record, so an
+    /// escalation always carries both sides of the disagreement.
+    pub fn state_position(
+        &self,
+        position: &str,
+        role: Role,
+        now: OffsetDateTime,
+    ) -> Result<(Self, DecisionEvent), DecisionRefusal> {
+        if self.decider != Decider::Escalate {
+            return Err(DecisionRefusal::WrongState(format!(
+                "{} is not an escalation: {}",
+                self.reference(),
+                right_text(self.category, self.decider)
+            )));
+        }
+        if self.status != DecisionStatus::Requested {
+            return Err(DecisionRefusal::WrongState(format!(
+                "{} is {}; positions are stated before it is decided",
+                self.reference(),
+                self.status.label().to_lowercase()
+            )));
+        }
+        let mut d = self.clone();
+        let slot = match role {
+            Role::Cto => &mut d.cto_position,
+            Role::Ciso => &mut d.ciso_position,
+            _ => {
+                return Err(DecisionRefusal::NoRight(format!(
+                    "an escalation carries the positions of the CTO and the CISO; the {} role states none",
+                    role.label()
+                )));
+            }
+        };
+        let mut c = Check::new();
+        c.required_text("position", position, 4000);
+        c.finish()?;
+        position.trim().clone_into(slot);
+        Ok((d.touched(now), DecisionEvent::PositionStated))
+    }
+
+    /// The other chief agrees to a joint decision: the chief of the other side from the one
+    /// who recorded it.
     pub fn concur(
         &self,
         user: Uuid,
@@ -245,20 +335,23 @@ impl Decision {
         if self.status != DecisionStatus::AwaitingConcurrence {
             return Err(DecisionRefusal::WrongState(format!("{} is not waiting for a second chief", self.reference())));
         }
-        if !matches!(role, Role::Cto | Role::Ciso) {
-            return Err(DecisionRefusal::NoRight(format!(
-                "{}; the {} role cannot concur",
-                right_text(self.category, self.decider),
-                role.label()
-            )));
-        }
         if self.decided_by == Some(user) {
             return Err(DecisionRefusal::NoRight(
                 "a joint decision needs both chiefs: the one who recorded it cannot also concur".into(),
             ));
         }
+        if !may_concur(self.decided_as, role) {
+            let needed = self.decided_as.and_then(Role::other_chief).map_or("the other chief", |r| r.label());
+            return Err(DecisionRefusal::NoRight(format!(
+                "{}: it was recorded by the {}, so only the {needed} concurs; the {} role cannot",
+                right_text(self.category, self.decider),
+                self.decided_as.map_or("first chief", |r| r.label()),
+                role.label()
+            )));
+        }
         let mut d = self.clone();
         d.concurred_by = Some(user);
+        d.concurred_as = Some(role);
         d.status = DecisionStatus::Decided;
         d.decided_at = Some(now);
         Ok((d.touched(now), DecisionEvent::Decided))
@@ -294,6 +387,36 @@ impl Decision {
         self
     }
 
+    /// Whether this decision settles the escalated exception `exception` (its reference for the
+    /// message), recorded by `user`: it must be a decided escalation — decided by the escalation
+    /// authority — that names the exception, and the person recording the settlement must be
+    /// the one who decided it. Anything else ("some decided decision") settles nothing.
+    pub fn may_settle(&self, exception_id: Uuid, exception: &str, user: Uuid) -> Result<(), DecisionRefusal> {
+        if self.decider != Decider::Escalate
+            || self.status != DecisionStatus::Decided
+            || self.decided_as != Some(Role::Executive)
+        {
+            return Err(DecisionRefusal::WrongState(format!(
+                "{} is not a decided escalation: an escalated exception is settled only by an escalation decision \
+                 decided by the escalation authority. Request one that names {exception}",
+                self.reference()
+            )));
+        }
+        if !self.exception_ids.contains(&exception_id) {
+            return Err(DecisionRefusal::WrongState(format!(
+                "{} does not name {exception}: an escalated exception is settled by the escalation decision about it",
+                self.reference()
+            )));
+        }
+        if self.decided_by != Some(user) {
+            return Err(DecisionRefusal::NoRight(format!(
+                "only the person who decided {} records what it settled",
+                self.reference()
+            )));
+        }
+        Ok(())
+    }
+
     /// Requested → decided, for the decision-latency metric.
     pub fn latency(&self) -> Option<time::Duration> {
         self.decided_at.map(|d| d - self.requested_at)
@@ -307,6 +430,8 @@ impl Decision {
         let mut c = Check::new();
         c.name("title", &self.title, 200);
         c.text("context", &self.context, 20_000);
+        c.text("cto_position", &self.cto_position, 4000);
+        c.text("ciso_position", &self.ciso_position, 4000);
         if self.options.len() > 20 {
             c.fail("options", "at most 20 options");
         }
@@ -403,16 +528,70 @@ mod tests {
     }
 
     #[test]
-    fn escalations_name_who_decided() {
+    fn joint_means_one_chief_of_each_side() {
+        let t = datetime!(2026-03-02 09:00 UTC);
+        let d = request(DecisionCategory::PolicyChange);
+        let (first, _) = d.decide(choice(), Uuid::from_u128(2), Role::Cto, t).unwrap();
+        assert_eq!(first.decided_as, Some(Role::Cto));
+        // A second CTO account is still the engineering side.
+        let err = first.concur(Uuid::from_u128(4), Role::Cto, t).unwrap_err();
+        assert!(matches!(err, DecisionRefusal::NoRight(ref m) if m.contains("only the CISO concurs")), "{err}");
+        let (both, _) = first.concur(Uuid::from_u128(3), Role::Ciso, t).unwrap();
+        assert_eq!((both.decided_as, both.concurred_as), (Some(Role::Cto), Some(Role::Ciso)));
+        let (first, _) = d.decide(choice(), Uuid::from_u128(3), Role::Ciso, t).unwrap();
+        assert!(first.concur(Uuid::from_u128(5), Role::Ciso, t).is_err());
+        assert!(first.concur(Uuid::from_u128(5), Role::Executive, t).is_err());
+        assert!(first.concur(Uuid::from_u128(2), Role::Cto, t).is_ok());
+    }
+
+    #[test]
+    fn escalations_carry_both_positions_and_only_the_authority_decides() {
         let d = request(DecisionCategory::StopShip);
         let t = datetime!(2026-03-02 09:00 UTC);
-        let err = d.decide(choice(), Uuid::from_u128(3), Role::Ciso, t).unwrap_err();
-        assert!(matches!(err, DecisionRefusal::Invalid(ref i) if i.0[0].field == "escalated_to"), "{err}");
-        let ok = d
-            .decide(DecideInput { escalated_to: Some("CEO".into()), ..choice() }, Uuid::from_u128(3), Role::Ciso, t)
-            .unwrap()
-            .0;
-        assert_eq!(ok.escalated_to.as_deref(), Some("CEO"));
+        for chief in [Role::Cto, Role::Ciso] {
+            let err = d.decide(choice(), Uuid::from_u128(3), chief, t).unwrap_err();
+            assert!(matches!(err, DecisionRefusal::NoRight(ref m) if m.contains("escalation authority")), "{err}");
+        }
+        let err = d.decide(choice(), Uuid::from_u128(7), Role::Executive, t).unwrap_err();
+        assert!(matches!(err, DecisionRefusal::WrongState(ref m) if m.contains("the CTO's and the CISO's")), "{err}");
+        assert!(matches!(d.state_position("Ship it", Role::Executive, t), Err(DecisionRefusal::NoRight(_))));
+        assert!(matches!(d.state_position("  ", Role::Cto, t), Err(DecisionRefusal::Invalid(_))));
+        let (d, event) = d.state_position(" Ship: the flag limits exposure ", Role::Cto, t).unwrap();
+        assert_eq!((d.cto_position.as_str(), event), ("Ship: the flag limits exposure", DecisionEvent::PositionStated));
+        let err = d.decide(choice(), Uuid::from_u128(7), Role::Executive, t).unwrap_err();
+        assert!(matches!(err, DecisionRefusal::WrongState(ref m) if m.contains("the CISO's is not")), "{err}");
+        let (d, _) = d.state_position("Stop: card data reaches the logs", Role::Ciso, t).unwrap();
+        let input = DecideInput { escalated_to: Some("Exec team, 2 March".into()), ..choice() };
+        let (ok, event) = d.decide(input, Uuid::from_u128(7), Role::Executive, t).unwrap();
+        assert_eq!(
+            (ok.status, event, ok.decided_as),
+            (DecisionStatus::Decided, DecisionEvent::Decided, Some(Role::Executive))
+        );
+        assert_eq!(ok.escalated_to.as_deref(), Some("Exec team, 2 March"));
+        assert!(matches!(ok.state_position("Changed my mind", Role::Cto, t), Err(DecisionRefusal::WrongState(_))));
+        // Positions belong to escalations only.
+        let joint = request(DecisionCategory::LaunchReadiness);
+        assert!(matches!(joint.state_position("x", Role::Cto, t), Err(DecisionRefusal::WrongState(_))));
+    }
+
+    #[test]
+    fn only_the_escalation_that_names_an_exception_settles_it() {
+        let t = datetime!(2026-03-02 09:00 UTC);
+        let (exception, exec) = (Uuid::from_u128(40), Uuid::from_u128(7));
+        let cto_alone =
+            request(DecisionCategory::DeliverySequencing).decide(choice(), Uuid::from_u128(2), Role::Cto, t);
+        let cto_alone = cto_alone.unwrap().0;
+        let err = cto_alone.may_settle(exception, "EXC-4", Uuid::from_u128(2)).unwrap_err();
+        assert!(matches!(err, DecisionRefusal::WrongState(ref m) if m.contains("not a decided escalation")), "{err}");
+        let mut esc = request(DecisionCategory::RisksOverThreshold);
+        esc = esc.state_position("Accept for one quarter", Role::Cto, t).unwrap().0;
+        esc = esc.state_position("Too much exposure", Role::Ciso, t).unwrap().0;
+        let decided = esc.decide(choice(), exec, Role::Executive, t).unwrap().0;
+        let err = decided.may_settle(exception, "EXC-4", exec).unwrap_err();
+        assert!(matches!(err, DecisionRefusal::WrongState(ref m) if m.contains("does not name EXC-4")), "{err}");
+        let names = Decision { exception_ids: vec![exception], ..decided };
+        assert!(matches!(names.may_settle(exception, "EXC-4", Uuid::from_u128(9)), Err(DecisionRefusal::NoRight(_))));
+        assert!(names.may_settle(exception, "EXC-4", exec).is_ok());
     }
 
     #[test]

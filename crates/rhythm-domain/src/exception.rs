@@ -160,6 +160,11 @@ pub struct Ctx {
     /// When the command is taken: the time of signatures, `updated_at`, `decided_at` and
     /// `expired_at`, and the day that decides whether the exception has lapsed.
     pub now: OffsetDateTime,
+    /// What the exception would accept beyond the policy's risk appetite
+    /// ([`RiskAppetite::beyond`](crate::policy::RiskAppetite::beyond)), if anything: then two
+    /// approving signatures escalate instead of approving, and only an escalation decision
+    /// accepts it.
+    pub over_appetite: Option<String>,
 }
 
 /// A time-boxed acceptance of risks or findings.
@@ -491,7 +496,7 @@ impl Exception {
         let now = ctx.now;
         let (next, events) = match cmd {
             Command::Sign { side, user_id, user_role, approve, note } => {
-                self.sign(side, user_id, user_role, approve, note, now)?
+                self.sign(side, user_id, user_role, approve, note, ctx)?
             }
             Command::Withdraw { user_id } => self.withdraw(user_id)?,
             Command::Edit { patch, user_id } => self.edit(patch, user_id, ctx)?,
@@ -531,8 +536,9 @@ impl Exception {
         user_role: Role,
         approve: bool,
         note: String,
-        now: OffsetDateTime,
+        ctx: &Ctx,
     ) -> Result<(Exception, Vec<Event>), Refusal> {
+        let now = ctx.now;
         if self.status != ExceptionStatus::Requested {
             return Err(Refusal::new(
                 rule::NOT_SIGNABLE_IN_STATE,
@@ -600,6 +606,8 @@ impl Exception {
         let mut events = vec![Event::Signed { side, decision }];
         let outcome = match (approve, theirs) {
             (true, None) => None,
+            // Beyond the risk appetite two owners agreeing is not enough: it goes up.
+            (true, Some(true)) if ctx.over_appetite.is_some() => Some((ExceptionStatus::Escalated, Event::Escalated)),
             (true, Some(true)) => Some((ExceptionStatus::Approved, Event::Approved)),
             (false, None | Some(false)) => Some((ExceptionStatus::Rejected, Event::Rejected)),
             (true, Some(false)) | (false, Some(true)) => Some((ExceptionStatus::Escalated, Event::Escalated)),
@@ -916,7 +924,7 @@ mod tests {
     }
 
     fn ctx_at(now: OffsetDateTime) -> Ctx {
-        Ctx { rules: rules(), now }
+        Ctx { rules: rules(), now, over_appetite: None }
     }
 
     fn new() -> New {
@@ -1197,6 +1205,20 @@ mod tests {
         assert_eq!(no.status, ExceptionStatus::Rejected);
         let r = ok.transition(Command::ResolveEscalation { approve: false, decision_id }, &ctx_at(later)).unwrap_err();
         assert_eq!(r.rule, rule::NOT_ESCALATED);
+    }
+
+    #[test]
+    fn two_approvals_beyond_the_risk_appetite_escalate_instead_of_approving() {
+        let appetite = crate::policy::RiskAppetite::default();
+        assert_eq!(appetite.beyond(&[("RISK-1".into(), 12)]), None);
+        let over = appetite.beyond(&[("RISK-1".into(), 12), ("RISK-4".into(), 16)]).unwrap();
+        assert!(over.starts_with("RISK-4 (score 16) scores above the acceptance limit of 12"), "{over}");
+        let ctx = Ctx { over_appetite: Some(over), ..ctx() };
+        let e = requested().transition(sign(Side::Engineering, ENG, Role::Cto, true), &ctx).unwrap().0;
+        let (e, events) = e.transition(sign(Side::Security, SEC, Role::Ciso, true), &ctx).unwrap();
+        assert_eq!(e.status, ExceptionStatus::Escalated);
+        assert_eq!(events.last(), Some(&Event::Escalated));
+        assert_eq!(e.decided_at, None);
     }
 
     #[test]
@@ -1742,7 +1764,7 @@ mod model {
             for (i, (pause, op)) in ops.iter().enumerate() {
                 t += pause;
                 let cmd = command(&real, op, i);
-                let got = real.transition(cmd, &Ctx { rules: rules.clone(), now: time_at(t) });
+                let got = real.transition(cmd, &Ctx { rules: rules.clone(), now: time_at(t), over_appetite: None });
                 let want = step(&m, op, t);
                 prop_assert_eq!(got.as_ref().err().map(|r| r.rule), want.as_ref().err().copied(), "step {}: {:?}", i, op);
                 let (after, events) = got.unwrap_or_else(|_| (real.clone(), Vec::new()));

@@ -255,7 +255,7 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
     } else {
         Verdict::Go
     };
-    let mut decided: Vec<&Decision> = input.overrides.iter().filter(|d| d.status == DecisionStatus::Decided).collect();
+    let mut decided: Vec<&Decision> = input.overrides.iter().filter(|d| overrides(d, input.release.id)).collect();
     decided.sort_by_key(|d| (d.decided_at, d.number));
     let over = decided.last().filter(|_| criteria_verdict == Verdict::Stop);
     GateReport {
@@ -317,6 +317,17 @@ fn result(c: &StopShipCriterion, evidence: Vec<Evidence>) -> CriterionResult {
         evidence,
         to_turn_green,
     }
+}
+
+/// Whether a decision overrides this release's STOP: a decided `stop_ship` escalation — decided
+/// by the escalation authority over both chiefs' written positions — that names the release.
+/// A decision decided any other way (one chief, under a policy that routed it elsewhere) does not.
+pub fn overrides(d: &Decision, release_id: uuid::Uuid) -> bool {
+    d.status == DecisionStatus::Decided
+        && d.category == crate::policy::DecisionCategory::StopShip
+        && d.decider == crate::policy::Decider::Escalate
+        && d.decided_as == Some(crate::Role::Executive)
+        && d.release_ids.contains(&release_id)
 }
 
 #[cfg(test)]
@@ -451,7 +462,7 @@ mod tests {
             )
             .unwrap();
             if signed {
-                let ctx = Ctx { rules, now: datetime!(2026-11-01 10:00 UTC) };
+                let ctx = Ctx { rules, now: datetime!(2026-11-01 10:00 UTC), over_appetite: None };
                 for (side, user, role) in [(Side::Engineering, ENG, Role::Cto), (Side::Security, SEC, Role::Ciso)] {
                     let cmd =
                         Command::Sign { side, user_id: user, user_role: role, approve: true, note: String::new() };
@@ -572,19 +583,22 @@ mod tests {
         let d = Decision::request(input, new(400, 1), |c| p.decider_for(c), Some(ENG)).unwrap();
         w.overrides.push(d.clone());
         assert_eq!(w.eval(date!(2026 - 11 - 10)).verdict, Verdict::Stop);
-        let decided = d
-            .decide(
-                DecideInput {
-                    choice: "Ship; the exploit needs an internal foothold".into(),
-                    cost: "Two weeks of exposure".into(),
-                    escalated_to: Some("CEO".into()),
-                },
-                SEC,
-                Role::Ciso,
-                datetime!(2026-11-09 10:00 UTC),
-            )
-            .unwrap()
-            .0;
+        let at = datetime!(2026-11-09 10:00 UTC);
+        let d = d.state_position("Ship: the exploit needs an internal foothold", Role::Cto, at).unwrap().0;
+        let d = d.state_position("Hold: it is reachable from the partner VPN", Role::Ciso, at).unwrap().0;
+        let choice = DecideInput {
+            choice: "Ship; the exploit needs an internal foothold".into(),
+            cost: "Two weeks of exposure".into(),
+            escalated_to: Some("Exec meeting".into()),
+        };
+        let decided = d.decide(choice, Uuid::from_u128(77), Role::Executive, at).unwrap().0;
+        // The same record decided by a chief (as the old free-text path allowed) overrides nothing.
+        let forged = Decision { decided_as: Some(Role::Cto), ..decided.clone() };
+        w.overrides = vec![forged];
+        assert_eq!(w.eval(date!(2026 - 11 - 10)).verdict, Verdict::Stop);
+        let elsewhere = Decision { release_ids: vec![Uuid::from_u128(999)], ..decided.clone() };
+        w.overrides = vec![elsewhere];
+        assert_eq!(w.eval(date!(2026 - 11 - 10)).verdict, Verdict::Stop);
         w.overrides = vec![decided];
         let r = w.eval(date!(2026 - 11 - 10));
         assert_eq!((r.verdict, r.criteria_verdict), (Verdict::GoWithExceptions, Verdict::Stop));

@@ -275,6 +275,7 @@ impl Principal {
         let what = match p {
             Permission::Read => "read this workspace",
             Permission::Write => "change the registers",
+            Permission::Decide => "take governance steps",
             Permission::Admin => "manage people, tokens and notifications (CISO or CTO only)",
         };
         Err(match &self.method {

@@ -151,7 +151,8 @@ impl Store {
     }
 
     /// Adds a person to the actor's workspace. E-mail addresses are unique across workspaces
-    /// (sign-in finds the workspace from the address).
+    /// (sign-in finds the workspace from the address). A person may not create an account with
+    /// a role that holds decision rights (CTO, CISO, executive): the operator does, as the system.
     pub async fn create_user(
         &self,
         actor: &Actor,
@@ -172,6 +173,7 @@ impl Store {
             disabled: false,
             created_at: micros(now),
         };
+        grant_allowed(actor, None, role)?;
         let mut tx = self.pool.write().await?;
         lock_workspace(&mut tx, actor.workspace_id).await?;
         if tx.int("SELECT COUNT(*) FROM users WHERE email = $1", &[u.email.clone().into()]).await? > 0 {
@@ -198,7 +200,9 @@ impl Store {
 
     /// Gives a person of the actor's workspace another role (audited, action `set_role`). What
     /// they signed stays signed; rules that depend on the role (who signs an exception's side)
-    /// check it again at the next step.
+    /// check it again at the next step. Roles that hold decision rights are given and taken
+    /// only by the operator (the system actor), never by a person: see
+    /// [`person_may_grant`](rhythm_domain::role::person_may_grant).
     pub async fn set_user_role(
         &self,
         actor: &Actor,
@@ -214,6 +218,7 @@ impl Store {
         let row =
             tx.opt(&sql, &[ws.into(), user_id.into()]).await?.ok_or_else(|| StoreError::not_found("user", user_id))?;
         let before = user(&row)?;
+        grant_allowed(actor, Some(before.role), role)?;
         let after = User { role, ..before.clone() };
         tx.exec(
             "UPDATE users SET role = $1 WHERE workspace_id = $2 AND id = $3",
@@ -487,6 +492,19 @@ impl Store {
         tx.commit().await?;
         Ok(after)
     }
+}
+
+/// A person acting may not give or take a role that holds decision rights; the operator (the
+/// system actor of `rhythm admin`) may, and the audit row records it.
+fn grant_allowed(actor: &Actor, from: Option<Role>, to: Role) -> Result<(), StoreError> {
+    if actor.user_id.is_none() {
+        return Ok(());
+    }
+    rhythm_domain::role::person_may_grant(from, to).map_err(|message| StoreError::Refused {
+        forbidden: true,
+        rule: rhythm_domain::role::AUTHORITY_GRANT.to_owned(),
+        message,
+    })
 }
 
 #[cfg(test)]

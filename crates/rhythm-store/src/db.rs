@@ -346,6 +346,12 @@ impl Row {
     pub fn parsed<T: std::str::FromStr<Err = String>>(&self, col: &str) -> Result<T, StoreError> {
         self.str(col)?.parse().map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))
     }
+    /// A nullable text-enum column.
+    pub fn opt_parsed<T: std::str::FromStr<Err = String>>(&self, col: &str) -> Result<Option<T>, StoreError> {
+        self.opt_text(col)?
+            .map(|s| s.parse().map_err(|e| StoreError::Corrupt(format!("column {col}: {e}"))))
+            .transpose()
+    }
     /// A JSON document stored as text.
     pub fn json<T: serde::de::DeserializeOwned>(&self, col: &str) -> Result<T, StoreError> {
         serde_json::from_str(&self.text(col)?).map_err(|e| StoreError::Corrupt(format!("column {col}: {e}")))

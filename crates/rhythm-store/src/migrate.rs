@@ -39,11 +39,13 @@ const SQLITE: Files = files!("sqlite":
     1 "0001_foundation.sql", 2 "0002_governance.sql", 3 "0003_outbox.sql", 4 "0004_exception_review.sql",
     5 "0005_policy_proposals.sql", 6 "0006_notify_marks.sql", 7 "0007_findings.sql", 8 "0008_design_reviews.sql",
     9 "0009_ingest.sql", 10 "0010_sign_in.sql", 11 "0011_counters.sql", 12 "0012_history.sql",
+    13 "0013_sides.sql",
 );
 const POSTGRES: Files = files!("postgres":
     1 "0001_foundation.sql", 2 "0002_governance.sql", 3 "0003_outbox.sql", 4 "0004_exception_review.sql",
     5 "0005_policy_proposals.sql", 6 "0006_notify_marks.sql", 7 "0007_findings.sql", 8 "0008_design_reviews.sql",
     9 "0009_ingest.sql", 10 "0010_sign_in.sql", 11 "0011_counters.sql", 12 "0012_history.sql",
+    13 "0013_sides.sql",
 );
 
 /// The embedded files as sqlx migrations (the description as sqlx writes it: the file name

@@ -24,6 +24,11 @@ fn store_failure(e: StoreError) -> Failure {
     }
 }
 
+/// The operator at the database: the audit log names them `rhythm admin`, not a person.
+fn operator(workspace_id: uuid::Uuid) -> Actor {
+    Actor { workspace_id, user_id: None, label: "rhythm admin".to_owned() }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| Failure::error(e.to_string()))
 }
@@ -48,13 +53,28 @@ pub fn run(a: AdminArgs) -> Result<(), Failure> {
                 let hash =
                     rhythm_server::auth::hash_password(password).await.map_err(|e| Failure::error(e.to_string()))?;
                 let user = store
-                    .create_user(&Actor::system(ws.id), &email, &name, role.into(), Some(hash), now())
+                    .create_user(&operator(ws.id), &email, &name, role.into(), Some(hash), now())
                     .await
                     .map_err(store_failure)?;
                 println!("Created {} ({}) in workspace {}.", user.email, user.role.label(), ws.name);
                 Ok(())
             })
         }
+        AdminCommand::SetRole { db, email, role } => runtime()?.block_on(async move {
+            let store = Store::open(&db, Create::MustExist).await.map_err(store_failure)?;
+            let (user, _) = store
+                .user_credentials(&email)
+                .await
+                .map_err(store_failure)?
+                .ok_or_else(|| Failure::refused(format!("no user with the e-mail {email}")))?;
+            let before = user.role;
+            let after = store
+                .set_user_role(&operator(user.workspace_id), user.id, role.into(), now())
+                .await
+                .map_err(store_failure)?;
+            println!("{} is now {} (was {}).", after.email, after.role.label(), before.label());
+            Ok(())
+        }),
         AdminCommand::VerifyAudit { db, expect_head, workspace } => runtime()?.block_on(async move {
             let store = Store::open(&db, Create::MustExist).await.map_err(store_failure)?;
             let all = store.workspaces().await.map_err(store_failure)?;
@@ -102,7 +122,7 @@ pub fn token(a: TokenArgs) -> Result<(), Failure> {
         let store = Store::open(&db, Create::MustExist).await.map_err(store_failure)?;
         let found = store.user_credentials(&user).await.map_err(store_failure)?;
         let Some((u, _)) = found else { return Err(Failure::refused(format!("no user with the e-mail {user}"))) };
-        if scope == TokenScope::Write && !u.role.allows(Permission::Write) {
+        if scope == TokenScope::Write && !u.role.allows(Permission::Decide) {
             return Err(Failure::refused(format!("{} is a {}: that role can only have a read token", u.email, u.role.label())));
         }
         let (token, prefix, hash) = rhythm_server::auth::new_api_token();

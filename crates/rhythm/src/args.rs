@@ -149,6 +149,16 @@ pub enum AdminCommand {
         #[arg(long, default_value = "Rhythm")]
         workspace: String,
     },
+    /// Give a person another role. The CTO, CISO and executive roles hold decision rights, so
+    /// only this operator command grants or takes them (the API refuses); it is audited.
+    SetRole {
+        #[arg(long, env = "RHYTHM_DB")]
+        db: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
     /// Recompute every workspace's audit hash chain and check it reaches its recorded head;
     /// exit 1 if one does not verify.
     VerifyAudit {
@@ -187,6 +197,8 @@ pub enum RoleArg {
     Engineer,
     Viewer,
     Board,
+    /// The escalation authority (CEO / CIO): decides escalations.
+    Executive,
 }
 
 impl From<RoleArg> for rhythm_domain::Role {
@@ -201,6 +213,7 @@ impl From<RoleArg> for rhythm_domain::Role {
             RoleArg::Engineer => Role::Engineer,
             RoleArg::Viewer => Role::Viewer,
             RoleArg::Board => Role::Board,
+            RoleArg::Executive => Role::Executive,
         }
     }
 }
@@ -542,12 +555,19 @@ pub enum DecisionAction {
         choice: String,
         #[arg(long)]
         cost: String,
-        /// For escalations: who decided above the chiefs.
+        /// For escalations: the forum it was decided in (optional; you are recorded as the decider).
         #[arg(long)]
         escalated_to: Option<String>,
     },
     /// Concur with a joint decision as the other chief.
     Concur { id: String },
+    /// State your written position on an escalation, as the CTO or the CISO.
+    Position {
+        id: String,
+        /// What you want decided and why.
+        #[arg(long)]
+        text: String,
+    },
     /// Withdraw a request that is not decided.
     Withdraw { id: String },
 }

@@ -265,6 +265,10 @@ pub fn decision(a: DecisionArgs) -> Result<(), Failure> {
             }
             print_decision(&d, format)
         }
+        DecisionAction::Position { id, text } => {
+            let body = json!({ "position": text });
+            print_decision(&api.send(Method::POST, &format!("{}/position", path(&id)), Some(&body))?, format)
+        }
         DecisionAction::Concur { id } => {
             print_decision(&api.send(Method::POST, &format!("{}/concur", path(&id)), Some(&json!({})))?, format)
         }

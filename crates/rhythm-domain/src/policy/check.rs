@@ -43,6 +43,20 @@ impl Policy {
                          the CISO, so neither may change it alone"
                     ),
                 ),
+                Some(d) if *c == DecisionCategory::StopShip && *d != Decider::Escalate => issue(
+                    &["decision_rights.stop_ship"],
+                    format!(
+                        "stop_ship must be escalate; got '{d}': overriding a criteria-based STOP is the call of the \
+                         escalation authority, with both chiefs' positions on record, never of one side"
+                    ),
+                ),
+                Some(d) if *c == DecisionCategory::ExceptionApproval && *d != Decider::Joint => issue(
+                    &["decision_rights.exception_approval"],
+                    format!(
+                        "exception_approval must be joint; got '{d}': an exception is approved by the signatures of \
+                         its engineering owner and its security owner, and a disagreement escalates"
+                    ),
+                ),
                 Some(_) => {}
             }
         }
@@ -66,6 +80,14 @@ impl Policy {
                      and still be accepted without escalation",
                     ra.escalation_score, ra.max_acceptable_score
                 ),
+            );
+        }
+
+        let authority = self.escalation.authority.trim();
+        if authority.is_empty() || authority.chars().count() > 80 || authority != self.escalation.authority {
+            issue(
+                &["escalation.authority"],
+                "name the escalation authority (1 to 80 characters, no surrounding spaces), e.g. \"CEO\"".to_owned(),
             );
         }
 

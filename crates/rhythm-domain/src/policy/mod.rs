@@ -107,6 +107,39 @@ impl RiskAppetite {
     pub fn acceptance_needs_escalation(&self, score: i64) -> bool {
         score > self.max_acceptable_score
     }
+
+    /// What accepting these risks (reference, score) would take beyond the appetite, in words;
+    /// `None` when every one is within it.
+    pub fn beyond(&self, risks: &[(String, i64)]) -> Option<String> {
+        let over: Vec<String> = risks
+            .iter()
+            .filter(|(_, score)| self.acceptance_needs_escalation(*score))
+            .map(|(reference, score)| format!("{reference} (score {score})"))
+            .collect();
+        (!over.is_empty()).then(|| {
+            format!(
+                "{} {} above the acceptance limit of {}: accepting {} needs an escalation decision",
+                words(&over, "and"),
+                if over.len() == 1 { "scores" } else { "score" },
+                self.max_acceptable_score,
+                if over.len() == 1 { "it" } else { "them" }
+            )
+        })
+    }
+}
+
+/// Where escalations go: the forum or person above the CTO and the CISO.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Escalation {
+    /// The escalation authority as the organization names it; users with the executive role
+    /// decide for it. 1–80 characters.
+    pub authority: String,
+}
+
+impl Default for Escalation {
+    fn default() -> Self {
+        Self { authority: "CEO".to_owned() }
+    }
 }
 
 /// Days to fix a finding, by severity, and for known-exploited vulnerabilities (KEV).
@@ -287,6 +320,9 @@ pub struct Policy {
     /// Who decides each category; every category is present.
     pub decision_rights: BTreeMap<DecisionCategory, Decider>,
     pub risk_appetite: RiskAppetite,
+    /// Who decides escalations, as the organization names them (`CEO`, `CIO`, `the exec
+    /// team`). People holding the executive role act for it.
+    pub escalation: Escalation,
     pub sla_days: SlaDays,
     pub exceptions: ExceptionRules,
     /// Criteria a launch-readiness check evaluates; any one met stops the release.
@@ -301,6 +337,7 @@ impl Default for Policy {
         Self {
             decision_rights: DecisionCategory::ALL.iter().map(|c| (*c, c.default_decider())).collect(),
             risk_appetite: RiskAppetite::default(),
+            escalation: Escalation::default(),
             sla_days: SlaDays::default(),
             exceptions: ExceptionRules::default(),
             stop_ship: vec![

@@ -59,7 +59,8 @@ pub(super) fn line_column(src: &str, offset: usize) -> (usize, usize) {
 
 type Value<'i> = Spanned<DeValue<'i>>;
 
-const SECTIONS: &[&str] = &["decision_rights", "risk_appetite", "sla_days", "exceptions", "golden_paths", "stop_ship"];
+const SECTIONS: &[&str] =
+    &["decision_rights", "risk_appetite", "escalation", "sla_days", "exceptions", "golden_paths", "stop_ship"];
 
 /// Reads the parsed TOML document into a policy, noting where each path is and every problem
 /// of shape (unknown keys, wrong types, unknown names).
@@ -124,6 +125,13 @@ impl Decoder<'_> {
                         };
                         if let Some(n) = self.int(&format!("{name}.{key}"), v) {
                             *target = n;
+                        }
+                    }
+                }
+                "escalation" => {
+                    for (key, v) in self.fields(name, value, &["authority"]) {
+                        if let Some(s) = self.string(&format!("{name}.{key}"), v) {
+                            policy.escalation.authority = s;
                         }
                     }
                 }

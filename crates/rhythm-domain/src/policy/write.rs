@@ -18,7 +18,8 @@ impl Policy {
         o.push_str(
             "\n# Who decides each category of decision: cto, ciso, joint (both sign), or escalate\n\
              # (neither side alone; it goes up with both views written down).\n\
-             # policy_change must stay joint or escalate.\n\
+             # policy_change must stay joint or escalate, stop_ship escalate, and\n\
+             # exception_approval joint (both owners sign; a disagreement escalates).\n\
              [decision_rights]\n",
         );
         for (category, decider) in &self.decision_rights {
@@ -34,6 +35,14 @@ impl Policy {
              # Accepting a risk that scores above this needs an escalation decision.\n\
              max_acceptable_score = {}\n",
             ra.escalation_score, ra.max_acceptable_score
+        ));
+
+        o.push_str(&format!(
+            "\n# Escalations go up with both chiefs' written positions and are decided by this\n\
+             # authority; users with the executive role decide for it.\n\
+             [escalation]\n\
+             authority = {}\n",
+            quote(&self.escalation.authority)
         ));
 
         let sla = &self.sla_days;

@@ -72,8 +72,10 @@ pub async fn get(State(st): State<AppState>, p: Principal, Path(id): Path<String
     Ok(Json(svc::resolve(&st, &p, &id).await?))
 }
 
-/// Decide: the choice and its cost. Only whoever the policy names may (403 `no_decision_right`);
-/// a joint decision then waits for the other chief to concur; an escalation names who decided.
+/// Decide: the choice and its cost. Only whoever the policy names may (403 `no_decision_right`):
+/// a joint decision is recorded by one chief and then waits for the *other* chief to concur; an
+/// escalation is decided by the escalation authority (the executive role) once both chiefs'
+/// positions are on record (409 `decision_wrong_state` before).
 #[utoipa::path(post, path = "/api/v1/decisions/{id}/decide", tag = "Decisions", request_body = DecideInput,
     params(("id" = String, Path, description = "UUID or reference (DEC-12)")),
     responses(
@@ -81,7 +83,7 @@ pub async fn get(State(st): State<AppState>, p: Principal, Path(id): Path<String
         (status = 403, description = "No decision right (rule no_decision_right) or read-only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such decision in this workspace", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not requested any more (rule decision_wrong_state), or a policy proposal overtaken by another change (policy_proposal_stale)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "choice, cost or escalated_to missing", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "choice or cost missing, or escalated_to too long", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn decide(
     State(st): State<AppState>,
@@ -98,7 +100,7 @@ pub async fn decide(
     params(("id" = String, Path, description = "UUID or reference (DEC-12)")),
     responses(
         (status = 200, description = "Decided", body = Decision),
-        (status = 403, description = "Not a chief, or the chief who recorded it", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the other chief: the chief of the other side from the one who recorded it (rule no_decision_right)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not awaiting concurrence", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn concur(
@@ -107,6 +109,34 @@ pub async fn concur(
     Path(id): Path<String>,
 ) -> Result<Json<Decision>, AppError> {
     Ok(Json(svc::concur(&st, &p, &id).await?))
+}
+
+/// A chief's written position on an escalation.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositionBody {
+    /// What this chief wants decided and why (up to 4000 characters).
+    pub position: String,
+}
+
+/// State (or restate) your position on an escalation, as the CTO or the CISO. The escalation
+/// authority decides only once both chiefs' positions are on record.
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/position", tag = "Decisions", request_body = PositionBody,
+    params(("id" = String, Path, description = "UUID or reference (DEC-12)")),
+    responses(
+        (status = 200, description = "The position is on record", body = Decision),
+        (status = 403, description = "Not the CTO or the CISO (rule no_decision_right), or read-only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such decision in this workspace", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not an escalation, or decided already (rule decision_wrong_state)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "position missing or too long", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn position(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PositionBody>,
+) -> Result<Json<Decision>, AppError> {
+    Ok(Json(svc::state_position(&st, &p, &id, &body.position).await?))
 }
 
 /// Withdraw a request that is not decided (its requester or a chief).
@@ -130,5 +160,6 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(decide))
         .routes(routes!(concur))
+        .routes(routes!(position))
         .routes(routes!(withdraw))
 }

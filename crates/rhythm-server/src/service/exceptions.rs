@@ -40,6 +40,15 @@ async fn transition(
     command: impl FnOnce(Uuid) -> ExceptionCommand,
 ) -> Result<Exception, AppError> {
     p.require(Permission::Write)?;
+    transition_as(st, p, id, command).await
+}
+
+async fn transition_as(
+    st: &AppState,
+    p: &Principal,
+    id: &str,
+    command: impl FnOnce(Uuid) -> ExceptionCommand,
+) -> Result<Exception, AppError> {
     let current = resolve(st, p, id).await?;
     Ok(st.store.transition_exception(&p.actor(), current.id, command(p.user.id), st.now()).await?)
 }
@@ -68,7 +77,9 @@ pub async fn withdraw(st: &AppState, p: &Principal, id: &str) -> Result<Exceptio
     transition(st, p, id, |user_id| ExceptionCommand::Withdraw { user_id }).await
 }
 
-/// Settles an escalated exception with a decided escalation decision of the workspace.
+/// Settles an escalated exception with the decided escalation decision that names it,
+/// recorded by the person who decided that decision (the executive, who has no other write
+/// access: the decision right is what admits them, checked by the store).
 pub async fn resolve_escalation(
     st: &AppState,
     p: &Principal,
@@ -76,7 +87,8 @@ pub async fn resolve_escalation(
     approve: bool,
     decision_id: Uuid,
 ) -> Result<Exception, AppError> {
-    transition(st, p, id, |_| ExceptionCommand::ResolveEscalation { approve, decision_id }).await
+    p.require(Permission::Decide)?;
+    transition_as(st, p, id, |_| ExceptionCommand::ResolveEscalation { approve, decision_id }).await
 }
 
 /// Requested exceptions waiting for the caller's signature, soonest expiry first, each with

@@ -72,8 +72,9 @@ pub async fn issue(
     days: Option<i64>,
 ) -> Result<CreatedToken, AppError> {
     let scope = scope.unwrap_or("read").parse::<TokenScope>().map_err(|m| rhythm_domain::Invalid::one("scope", m))?;
+    // A write token is for whoever takes steps: writers, and the executive who decides.
     if scope == TokenScope::Write {
-        p.require(Permission::Write)?;
+        p.require(Permission::Decide)?;
     }
     if matches!(p.method, auth::AuthMethod::Token { .. }) {
         return Err(AppError::Forbidden("tokens cannot create tokens; sign in to create one".into()));

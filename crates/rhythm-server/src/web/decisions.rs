@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use rhythm_domain::decision::{DecideInput, Decision, DecisionInput, DecisionStatus};
 use rhythm_domain::policy::{Decider, DecisionCategory};
-use rhythm_domain::{FieldError, Permission, Release, Risk};
+use rhythm_domain::{FieldError, Permission, Release, Risk, Role};
 use rhythm_store::ListQuery;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -69,6 +69,7 @@ fn flash_from(q: Option<&str>) -> Option<Flash> {
                 "decided" => "Decision recorded.",
                 "awaiting" => "Choice recorded; it now waits for the other chief to concur.",
                 "concurred" => "Concurred: the decision is decided.",
+                "position" => "Your position is on record.",
                 "withdrawn" => "Request withdrawn.",
                 _ => "Done.",
             }
@@ -398,7 +399,14 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, er
     let releases = choices_of::<Release>(st, p).await?;
     let proposal =
         if d.category == DecisionCategory::PolicyChange { service::policy::proposal(st, p, d.id).await? } else { None };
-    let (can_decide, can_concur, can_withdraw) = svc::next_steps(p, &d);
+    let steps = svc::next_steps(p, &d);
+    let (can_decide, can_concur, can_withdraw) = (steps.decide, steps.concur, steps.withdraw);
+    let e_position = field_errors(errors, "position");
+    let mine = match p.user.role {
+        Role::Cto => Some(d.cto_position.as_str()),
+        Role::Ciso => Some(d.ciso_position.as_str()),
+        _ => None,
+    };
     let reference = d.reference();
     let e_choice = field_errors(errors, "choice");
     let e_cost = field_errors(errors, "cost");
@@ -428,9 +436,9 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, er
                             @if let Some(t) = d.decided_at { (date(t)) } @else { span class="muted" { "not yet" } }
                             @if let Some(l) = d.latency() { " (latency " (latency_text(l)) ")" }
                         }
-                        @if d.decided_by.is_some() { dt { "Decided by" } dd { (name(d.decided_by)) } }
-                        @if d.concurred_by.is_some() { dt { "Concurred by" } dd { (name(d.concurred_by)) } }
-                        @if let Some(e) = &d.escalated_to { dt { "Escalated to" } dd { (e) } }
+                        @if d.decided_by.is_some() { dt { "Decided by" } dd { (name(d.decided_by)) @if let Some(r) = d.decided_as { " (" (r.label()) ")" } } }
+                        @if d.concurred_by.is_some() { dt { "Concurred by" } dd { (name(d.concurred_by)) @if let Some(r) = d.concurred_as { " (" (r.label()) ")" } } }
+                        @if let Some(e) = &d.escalated_to { dt { "Decided in" } dd { (e) } }
                     }
                 }
                 section class="card" aria-labelledby="d-context" {
@@ -445,6 +453,16 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, er
                         h3 { "Cost" } p { (multiline(&d.cost)) }
                     }
                 }
+                @if d.decider == Decider::Escalate {
+                    section class="card" aria-labelledby="d-positions" {
+                        h2 class="card-title" id="d-positions" { "Positions" }
+                        p class="hint" { "An escalation goes up with both chiefs' written positions; the escalation authority decides once both are on record." }
+                        dl class="kv" {
+                            dt { "CTO" } dd id="d-cto-position" { @if d.cto_position.is_empty() { span class="muted" { "not stated yet" } } @else { (multiline(&d.cto_position)) } }
+                            dt { "CISO" } dd id="d-ciso-position" { @if d.ciso_position.is_empty() { span class="muted" { "not stated yet" } } @else { (multiline(&d.ciso_position)) } }
+                        }
+                    }
+                }
                 @if let Some(pr) = &proposal {
                     section class="card" aria-labelledby="d-proposal" {
                         h2 class="card-title" id="d-proposal" { "Proposed policy" }
@@ -457,6 +475,18 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, er
                 }
             }
             div class="stack" {
+                @if steps.position {
+                    section class="card" aria-labelledby="d-position" {
+                        h2 class="card-title" id="d-position" { "Your position" }
+                        form class="form" method="post" action={ "/decisions/" (reference) "/position" } novalidate {
+                            (csrf_field(p))
+                            (wrap("dc-position", "Position", true, Some("What you want decided and why, in your words: it goes to the escalation authority as written."), &e_position, html! {
+                                textarea id="dc-position" name="position" rows="4" required aria-invalid=[(!e_position.is_empty()).then_some("true")] aria-describedby=[described("dc-position", true, &e_position)] { (mine.unwrap_or("")) }
+                            }))
+                            div class="form-actions" { button class="btn primary" type="submit" { @if mine.is_some_and(|m| !m.is_empty()) { "Restate position" } @else { "State position" } } }
+                        }
+                    }
+                }
                 @if can_decide {
                     section class="card" aria-labelledby="d-decide" {
                         h2 class="card-title" id="d-decide" { "Decide" }
@@ -470,7 +500,7 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, er
                                 textarea id="dc-cost" name="cost" rows="2" required aria-invalid=[(!e_cost.is_empty()).then_some("true")] aria-describedby=[described("dc-cost", true, &e_cost)] {}
                             }))
                             @if d.decider == Decider::Escalate {
-                                (wrap("dc-esc", "Decided by (escalation)", true, Some("Who decided above the CTO and the CISO, e.g. the CEO."), &e_esc, html! {
+                                (wrap("dc-esc", "Decided in", false, Some("Optional: the forum, e.g. the exec meeting of 4 March. You are recorded as the decider."), &e_esc, html! {
                                     input id="dc-esc" name="escalated_to" type="text" maxlength="200" aria-invalid=[(!e_esc.is_empty()).then_some("true")] aria-describedby=[described("dc-esc", true, &e_esc)];
                                 }))
                             }
@@ -525,6 +555,7 @@ async fn step(st: &AppState, p: &Principal, id: &str, r: Result<Decision, AppErr
                 (_, DecisionStatus::AwaitingConcurrence) => "awaiting",
                 (_, DecisionStatus::Withdrawn) => "withdrawn",
                 (Some("concur"), _) => "concurred",
+                (Some("position"), _) => "position",
                 _ => "decided",
             };
             Ok(Redirect::to(&format!("/decisions/{}?flash={flash}", d.reference())).into_response())
@@ -555,6 +586,17 @@ pub async fn decide(
         escalated_to: form.get("escalated_to").map(str::to_owned).filter(|s| !s.trim().is_empty()),
     };
     let r = svc::decide(&st, &p, &id, input).await;
+    step(&st, &p, &id, r, &form).await
+}
+
+pub async fn position(
+    State(st): State<AppState>,
+    WebUser(p): WebUser,
+    Path(id): Path<String>,
+    CsrfForm(mut form): CsrfForm,
+) -> Page {
+    form.0.push(("_step".into(), "position".into()));
+    let r = svc::state_position(&st, &p, &id, form.get("position").unwrap_or("")).await;
     step(&st, &p, &id, r, &form).await
 }
 

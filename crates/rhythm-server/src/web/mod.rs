@@ -205,6 +205,7 @@ pub fn routes(max_import_bytes: usize) -> Router<AppState> {
         .route("/decisions/{id}", get(decisions::detail_page))
         .route("/decisions/{id}/decide", post(decisions::decide))
         .route("/decisions/{id}/concur", post(decisions::concur))
+        .route("/decisions/{id}/position", post(decisions::position))
         .route("/decisions/{id}/withdraw", post(decisions::withdraw))
         .route("/policy", get(policy::page_get).post(policy::propose))
         .route("/policy/versions/{n}", get(policy::version_page))

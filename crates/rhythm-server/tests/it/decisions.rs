@@ -136,19 +136,35 @@ async fn decision_rights_decide_who_decides(s: TestServer) {
     assert_eq!((st, both["status"].as_str()), (StatusCode::OK, Some("decided")), "{both}");
     assert!(both["concurred_by"].is_string() && both["decided_by"] != both["concurred_by"], "{both}");
 
-    // Escalation: a chief records what the forum above decided, and names it.
+    // Escalation: both chiefs' positions go on record, then the escalation authority decides.
     let d = request(&s, Role::Ciso, "Stop the 2026.12 release", "stop_ship").await;
     assert_eq!(d["decider"], "escalate");
-    let path = format!("/api/v1/decisions/{}/decide", d["id"].as_str().unwrap());
-    refused_unchanged(&s, &path, Role::Engineer, choice(), StatusCode::FORBIDDEN, "no_decision_right").await;
+    let id = d["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/decisions/{id}/decide");
+    let position = format!("/api/v1/decisions/{id}/position");
+    for role in [Role::Engineer, Role::Cto, Role::Ciso] {
+        refused_unchanged(&s, &path, role, choice(), StatusCode::FORBIDDEN, "no_decision_right").await;
+    }
+    refused_unchanged(&s, &path, Role::Executive, choice(), StatusCode::CONFLICT, "decision_wrong_state").await;
+    let stated = json!({"position": "Ship: the flag limits exposure"});
+    refused_unchanged(&s, &position, Role::EngineeringLead, stated.clone(), StatusCode::FORBIDDEN, "no_decision_right")
+        .await;
+    let (st, p) = s.post(&position, Role::Executive, stated.clone()).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "the executive writes no position: {p}");
+    let (st, p) = s.post(&position, Role::Cto, json!({"position": "  "})).await;
+    assert_eq!((st, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("position")), "{p}");
+    let (st, p) = s.post(&position, Role::Cto, stated).await;
+    assert_eq!((st, p["cto_position"].as_str()), (StatusCode::OK, Some("Ship: the flag limits exposure")), "{p}");
+    refused_unchanged(&s, &path, Role::Executive, choice(), StatusCode::CONFLICT, "decision_wrong_state").await;
+    let (st, p) = s.post(&position, Role::Ciso, json!({"position": "Stop: card data reaches the logs"})).await;
+    assert_eq!(st, StatusCode::OK, "{p}");
     let audit = s.audit_len().await;
-    let (st, p) = s.post(&path, Role::Ciso, choice()).await;
-    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
-    assert_eq!(p["errors"][0]["field"], "escalated_to", "{p}");
-    assert_eq!(s.audit_len().await, audit);
-    let (st, done) =
-        s.post(&path, Role::Ciso, json!({"choice": "Stop", "cost": "Two weeks", "escalated_to": "CEO"})).await;
-    assert_eq!((st, done["escalated_to"].as_str()), (StatusCode::OK, Some("CEO")), "{done}");
+    let (st, done) = s
+        .post(&path, Role::Executive, json!({"choice": "Stop", "cost": "Two weeks", "escalated_to": "Exec meeting"}))
+        .await;
+    assert_eq!((st, done["decided_as"].as_str()), (StatusCode::OK, Some("executive")), "{done}");
+    assert_eq!(done["escalated_to"], "Exec meeting");
+    assert_eq!(s.audit_len().await, audit + 1);
 
     // Filters.
     let (_, page) = s.get("/api/v1/decisions?category=launch_readiness", Role::Board).await;

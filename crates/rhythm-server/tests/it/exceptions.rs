@@ -32,7 +32,7 @@ async fn user_id(s: &TestServer, role: Role) -> String {
 }
 
 /// A system and a risk to cover, and a webhook that wants every event.
-async fn setup(s: &TestServer) -> (String, String) {
+pub(crate) async fn setup(s: &TestServer) -> (String, String) {
     let (st, sys) = s
         .post(
             "/api/v1/systems",
@@ -68,7 +68,7 @@ async fn setup(s: &TestServer) -> (String, String) {
     (sys["id"].as_str().unwrap().to_owned(), risk["id"].as_str().unwrap().to_owned())
 }
 
-async fn request_body(s: &TestServer, system: &str, risk: &str) -> Value {
+pub(crate) async fn request_body(s: &TestServer, system: &str, risk: &str) -> Value {
     json!({
         "title": "Keep TLS 1.0 for the legacy mobile app",
         "business_reason": "Two enterprise customers ship the old app to field staff until their January rollout.",
@@ -396,56 +396,70 @@ async fn a_split_vote_escalates_with_both_positions(s: TestServer) {
     );
     assert_eq!(snapshot(&s, "EXC-1").await, before);
 
-    // A decided escalation decision settles it: approved, with its review item.
-    let store = &s.db.store;
-    let ciso = store.user_by_email(s.workspace_id, &s.emails[&Role::Ciso]).await.unwrap();
-    let cto = store.user_by_email(s.workspace_id, &s.emails[&Role::Cto]).await.unwrap();
-    let as_ciso = Actor { workspace_id: s.workspace_id, user_id: Some(ciso.id), label: ciso.email.clone() };
-    let as_cto = Actor { workspace_id: s.workspace_id, user_id: Some(cto.id), label: cto.email.clone() };
-    let input: rhythm_domain::decision::DecisionInput = serde_json::from_value(json!({
-        "title": "Accept TLS 1.0 on the legacy host until January",
-        "category": "risks_over_threshold",
-        "context": "Engineering approves, security rejects EXC-1.",
-        "options": ["Accept until January", "Cut the legacy app off now"],
-        "exception_ids": [before.0["id"]],
-    }))
-    .unwrap();
-    let decision = store.create_decision(&as_ciso, input, now()).await.unwrap();
-    let decide = rhythm_domain::decision::DecideInput {
-        choice: "Accept until January".into(),
-        cost: "Two months of exposure on one host".into(),
-        escalated_to: Some("CEO".into()),
-    };
-    let mut decision = store.decide(&as_ciso, decision.id, Role::Ciso, decide, now()).await.unwrap();
-    if decision.status != rhythm_domain::decision::DecisionStatus::Decided {
-        decision = store.concur(&as_cto, decision.id, Role::Cto, now()).await.unwrap();
+    // The escalation that names it, with both chiefs' positions, decided by the executive,
+    // settles it: approved, with its review item.
+    let (st, decision) = s
+        .post(
+            "/api/v1/decisions",
+            Role::Engineer,
+            json!({
+                "title": "Accept TLS 1.0 on the legacy host until January",
+                "category": "risks_over_threshold",
+                "context": "Engineering approves, security rejects EXC-1.",
+                "options": ["Accept until January", "Cut the legacy app off now"],
+                "exception_ids": [before.0["id"]],
+            }),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{decision}");
+    let dec = decision["id"].as_str().unwrap().to_owned();
+    let decide = json!({"choice": "Accept until January", "cost": "Two months of exposure on one host"});
+    let (st, p) = s.post(&format!("/api/v1/decisions/{dec}/decide"), Role::Executive, decide.clone()).await;
+    assert_eq!((st, p["rule"].as_str()), (StatusCode::CONFLICT, Some("decision_wrong_state")), "{p}");
+    for (role, position) in [(Role::Cto, "The customers' rollout is contractual"), (Role::Ciso, "Over our appetite")] {
+        let (st, p) = s.post(&format!("/api/v1/decisions/{dec}/position"), role, json!({ "position": position })).await;
+        assert_eq!(st, StatusCode::OK, "{p}");
     }
-    assert_eq!(decision.status, rhythm_domain::decision::DecisionStatus::Decided, "{decision:?}");
+    let (st, p) = s.post(&format!("/api/v1/decisions/{dec}/decide"), Role::Cto, decide.clone()).await;
+    assert_eq!((st, p["rule"].as_str()), (StatusCode::FORBIDDEN, Some("no_decision_right")), "{p}");
+    let (st, decision) = s.post(&format!("/api/v1/decisions/{dec}/decide"), Role::Executive, decide).await;
+    assert_eq!((st, decision["status"].as_str()), (StatusCode::OK, Some("decided")), "{decision}");
+    assert_eq!(decision["ciso_position"], "Over our appetite");
+    let decision_id = decision["id"].clone();
     let (st, p) = s
         .post(
             "/api/v1/exceptions/EXC-1/resolve-escalation",
             Role::Viewer,
-            json!({"approve": true, "decision_id": decision.id}),
+            json!({"approve": true, "decision_id": decision_id}),
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{p}");
-    let (st, settled) = s
+    let (st, p) = s
         .post(
             "/api/v1/exceptions/EXC-1/resolve-escalation",
             Role::Cto,
-            json!({"approve": true, "decision_id": decision.id}),
+            json!({"approve": true, "decision_id": decision_id}),
+        )
+        .await;
+    assert_eq!((st, p["rule"].as_str()), (StatusCode::FORBIDDEN, Some("no_decision_right")), "{p}");
+    assert_eq!(snapshot(&s, "EXC-1").await.0, before.0, "only its decider records the settlement");
+    let (st, settled) = s
+        .post(
+            "/api/v1/exceptions/EXC-1/resolve-escalation",
+            Role::Executive,
+            json!({"approve": true, "decision_id": decision_id}),
         )
         .await;
     assert_eq!((st, settled["status"].as_str()), (StatusCode::OK, Some("approved")), "{settled}");
-    assert_eq!(settled["escalation_decision_id"].as_str(), Some(decision.id.to_string().as_str()));
+    assert_eq!(settled["escalation_decision_id"], decision_id);
     assert!(settled["review_item_id"].is_string(), "{settled}");
     // Both positions stay on the record.
     assert_eq!(settled["signatures"]["security"]["decision"], "reject");
     let (st, p) = s
         .post(
             "/api/v1/exceptions/EXC-1/resolve-escalation",
-            Role::Cto,
-            json!({"approve": false, "decision_id": decision.id}),
+            Role::Executive,
+            json!({"approve": false, "decision_id": decision_id}),
         )
         .await;
     assert_eq!((st, p["rule"].as_str()), (StatusCode::CONFLICT, Some("not_escalated")), "{p}");

@@ -114,7 +114,7 @@ impl TestServer {
             let email = format!("{}@northwind.test", role.as_str());
             let user = store.create_user(&system, &email, role.label(), role, Some(hash.clone()), now()).await.unwrap();
             let scope =
-                if role.allows(rhythm_domain::Permission::Write) { TokenScope::Write } else { TokenScope::Read };
+                if role.allows(rhythm_domain::Permission::Decide) { TokenScope::Write } else { TokenScope::Read };
             let (token, prefix, token_hash) = rhythm_server::auth::new_api_token();
             store
                 .create_token(

@@ -7,6 +7,7 @@ mod browser_decisions;
 mod browser_exceptions;
 mod browser_gate;
 mod browser_imports;
+mod bypass;
 mod decisions;
 mod exceptions;
 mod gate;

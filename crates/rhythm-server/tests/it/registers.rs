@@ -1427,6 +1427,15 @@ async fn only_administrators_add_people(s: TestServer) {
     assert_eq!(s.audit_len().await, before + 1);
     let (_, users) = s.get("/api/v1/users", Role::Viewer).await;
     assert!(users.as_array().unwrap().iter().any(|u| u["id"] == user["id"]), "{users}");
+    // No chief adds a voice to a side: the CTO, CISO and executive roles come from the operator.
+    let before = s.audit_len().await;
+    for (by, role) in [(Role::Cto, "cto"), (Role::Cto, "ciso"), (Role::Ciso, "ciso"), (Role::Ciso, "executive")] {
+        let second = json!({"email": format!("second-{role}@northwind.test"), "name": "Second", "role": role, "password": "a long enough passphrase"});
+        let (st, p) = s.post("/api/v1/users", by, second).await;
+        assert_eq!((st, p["rule"].as_str()), (StatusCode::FORBIDDEN, Some("authority_grant")), "{by} → {role}: {p}");
+        assert!(detail(&p).contains("rhythm admin"), "says what to do instead: {p}");
+    }
+    assert_eq!(s.audit_len().await, before);
 
     let before = s.audit_len().await;
     let twice = [

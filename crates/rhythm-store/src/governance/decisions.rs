@@ -120,6 +120,21 @@ impl Store {
         self.update_decision(actor, id, now, "decide", None, |d| d.decide(input, user, role, now)).await
     }
 
+    /// A chief puts their written position on an escalation on record (audit action
+    /// `state_position`); the escalation authority decides once both are.
+    pub async fn state_position(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        role: Role,
+        position: &str,
+        now: OffsetDateTime,
+    ) -> Result<Decision, StoreError> {
+        person(actor, "stating a position")?;
+        let now = micros(now);
+        self.update_decision(actor, id, now, "state_position", None, |d| d.state_position(position, role, now)).await
+    }
+
     /// The other chief concurs with a joint decision (audit action `concur`).
     pub async fn concur(
         &self,

@@ -6,7 +6,7 @@ use rhythm_domain::exception::Side;
 use rhythm_domain::{BacklogItem, BacklogItemInput, BacklogItemPatch, WorkKind};
 use rhythm_domain::{
     ExceptionCommand, ExceptionCtx, ExceptionEvent, ExceptionInput, ExceptionSignature, ExceptionStatus, FieldError,
-    New, Role,
+    Invalid, New, Role,
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -85,6 +85,20 @@ async fn check_exception_refs(
         }
     }
     finish(errors)
+}
+
+/// The (reference, score) of each of these risks of the workspace, for the risk appetite.
+async fn risk_scores(tx: &mut Tx, ws: Uuid, ids: &[Uuid]) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = tx
+            .opt("SELECT number, score FROM risks WHERE workspace_id = $1 AND id = $2", &[ws.into(), (*id).into()])
+            .await?;
+        if let Some(r) = row {
+            out.push((rhythm_domain::Kind::Risk.reference(r.int("number")?), r.int("score")?));
+        }
+    }
+    Ok(out)
 }
 
 /// The audit action of a command.
@@ -284,9 +298,28 @@ impl Store {
         // The policy lane first (its rules are read here, as of commit), then coverage.
         take_lane(&mut tx, ws, Lane::Policy).await?;
         take_lane(&mut tx, ws, Lane::Coverage).await?;
-        let rules = policy_in(&mut tx, ws).await?.policy.exceptions;
+        let policy = policy_in(&mut tx, ws).await?.policy;
         let current: Exception = fetch(&mut tx, ws, id).await?;
-        let (mut next, events) = current.transition(command, &ExceptionCtx { rules, now })?;
+        if let ExceptionCommand::ResolveEscalation { decision_id, .. } = &command {
+            // Only the escalation about this exception, recorded by the one who decided it.
+            let user = person(actor, "settling an escalation")?;
+            let decision: rhythm_domain::decision::Decision = match fetch(&mut tx, ws, *decision_id).await {
+                Err(StoreError::NotFound { .. }) => {
+                    let message = format!("no decision with id {decision_id} in this workspace");
+                    return Err(Invalid::one("escalation_decision_id", message).into());
+                }
+                found => found?,
+            };
+            decision.may_settle(current.id, &current.reference(), user)?;
+        }
+        let over_appetite = match &command {
+            ExceptionCommand::Sign { approve: true, .. } => {
+                policy.risk_appetite.beyond(&risk_scores(&mut tx, ws, &current.risk_ids).await?)
+            }
+            _ => None,
+        };
+        let ctx = ExceptionCtx { rules: policy.exceptions, now, over_appetite };
+        let (mut next, events) = current.transition(command, &ctx)?;
         check_exception_refs(&mut tx, ws, Some(&current), &next).await?;
         if events.contains(&ExceptionEvent::Approved) {
             next.review_item_id = Some(review_item(&mut tx, actor, &next, now).await?);
@@ -366,7 +399,7 @@ impl Store {
         let id = row.uuid("id")?;
         let current: Exception = fetch(&mut tx, ws, id).await?;
         // Expiry checks no rule of the policy: the defaults stand in for it.
-        let ctx = ExceptionCtx { rules: rhythm_domain::policy::ExceptionRules::default(), now };
+        let ctx = ExceptionCtx { rules: rhythm_domain::policy::ExceptionRules::default(), now, over_appetite: None };
         let (next, events) = match current.transition(ExceptionCommand::Expire, &ctx) {
             Ok(done) => done,
             Err(refusal) => {

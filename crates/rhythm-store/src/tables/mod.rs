@@ -195,12 +195,14 @@ macro_rules! columns {
 
     (@push $v:ident; $e:expr) => { $v.push($crate::db::ToVal::to_val(&$e)) };
     (@push $v:ident, enum; $e:expr) => { $v.push($e.as_str().into()) };
+    (@push $v:ident, opt_enum; $e:expr) => { $v.push($e.map(|x| x.as_str().to_owned()).into()) };
     (@push $v:ident, json; $e:expr) => { $v.push($crate::tables::json_text(&$e)) };
     (@push $v:ident, link; $e:expr) => {};
     (@push $v:ident, via($to:path, $from:path, [$($c:ident),* $(,)?]); $e:expr) => { $v.extend($to(&$e)) };
 
     (@read $r:ident; $f:ident) => { $crate::db::FromCol::from_col($r, stringify!($f))? };
     (@read $r:ident, enum; $f:ident) => { $r.parsed(stringify!($f))? };
+    (@read $r:ident, opt_enum; $f:ident) => { $r.opt_parsed(stringify!($f))? };
     (@read $r:ident, json; $f:ident) => { $r.json(stringify!($f))? };
     (@read $r:ident, link; $f:ident) => { Vec::new() };
     (@read $r:ident, via($to:path, $from:path, [$($c:ident),* $(,)?]); $f:ident) => { $from($r)? };

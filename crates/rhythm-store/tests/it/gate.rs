@@ -181,12 +181,26 @@ async fn only_a_decided_escalation_overrides_a_stop(f: Fixture) {
     assert_eq!(d.release_ids, vec![release.id]);
     assert_eq!(d.category, rhythm_domain::policy::DecisionCategory::StopShip);
     assert_eq!(s.gate(ws, release.id, today).await.unwrap().verdict, Verdict::Stop, "requested is not decided");
-    let decide = DecideInput {
+    let decide = || DecideInput {
         choice: "Ship; logging in 10".into(),
         cost: "Blind for 3 weeks".into(),
         escalated_to: Some("CEO".into()),
     };
-    s.decide(&f.actor, d.id, Role::Ciso, decide, f.now).await.unwrap();
+    // The bypass that was found: one chief deciding the override with "CEO" typed in.
+    let err = s.decide(&f.actor, d.id, Role::Ciso, decide(), f.now).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Refused { forbidden: true, ref rule, .. } if rule == "no_decision_right"),
+        "{err}"
+    );
+    assert_eq!(s.gate(ws, release.id, today).await.unwrap().verdict, Verdict::Stop, "a refused step changes nothing");
+    let system_actor = rhythm_store::Actor::system(ws);
+    let cto = s.create_user(&system_actor, "cto@gate.example", "Cleo CTO", Role::Cto, None, f.now).await.unwrap();
+    let cto = rhythm_store::Actor { workspace_id: ws, user_id: Some(cto.id), label: cto.email };
+    let ceo = s.create_user(&system_actor, "ceo@gate.example", "Cam CEO", Role::Executive, None, f.now).await.unwrap();
+    let ceo = rhythm_store::Actor { workspace_id: ws, user_id: Some(ceo.id), label: ceo.email };
+    s.state_position(&cto, d.id, Role::Cto, "Ship: logging lands in 10, three weeks later", f.now).await.unwrap();
+    s.state_position(&f.actor, d.id, Role::Ciso, "Hold: we would not see an intrusion", f.now).await.unwrap();
+    s.decide(&ceo, d.id, Role::Executive, decide(), f.now).await.unwrap();
     let report = s.gate(ws, release.id, today).await.unwrap();
     assert_eq!((report.verdict, report.criteria_verdict), (Verdict::GoWithExceptions, Verdict::Stop));
     assert_eq!(report.overridden_by.as_deref(), Some(d.reference().as_str()));

@@ -275,6 +275,43 @@ async fn joint_decisions_need_the_other_chief(f: Fixture) {
 }
 both!(joint_decisions_need_the_other_chief, super::joint_decisions_need_the_other_chief);
 
+async fn joint_means_one_chief_of_each_side_and_no_chief_mints_another(f: Fixture) {
+    let s = f.store();
+    let ws = f.actor.workspace_id;
+    let cto = person(&f, &f.actor, "cto@acme.example", Role::Cto).await;
+    // The bypass that was found: the CTO creates a second CTO account...
+    let before = audit_len(&f, ws).await;
+    for role in [Role::Cto, Role::Ciso, Role::Executive] {
+        let err = s.create_user(&cto, "cto2@acme.example", "Second CTO", role, None, f.now).await.unwrap_err();
+        assert_eq!(refused(&err), (true, "authority_grant".to_owned()), "{err}");
+    }
+    let eng = s.create_user(&cto, "eng@acme.example", "Eng", Role::EngineeringLead, None, f.now).await.unwrap();
+    let err = s.set_user_role(&cto, eng.id, Role::Cto, f.now).await.unwrap_err();
+    assert_eq!(refused(&err).1, "authority_grant", "nor promotes one: {err}");
+    let err = s.set_user_role(&cto, f.actor.user_id.unwrap(), Role::Viewer, f.now).await.unwrap_err();
+    assert_eq!(refused(&err).1, "authority_grant", "nor demotes the other chief: {err}");
+    assert_eq!(audit_len(&f, ws).await, before + 1, "only the engineering lead was added");
+    // ...and had the operator made one, two CTOs are still one side.
+    let operator = Actor { workspace_id: ws, user_id: None, label: "rhythm admin".into() };
+    let cto2 = s.create_user(&operator, "cto2@acme.example", "Second CTO", Role::Cto, None, f.now).await.unwrap();
+    let cto2 = Actor { workspace_id: ws, user_id: Some(cto2.id), label: cto2.email };
+    let d = s.create_decision(&cto, decision_input("Move control requirements", DecisionCategory::PolicyChange), f.now);
+    let d = d.await.unwrap();
+    s.decide(&cto, d.id, Role::Cto, choice(), f.now).await.unwrap();
+    let err = s.concur(&cto2, d.id, Role::Cto, f.now).await.unwrap_err();
+    assert_eq!(refused(&err), (true, "no_decision_right".to_owned()), "{err}");
+    assert!(err.to_string().contains("only the CISO concurs"), "{err}");
+    assert_eq!(s.decision(ws, d.id).await.unwrap().status, DecisionStatus::AwaitingConcurrence);
+    let both = s.concur(&f.actor, d.id, Role::Ciso, f.now).await.unwrap();
+    assert_eq!((both.decided_as, both.concurred_as), (Some(Role::Cto), Some(Role::Ciso)));
+    let log = s.audit_log(ws, Some(cto2.user_id.unwrap()), 1, None).await.unwrap();
+    assert_eq!(log[0].actor, "rhythm admin", "the operator's grant is on the record");
+}
+both!(
+    joint_means_one_chief_of_each_side_and_no_chief_mints_another,
+    super::joint_means_one_chief_of_each_side_and_no_chief_mints_another
+);
+
 fn risk_input(statement: &str) -> RiskInput {
     RiskInput {
         statement: statement.into(),
@@ -573,7 +610,7 @@ async fn exception_refusals_write_nothing(f: Fixture) {
 }
 both!(exception_refusals_write_nothing, super::exception_refusals_write_nothing);
 
-async fn escalations_are_settled_by_a_decided_decision(f: Fixture) {
+async fn escalations_are_settled_only_by_the_escalation_that_names_them(f: Fixture) {
     let s = f.store();
     let ws = f.actor.workspace_id;
     let team = people(&f, &f.actor, "acme").await;
@@ -596,23 +633,98 @@ async fn escalations_are_settled_by_a_decided_decision(f: Fixture) {
         .await
         .unwrap();
     assert_eq!(esc.status, ExceptionStatus::Escalated);
-
-    let mut input = decision_input("Accept legacy TLS until Q2", DecisionCategory::ExceptionApproval);
-    input.exception_ids = vec![e.id];
     let cto = person(&f, &f.actor, "cto@acme.example", Role::Cto).await;
-    let d = s.create_decision(&cto, input, f.now).await.unwrap();
-    assert_eq!(d.exception_ids, [e.id]);
-    let resolve = ExceptionCommand::ResolveEscalation { approve: true, decision_id: d.id };
-    let err = s.transition_exception(&cto, e.id, resolve.clone(), f.now).await.unwrap_err();
-    assert_eq!(fields(&err), ["escalation_decision_id"]);
-    s.decide(&cto, d.id, Role::Cto, choice(), f.now).await.unwrap();
-    s.concur(&f.actor, d.id, Role::Ciso, f.now).await.unwrap();
-    let settled = s.transition_exception(&cto, e.id, resolve, f.now).await.unwrap();
+    let ceo = person(&f, &f.actor, "ceo@acme.example", Role::Executive).await;
+    let before = audit_len(&f, ws).await;
+
+    // The bypass that was found: the requester settles it by citing a decision the CTO
+    // decided alone, about something else.
+    let unrelated = s
+        .create_decision(
+            &cto,
+            decision_input("Ship search before billing", DecisionCategory::DeliverySequencing),
+            f.now,
+        )
+        .await
+        .unwrap();
+    s.decide(&cto, unrelated.id, Role::Cto, choice(), f.now).await.unwrap();
+    let resolve = |d: &rhythm_domain::decision::Decision| ExceptionCommand::ResolveEscalation {
+        approve: true,
+        decision_id: d.id,
+    };
+    let err = s.transition_exception(&team.requester, e.id, resolve(&unrelated), f.now).await.unwrap_err();
+    assert_eq!(refused(&err), (false, "decision_wrong_state".to_owned()), "{err}");
+    assert!(err.to_string().contains("not a decided escalation"), "{err}");
+    // A joint decision that names it is still two chiefs, not the escalation authority.
+    let mut joint = decision_input("Accept legacy TLS until Q2", DecisionCategory::ExceptionApproval);
+    joint.exception_ids = vec![e.id];
+    let joint = s.create_decision(&cto, joint, f.now).await.unwrap();
+    s.decide(&cto, joint.id, Role::Cto, choice(), f.now).await.unwrap();
+    s.concur(&f.actor, joint.id, Role::Ciso, f.now).await.unwrap();
+    let err = s.transition_exception(&cto, e.id, resolve(&joint), f.now).await.unwrap_err();
+    assert_eq!(refused(&err).1, "decision_wrong_state", "{err}");
+    // An escalation about another exception does not settle this one.
+    let mut other = decision_input("Accept the old VPN", DecisionCategory::RisksOverThreshold);
+    other.risk_ids = vec![team.risk.id];
+    let other = s.create_decision(&cto, other, f.now).await.unwrap();
+    s.state_position(&cto, other.id, Role::Cto, "Accept it for a quarter", f.now).await.unwrap();
+    s.state_position(&f.actor, other.id, Role::Ciso, "Replace it first", f.now).await.unwrap();
+    s.decide(&ceo, other.id, Role::Executive, choice(), f.now).await.unwrap();
+    let err = s.transition_exception(&ceo, e.id, resolve(&other), f.now).await.unwrap_err();
+    assert!(err.to_string().contains(&format!("does not name {}", e.reference())), "{err}");
+    assert_eq!(s.exception(ws, e.id).await.unwrap().status, ExceptionStatus::Escalated, "nothing settled it");
+
+    // The escalation that names it, with both positions, decided by the executive.
+    let mut input = decision_input("Accept legacy TLS until Q2", DecisionCategory::RisksOverThreshold);
+    input.exception_ids = vec![e.id];
+    let d = s.create_decision(&team.requester, input, f.now).await.unwrap();
+    let err = s.decide(&cto, d.id, Role::Cto, choice(), f.now).await.unwrap_err();
+    assert_eq!(refused(&err), (true, "no_decision_right".to_owned()), "a chief does not decide an escalation");
+    let err = s.decide(&ceo, d.id, Role::Executive, choice(), f.now).await.unwrap_err();
+    assert_eq!(refused(&err), (false, "decision_wrong_state".to_owned()), "not before both positions: {err}");
+    s.state_position(&cto, d.id, Role::Cto, "Accept: two partners need until Q2", f.now).await.unwrap();
+    s.state_position(&f.actor, d.id, Role::Ciso, "Reject: the allow-list is not enough", f.now).await.unwrap();
+    let d = s.decide(&ceo, d.id, Role::Executive, choice(), f.now).await.unwrap();
+    assert_eq!((d.decided_as, d.cto_position.as_str()), (Some(Role::Executive), "Accept: two partners need until Q2"));
+    let err = s.transition_exception(&team.requester, e.id, resolve(&d), f.now).await.unwrap_err();
+    assert_eq!(refused(&err), (true, "no_decision_right".to_owned()), "only its decider records the settlement");
+    let settled = s.transition_exception(&ceo, e.id, resolve(&d), f.now).await.unwrap();
     assert_eq!((settled.status, settled.escalation_decision_id), (ExceptionStatus::Approved, Some(d.id)));
     let by_exception = ListQuery { filters: vec![("exception".into(), e.id.to_string())], ..Default::default() };
-    assert_eq!(s.list_decisions(ws, &by_exception).await.unwrap().items[0].id, d.id);
+    assert!(s.list_decisions(ws, &by_exception).await.unwrap().items.iter().any(|x| x.id == d.id));
+    assert!(audit_len(&f, ws).await > before);
 }
-both!(escalations_are_settled_by_a_decided_decision, super::escalations_are_settled_by_a_decided_decision);
+both!(
+    escalations_are_settled_only_by_the_escalation_that_names_them,
+    super::escalations_are_settled_only_by_the_escalation_that_names_them
+);
+
+async fn two_approvals_beyond_the_risk_appetite_escalate(f: Fixture) {
+    let s = f.store();
+    let team = people(&f, &f.actor, "acme").await;
+    // A score-16 regulatory risk: above the default acceptance limit of 12.
+    let big =
+        RiskInput { impact: 4, likelihood: 4, tags: vec!["regulatory".into()], ..risk_input("Card data in logs.") };
+    let big = s.create(&f.actor, f.now, |n| Risk::create(big, n)).await.unwrap();
+    let mut input = exception_input(&f, team.eng.user_id.unwrap(), team.sec.user_id.unwrap(), big.id);
+    input.expires_on = f.now.date() + Duration::days(10);
+    let e = s.request_exception(&team.requester, input, f.now).await.unwrap();
+    let e = approve_or_escalate(&f, &team, &e).await;
+    assert_eq!(e.status, ExceptionStatus::Escalated, "two leads do not accept a score-16 risk");
+    assert!(e.decided_at.is_none());
+    // Within the appetite two signatures approve, as before.
+    let e = request(&f, &team, f.now.date() + Duration::days(10)).await;
+    assert_eq!(approve_or_escalate(&f, &team, &e).await.status, ExceptionStatus::Approved);
+}
+both!(two_approvals_beyond_the_risk_appetite_escalate, super::two_approvals_beyond_the_risk_appetite_escalate);
+
+async fn approve_or_escalate(f: &Fixture, team: &People, e: &Exception) -> Exception {
+    let s = f.store();
+    let eng = sign(ExceptionSide::Engineering, &team.eng, Role::EngineeringLead, true);
+    s.transition_exception(&team.eng, e.id, eng, f.now).await.unwrap();
+    let sec = sign(ExceptionSide::Security, &team.sec, Role::SecurityLead, true);
+    s.transition_exception(&team.sec, e.id, sec, f.now).await.unwrap()
+}
 
 async fn due_exceptions_expire_once(f: Fixture) {
     let s = f.store();

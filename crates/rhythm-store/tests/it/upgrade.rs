@@ -21,7 +21,7 @@ fn risk(statement: &str) -> RiskInput {
 }
 
 /// Turns the test database back into what the build before sqlx's migrator and before the
-/// counters (migration 11) and the history of every kind (12) left: its own
+/// counters (migration 11), the history of every kind (12) and the sides (13) left: its own
 /// `schema_migrations` table (version, name, SHA-256 of each file) listing migrations 1 to 10,
 /// no `_sqlx_migrations`, no `counters`, no `entry_events`, no `finding_events.workspace_id`.
 async fn make_it_an_older_database(f: &Fixture, tamper: Option<i64>) {
@@ -51,6 +51,16 @@ async fn make_it_an_older_database(f: &Fixture, tamper: Option<i64>) {
             .to_owned(),
     ];
     sql.extend(history_undone.iter().map(|s| (*s).to_owned()));
+    // Migration 13 (the sides) undone: no positions, roles or organization-wide flag.
+    for (table, column) in [
+        ("decisions", "cto_position"),
+        ("decisions", "ciso_position"),
+        ("decisions", "decided_as"),
+        ("decisions", "concurred_as"),
+        ("exceptions", "organization_wide"),
+    ] {
+        sql.push(format!("ALTER TABLE {table} DROP COLUMN {column}"));
+    }
     for f in files {
         let file = f.file_name().unwrap().to_string_lossy().into_owned();
         let (number, name) = file.trim_end_matches(".sql").split_once('_').unwrap();

@@ -114,3 +114,50 @@ fn policy_and_decisions_from_the_command_line() {
     let o = rhythm(&["decision", "show", "DEC-99"], &cto, None);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// An escalation from the command line: both chiefs state their positions, the executive
+/// decides; and the roles that hold decision rights come only from `rhythm admin`.
+#[test]
+fn escalations_and_chief_roles_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}?mode=rwc", dir.path().join("rhythm.db").display());
+    user(&db, "ciso@acme.example", "ciso");
+    user(&db, "cto@acme.example", "cto");
+    user(&db, "ceo@acme.example", "executive");
+    user(&db, "lead@acme.example", "engineering-lead");
+    let tokens: Vec<String> =
+        ["ciso", "cto", "ceo", "lead"].iter().map(|u| token(&db, &format!("{u}@acme.example"), "write")).collect();
+    let server = Served::start(&db);
+    let env = |t: usize| [("RHYTHM_SERVER", server.url.as_str()), ("RHYTHM_TOKEN", tokens[t].as_str())];
+    let (ciso, cto, ceo, lead) = (env(0), env(1), env(2), env(3));
+    let run = |args: &[&str], e: &[(&str, &str); 2]| rhythm(args, e, None);
+
+    let o = run(&["decision", "add", "--title", "Ship 2026.12 despite the STOP", "--category", "stop_ship"], &lead);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let decide = ["decision", "decide", "DEC-1", "--choice", "Ship", "--cost", "Two weeks of exposure"];
+    let o = run(&decide, &cto);
+    assert_eq!(o.status.code(), Some(1), "a chief does not decide an escalation: {:?}", text(&o));
+    assert!(text(&o).1.contains("escalation authority"), "{:?}", text(&o));
+    let o = run(&decide, &ceo);
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(text(&o).1.contains("written positions"), "names what is missing: {:?}", text(&o));
+    let o = run(&["decision", "position", "DEC-1", "--text", "Ship: the flag limits exposure"], &cto);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run(&["decision", "position", "DEC-1", "--text", "Hold: card data reaches the logs"], &ciso);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run(&decide, &ceo);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run(&["decision", "show", "DEC-1", "--format", "json"], &lead);
+    let d: Value = serde_json::from_str(&text(&o).0).unwrap();
+    assert_eq!((d["status"].as_str(), d["decided_as"].as_str()), (Some("decided"), Some("executive")), "{d}");
+    assert_eq!(d["ciso_position"], "Hold: card data reaches the logs");
+
+    // The lead becomes the CTO only through the operator, and the audit log says so.
+    let o = rhythm(&["admin", "set-role", "--db", &db, "--email", "lead@acme.example", "--role", "cto"], &[], None);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("is now CTO (was Engineering lead)"), "{:?}", text(&o));
+    let o = run(&["decision", "add", "--title", "Adopt gRPC", "--category", "engineering_approach"], &lead);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = run(&["decision", "decide", "DEC-2", "--choice", "gRPC", "--cost", "Tooling"], &lead);
+    assert!(o.status.success(), "the promoted CTO decides a CTO category: {:?}", text(&o));
+}

@@ -71,7 +71,8 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) ->
     let people = people(st, p).await?;
     let systems: HashMap<_, _> = choices_of::<System>(st, p).await?.into_iter().collect();
     let risks: HashMap<_, _> = choices_of::<Risk>(st, p).await?.into_iter().collect();
-    let decided = if e.status == ExceptionStatus::Escalated { decided_decisions(st, p).await? } else { Vec::new() };
+    let decided =
+        if e.status == ExceptionStatus::Escalated { settling_decisions(st, p, &e).await? } else { Vec::new() };
     let mut findings = Vec::new();
     for id in &e.finding_ids {
         let label = match service::get::<Finding>(st, p, *id).await {
@@ -107,10 +108,16 @@ async fn detail(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>) ->
         }))
         p { "Status: " (status_badge(e.status))
             @if let Some(side) = mine { " — " strong { "waiting for your " (side.as_str()) " signature" } } }
-        @if e.status == ExceptionStatus::Escalated && can_write {
+        @if e.status == ExceptionStatus::Escalated && decided.is_empty() {
+            p class="hint" id="escalation-waits" {
+                "Escalated: it is settled only by an escalation decision that names " (reference)
+                ", with both chiefs' positions on record, decided by the escalation authority."
+            }
+        }
+        @if e.status == ExceptionStatus::Escalated && !decided.is_empty() {
             section class="card" aria-labelledby="resolve-title" {
                 h2 class="card-title" id="resolve-title" { "Settle the escalation" }
-                p { "The owners disagree. Record what the escalation decided, citing its decided decision." }
+                p { "You decided the escalation about " (reference) ". Record what it settled." }
                 form class="form" method="post" action={ "/exceptions/" (reference) "/resolve" } {
                     (csrf_field(p))
                     div class="field" {
@@ -268,11 +275,17 @@ pub async fn resolve(
     }
 }
 
-/// Decided decisions, newest first, to settle an escalation with.
-async fn decided_decisions(st: &AppState, p: &Principal) -> Result<Vec<(Uuid, String)>, AppError> {
+/// The decided escalations naming `e` that this person decided, newest first: the only ones
+/// that settle it, and only its decider records the settlement.
+async fn settling_decisions(st: &AppState, p: &Principal, e: &Exception) -> Result<Vec<(Uuid, String)>, AppError> {
     let q = ListQuery {
         limit: 100,
-        filters: vec![("status".into(), "decided".into())],
+        filters: vec![
+            ("status".into(), "decided".into()),
+            ("decider".into(), "escalate".into()),
+            ("exception".into(), e.id.to_string()),
+            ("decided_by".into(), p.user.id.to_string()),
+        ],
         sort: Some("decided_at".into()),
         dir: Some(rhythm_store::SortDir::Desc),
         ..ListQuery::default()

@@ -1,0 +1,188 @@
+//! Governance nobody can quietly bypass, on the web UI (the API and the store have their own
+//! tests beside the steps): each way one person flipped a verdict in one request is tried
+//! through the pages, refused with a message that names the rule, and changes nothing.
+
+use reqwest::StatusCode;
+use rhythm_domain::Role;
+use rhythm_store::Actor;
+use serde_json::{Value, json};
+
+use crate::web_imports::session;
+use crate::{TestServer, both};
+
+/// Posts a form as the session (`cookie`, `csrf`): the status, the page and where it redirects.
+async fn post_form(
+    s: &TestServer,
+    who: &(String, String),
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let mut form: Vec<(&str, &str)> = vec![("_csrf", who.1.as_str())];
+    form.extend_from_slice(fields);
+    let resp =
+        s.http.post(format!("{}{path}", s.url)).header("cookie", who.0.clone()).form(&form).send().await.unwrap();
+    let status = resp.status();
+    let location = resp.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_owned();
+    let body = resp.text().await.unwrap();
+    (status, if status == StatusCode::SEE_OTHER { location } else { body })
+}
+
+async fn page(s: &TestServer, who: &(String, String), path: &str) -> String {
+    s.http.get(format!("{}{path}", s.url)).header("cookie", who.0.clone()).send().await.unwrap().text().await.unwrap()
+}
+
+/// A session of a person the operator added (not one of the harness's one-per-role people).
+async fn session_of_new(s: &TestServer, email: &str, role: Role) -> (String, String) {
+    let operator = Actor { workspace_id: s.workspace_id, user_id: None, label: "rhythm admin".into() };
+    let user =
+        s.db.store.create_user(&operator, email, "Second chief", role, None, crate::harness::now()).await.unwrap();
+    let sid = rhythm_server::auth::random_secret();
+    let csrf = rhythm_server::auth::random_secret();
+    #[expect(clippy::disallowed_methods, reason = "the real time, to compare with what a live server stamps")]
+    let now = time::OffsetDateTime::now_utc();
+    let hash = rhythm_server::auth::secret_hash(&sid);
+    s.db.store.create_session(&user, &hash, &csrf, now, time::Duration::hours(1)).await.unwrap();
+    (format!("rhythm_session={sid}"), csrf)
+}
+
+async fn decision(s: &TestServer, reference: &str) -> Value {
+    s.get(&format!("/api/v1/decisions/{reference}"), Role::Viewer).await.1
+}
+
+/// Escalations on the decision page: a chief cannot decide one (the STOP override found
+/// decided by the CTO alone with "CEO" typed in), the executive cannot before both positions
+/// are on record, and then decides it as the escalation authority.
+async fn an_escalation_is_decided_on_its_page_only_by_the_authority(s: TestServer) {
+    let (st, d) = s
+        .post(
+            "/api/v1/decisions",
+            Role::Engineer,
+            json!({"title": "Ship 2026.12 despite the STOP", "category": "stop_ship"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let r = d["number"].as_i64().unwrap();
+    let path = format!("/decisions/DEC-{r}");
+    let (cto, ciso, ceo) =
+        (session(&s, Role::Cto).await, session(&s, Role::Ciso).await, session(&s, Role::Executive).await);
+    let choice = [("choice", "Ship"), ("cost", "Two weeks of exposure"), ("escalated_to", "CEO")];
+
+    let before = (decision(&s, &format!("DEC-{r}")).await, s.audit_len().await);
+    let (st, body) = post_form(&s, &cto, &format!("{path}/decide"), &choice).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("escalation authority"), "the page names the rule");
+    let (st, body) = post_form(&s, &ceo, &format!("{path}/decide"), &choice).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(body.contains("written positions"), "the page says what is missing");
+    assert_eq!((decision(&s, &format!("DEC-{r}")).await, s.audit_len().await), before, "refusals change nothing");
+    assert!(!page(&s, &cto, &path).await.contains("id=\"d-decide\""), "a chief is not offered the decide form");
+    assert!(page(&s, &cto, &path).await.contains("id=\"d-position\""), "but the position form");
+
+    let (st, to) = post_form(&s, &cto, &format!("{path}/position"), &[("position", "Ship: the flag limits it")]).await;
+    assert_eq!((st, to.contains("flash=position")), (StatusCode::SEE_OTHER, true), "{to}");
+    let (st, body) = post_form(&s, &ceo, &format!("{path}/position"), &[("position", "Mine")]).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{body}");
+    post_form(&s, &ciso, &format!("{path}/position"), &[("position", "Hold: card data reaches the logs")]).await;
+    let shown = page(&s, &ceo, &path).await;
+    assert!(shown.contains("Ship: the flag limits it") && shown.contains("Hold: card data reaches the logs"));
+    assert!(shown.contains("id=\"d-decide\""), "the executive is offered the decide form once both are in");
+    let (st, to) = post_form(&s, &ceo, &format!("{path}/decide"), &choice).await;
+    assert_eq!(st, StatusCode::SEE_OTHER, "{to}");
+    let d = decision(&s, &format!("DEC-{r}")).await;
+    assert_eq!((d["status"].as_str(), d["decided_as"].as_str()), (Some("decided"), Some("executive")), "{d}");
+    assert!(page(&s, &ceo, &path).await.contains("(Executive"), "the page says who decided, as what");
+}
+both!(
+    an_escalation_is_decided_on_its_page_only_by_the_authority,
+    super::an_escalation_is_decided_on_its_page_only_by_the_authority
+);
+
+/// "Joint" on the decision page: a second CTO account (the operator made one) cannot concur
+/// with the CTO's choice; only the CISO can.
+async fn a_second_cto_cannot_concur_on_the_page(s: TestServer) {
+    let (st, d) = s
+        .post(
+            "/api/v1/decisions",
+            Role::Cto,
+            json!({"title": "Control requirements to the CTO", "category": "policy_change"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{d}");
+    let r = d["number"].as_i64().unwrap();
+    let (st, p) = s
+        .post(&format!("/api/v1/decisions/DEC-{r}/decide"), Role::Cto, json!({"choice": "Move them", "cost": "None"}))
+        .await;
+    assert_eq!((st, p["status"].as_str()), (StatusCode::OK, Some("awaiting_concurrence")), "{p}");
+    let cto2 = session_of_new(&s, "cto2@northwind.test", Role::Cto).await;
+    let path = format!("/decisions/DEC-{r}");
+    assert!(!page(&s, &cto2, &path).await.contains("id=\"d-concur\""), "the second CTO is not offered concurrence");
+    let before = (decision(&s, &format!("DEC-{r}")).await, s.audit_len().await);
+    let (st, body) = post_form(&s, &cto2, &format!("{path}/concur"), &[]).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(body.contains("only the CISO concurs"), "the page names the rule");
+    assert_eq!((decision(&s, &format!("DEC-{r}")).await, s.audit_len().await), before);
+    let (st, _) = post_form(&s, &session(&s, Role::Ciso).await, &format!("{path}/concur"), &[]).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(decision(&s, &format!("DEC-{r}")).await["concurred_as"], "ciso");
+}
+both!(a_second_cto_cannot_concur_on_the_page, super::a_second_cto_cannot_concur_on_the_page);
+
+/// Settling an escalated exception on its page: the requester citing a decision the CTO took
+/// alone about something else (the bypass that was found) is refused; the page offers the
+/// settle form only to the executive who decided the escalation that names it.
+async fn an_escalated_exception_is_settled_on_its_page_only_by_its_escalation(s: TestServer) {
+    let (system, risk) = crate::exceptions::setup(&s).await;
+    let (st, e) =
+        s.post("/api/v1/exceptions", Role::Engineer, crate::exceptions::request_body(&s, &system, &risk).await).await;
+    assert_eq!(st, StatusCode::CREATED, "{e}");
+    let sign = |side: &str, approve: bool| json!({"side": side, "approve": approve, "note": "Over our appetite"});
+    s.post("/api/v1/exceptions/EXC-1/sign", Role::Cto, sign("engineering", true)).await;
+    let (_, e) = s.post("/api/v1/exceptions/EXC-1/sign", Role::Ciso, sign("security", false)).await;
+    assert_eq!(e["status"], "escalated", "{e}");
+    let (_, unrelated) = s
+        .post(
+            "/api/v1/decisions",
+            Role::Cto,
+            json!({"title": "Billing before search", "category": "delivery_sequencing"}),
+        )
+        .await;
+    let decide = json!({"choice": "Billing first", "cost": "Search slips"});
+    s.post(&format!("/api/v1/decisions/{}/decide", unrelated["id"].as_str().unwrap()), Role::Cto, decide.clone()).await;
+
+    let engineer = session(&s, Role::Engineer).await;
+    let shown = page(&s, &engineer, "/exceptions/EXC-1").await;
+    assert!(shown.contains("id=\"escalation-waits\"") && !shown.contains("id=\"resolve-title\""), "no settle form");
+    let before = (s.get("/api/v1/exceptions/EXC-1", Role::Viewer).await.1, s.audit_len().await);
+    let id = unrelated["id"].as_str().unwrap();
+    let (st, body) =
+        post_form(&s, &engineer, "/exceptions/EXC-1/resolve", &[("decision_id", id), ("outcome", "approve")]).await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(body.contains("not a decided escalation"), "the page names the rule");
+    assert_eq!((s.get("/api/v1/exceptions/EXC-1", Role::Viewer).await.1, s.audit_len().await), before);
+
+    // The escalation that names it, decided by the executive, who settles it on the page.
+    let (_, esc) = s
+        .post(
+            "/api/v1/decisions",
+            Role::Engineer,
+            json!({"title": "Accept TLS 1.0 until January", "category": "risks_over_threshold", "exception_ids": [e["id"]]}),
+        )
+        .await;
+    let esc_id = esc["id"].as_str().unwrap().to_owned();
+    for role in [Role::Cto, Role::Ciso] {
+        let (st, p) = s.post(&format!("/api/v1/decisions/{esc_id}/position"), role, json!({"position": "Mine"})).await;
+        assert_eq!(st, StatusCode::OK, "{p}");
+    }
+    let (st, p) = s.post(&format!("/api/v1/decisions/{esc_id}/decide"), Role::Executive, decide).await;
+    assert_eq!(st, StatusCode::OK, "{p}");
+    let ceo = session(&s, Role::Executive).await;
+    assert!(page(&s, &ceo, "/exceptions/EXC-1").await.contains("id=\"resolve-title\""), "the decider settles it");
+    let (st, to) =
+        post_form(&s, &ceo, "/exceptions/EXC-1/resolve", &[("decision_id", &esc_id), ("outcome", "approve")]).await;
+    assert_eq!((st, to.contains("flash=resolved")), (StatusCode::SEE_OTHER, true), "{to}");
+    assert_eq!(s.get("/api/v1/exceptions/EXC-1", Role::Viewer).await.1["status"], "approved");
+}
+both!(
+    an_escalated_exception_is_settled_on_its_page_only_by_its_escalation,
+    super::an_escalated_exception_is_settled_on_its_page_only_by_its_escalation
+);
