@@ -179,7 +179,12 @@ pub struct Exception {
     pub business_reason: String,
     /// What the exception covers and what it does not.
     pub scope: String,
+    /// The systems it applies to: at least one, unless `organization_wide`.
     pub system_ids: Vec<Uuid>,
+    /// It applies across the organization rather than to named systems (a policy-level
+    /// exception). It covers no more findings for that: coverage is still what it lists.
+    #[serde(default)]
+    pub organization_wide: bool,
     /// Who is exposed while it lasts.
     pub users_impacted: String,
     #[serde(with = "date")]
@@ -232,8 +237,13 @@ pub struct ExceptionInput {
     pub title: String,
     pub business_reason: String,
     pub scope: String,
+    /// At least one, unless `organization_wide`.
     #[serde(default)]
     pub system_ids: Vec<Uuid>,
+    /// Say so explicitly when it names no system.
+    #[serde(default)]
+    pub organization_wide: bool,
+    /// Who is exposed while it lasts (required: customers, staff, partners, or "none").
     #[serde(default)]
     pub users_impacted: String,
     #[serde(with = "date")]
@@ -267,6 +277,8 @@ pub struct ExceptionPatch {
     pub scope: Option<String>,
     #[serde(default)]
     pub system_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    pub organization_wide: Option<bool>,
     #[serde(default)]
     pub users_impacted: Option<String>,
     #[serde(default, deserialize_with = "some_date")]
@@ -452,6 +464,7 @@ impl Exception {
             business_reason: input.business_reason.trim().to_owned(),
             scope: input.scope.trim().to_owned(),
             system_ids: input.system_ids,
+            organization_wide: input.organization_wide,
             users_impacted: input.users_impacted.trim().to_owned(),
             starts_on: input.starts_on,
             expires_on: input.expires_on,
@@ -677,6 +690,7 @@ impl Exception {
         set(&mut e.business_reason, patch.business_reason.map(|s| s.trim().to_owned()));
         set(&mut e.scope, patch.scope.map(|s| s.trim().to_owned()));
         set(&mut e.system_ids, patch.system_ids);
+        set(&mut e.organization_wide, patch.organization_wide);
         set(&mut e.users_impacted, patch.users_impacted.map(|s| s.trim().to_owned()));
         set(&mut e.starts_on, patch.starts_on);
         set(&mut e.expires_on, patch.expires_on);
@@ -717,6 +731,7 @@ impl Exception {
         self.business_reason != before.business_reason
             || self.scope != before.scope
             || self.system_ids != before.system_ids
+            || self.organization_wide != before.organization_wide
             || self.users_impacted != before.users_impacted
             || self.starts_on != before.starts_on
             || self.expires_on != before.expires_on
@@ -852,6 +867,7 @@ impl Exception {
                 scope: &self.scope,
                 users_impacted: &self.users_impacted,
                 system_ids: &self.system_ids,
+                organization_wide: self.organization_wide,
                 risk_ids: &self.risk_ids,
                 finding_ids: &self.finding_ids,
                 compensating_controls: &self.compensating_controls,
@@ -938,6 +954,7 @@ mod tests {
                 "Two partners cannot upgrade before their Q2 release; cutting them off stops payroll files.".into(),
             scope: "sftp.partner.example only; no other endpoint".into(),
             system_ids: vec![Uuid::from_u128(200)],
+            organization_wide: false,
             users_impacted: "Two partner integrations".into(),
             starts_on: date!(2026 - 03 - 01),
             expires_on: date!(2026 - 04 - 30),
@@ -1208,6 +1225,16 @@ mod tests {
     }
 
     #[test]
+    fn a_request_documents_its_systems_and_who_is_exposed() {
+        let bare = ExceptionInput { system_ids: vec![], users_impacted: "  ".into(), ..input() };
+        let err = Exception::request(bare.clone(), new(), REQUESTER, &rules()).unwrap_err();
+        assert_eq!(fields(&err), ["users_impacted", "system_ids"]);
+        assert!(err.0[1].message.contains("organization-wide"), "says what to do instead");
+        let org = ExceptionInput { organization_wide: true, users_impacted: "All staff".into(), ..bare };
+        assert!(Exception::request(org, new(), REQUESTER, &rules()).unwrap().organization_wide);
+    }
+
+    #[test]
     fn two_approvals_beyond_the_risk_appetite_escalate_instead_of_approving() {
         let appetite = crate::policy::RiskAppetite::default();
         assert_eq!(appetite.beyond(&[("RISK-1".into(), 12)]), None);
@@ -1248,7 +1275,8 @@ mod tests {
 
         for patch in [
             ExceptionPatch { scope: Some("all partner endpoints".into()), ..Default::default() },
-            ExceptionPatch { system_ids: Some(vec![]), ..Default::default() },
+            ExceptionPatch { system_ids: Some(vec![Uuid::from_u128(201)]), ..Default::default() },
+            ExceptionPatch { organization_wide: Some(true), ..Default::default() },
             ExceptionPatch { finding_ids: Some(vec![Uuid::from_u128(301)]), ..Default::default() },
             ExceptionPatch { expires_on: Some(date!(2026 - 05 - 15)), ..Default::default() },
         ] {
@@ -1737,7 +1765,8 @@ mod model {
                 business_reason: "Two partners cannot upgrade before their Q2 release.".into(),
                 scope: SCOPES[0].into(),
                 system_ids: vec![],
-                users_impacted: String::new(),
+                organization_wide: true,
+                users_impacted: "Two partner integrations".into(),
                 starts_on: D0,
                 expires_on: day(first_expiry),
                 compensating_controls: CONTROLS[1].iter().map(|s| (*s).to_owned()).collect(),

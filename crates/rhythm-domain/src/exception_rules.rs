@@ -33,6 +33,7 @@ pub struct ExceptionDraft {
     pub business_reason: String,
     pub scope: String,
     pub system_ids: Vec<Uuid>,
+    pub organization_wide: bool,
     pub users_impacted: String,
     pub starts_on: Option<Date>,
     pub expires_on: Option<Date>,
@@ -59,6 +60,7 @@ impl ExceptionDraft {
                 scope: self.scope.trim(),
                 users_impacted: self.users_impacted.trim(),
                 system_ids: &self.system_ids,
+                organization_wide: self.organization_wide,
                 risk_ids: &self.risk_ids,
                 finding_ids: &self.finding_ids,
                 compensating_controls: &controls,
@@ -81,6 +83,7 @@ pub(crate) struct Terms<'a> {
     pub scope: &'a str,
     pub users_impacted: &'a str,
     pub system_ids: &'a [Uuid],
+    pub organization_wide: bool,
     pub risk_ids: &'a [Uuid],
     pub finding_ids: &'a [Uuid],
     pub compensating_controls: &'a [String],
@@ -115,7 +118,21 @@ pub(crate) fn check_terms(c: &mut Check, t: &Terms<'_>) {
         );
     }
     c.required_text("scope", t.scope, 4000);
+    // The five things an exception documents: scope (above), systems, users impacted, the
+    // time box and compensating controls (below, and the policy's rules).
+    if t.users_impacted.trim().is_empty() {
+        c.fail(
+            "users_impacted",
+            "say who is exposed while it stands: which customers, staff or partners, and how many (or \"none\")",
+        );
+    }
     c.text("users_impacted", t.users_impacted, 2000);
+    if t.system_ids.is_empty() && !t.organization_wide {
+        c.fail(
+            "system_ids",
+            "name the systems it applies to, or mark it organization-wide when it applies across the organization",
+        );
+    }
     check_ids(c, "system_ids", t.system_ids);
     check_ids(c, "risk_ids", t.risk_ids);
     check_ids(c, "finding_ids", t.finding_ids);

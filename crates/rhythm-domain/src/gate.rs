@@ -446,6 +446,7 @@ mod tests {
                     business_reason: "The upgrade needs a vendor library release due in two weeks.".into(),
                     scope: "Payments API in production".into(),
                     system_ids: vec![self.systems[0].id],
+                    organization_wide: false,
                     users_impacted: "All card payers".into(),
                     starts_on: date!(2026 - 11 - 01),
                     expires_on,

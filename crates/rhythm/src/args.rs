@@ -674,6 +674,10 @@ pub struct ExceptionFields {
     /// A system it covers, by id or reference like SYS-2 (repeat for several).
     #[arg(long = "system", value_name = "ID")]
     pub systems: Vec<String>,
+    /// It applies across the organization rather than to named systems.
+    #[arg(long)]
+    pub organization_wide: bool,
+    /// Who is exposed while it lasts (required).
     #[arg(long)]
     pub users_impacted: Option<String>,
     /// First valid day, YYYY-MM-DD.

@@ -76,6 +76,9 @@ fn body_of(api: &Api, f: ExceptionFields, supersedes: Option<String>) -> Result<
     if !f.controls.is_empty() {
         m.insert("compensating_controls".into(), json!(f.controls));
     }
+    if f.organization_wide {
+        m.insert("organization_wide".into(), Value::Bool(true));
+    }
     for (k, plural, v) in
         [("system_ids", "systems", f.systems), ("risk_ids", "risks", f.risks), ("finding_ids", "findings", f.findings)]
     {

@@ -278,6 +278,7 @@ async fn seed_stop(
         ),
         scope: format!("{rule} in {component}, production only, until the upgrade ships"),
         system_ids: vec![system],
+        organization_wide: false,
         users_impacted: "Operators using the SSH bastion; no customer-facing path uses the callback".to_owned(),
         starts_on: yesterday,
         expires_on: anchor + Duration::days(30),

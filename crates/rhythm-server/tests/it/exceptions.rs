@@ -501,6 +501,7 @@ async fn another_workspaces_exception_is_not_found(s: TestServer) {
         "title": "Theirs", "business_reason": "A business reason long enough to pass the rule.", "scope": "Theirs only",
         "starts_on": days(0), "expires_on": days(10), "compensating_controls": ["Monitoring"], "risk_ids": [their_risk.id],
         "engineering_owner_id": people[1].id, "security_owner_id": people[2].id,
+        "organization_wide": true, "users_impacted": "Their staff",
     }))
     .unwrap();
     let actor = Actor { workspace_id: other.id, user_id: Some(people[0].id), label: "req@contoso.test".into() };

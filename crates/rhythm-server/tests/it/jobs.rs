@@ -69,6 +69,7 @@ async fn approved_exception(s: &TestServer, at: OffsetDateTime, days: i64) -> Ex
         business_reason: "Two partners cannot upgrade before their Q2 release; cutting them off stops payroll.".into(),
         scope: "sftp.partner.example only".into(),
         system_ids: vec![],
+        organization_wide: true,
         users_impacted: "Two partner integrations".into(),
         starts_on: at.date(),
         expires_on: at.date() + Duration::days(days),

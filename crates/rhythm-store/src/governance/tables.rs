@@ -133,6 +133,7 @@ impl Table for Exception {
         title,
         business_reason,
         scope,
+        organization_wide,
         users_impacted,
         starts_on,
         expires_on,

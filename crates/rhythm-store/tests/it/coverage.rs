@@ -82,6 +82,8 @@ async fn exception(
         business_reason: "The fix needs a vendor release that is due next quarter; the exposure is small.".into(),
         scope: scope.into(),
         system_ids,
+        // Coverage follows what it lists, whatever the flag says.
+        organization_wide: true,
         users_impacted: "Operators".into(),
         starts_on: day + Duration::days(days.0),
         expires_on: day + Duration::days(days.1),

@@ -104,6 +104,7 @@ async fn gate_reads_live_data(f: Fixture) {
         business_reason: "The upgrade needs the key callback rewritten; two sprints of work.".into(),
         scope: "ssh-gateway production".into(),
         system_ids: vec![system.id],
+        organization_wide: false,
         users_impacted: "Operators".into(),
         starts_on: today,
         expires_on: today + Duration::days(20),

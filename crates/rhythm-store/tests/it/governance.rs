@@ -400,6 +400,7 @@ pub(crate) fn exception_input(f: &Fixture, eng: Uuid, sec: Uuid, risk: Uuid) -> 
         business_reason: "Two partners cannot upgrade before their Q2 release; cutting them off stops payroll.".into(),
         scope: "sftp.partner.example only".into(),
         system_ids: vec![],
+        organization_wide: true,
         users_impacted: "Two partner integrations".into(),
         starts_on: today,
         expires_on: today + Duration::days(10),

@@ -162,6 +162,7 @@ fn exception_cycle(db: &str) {
         "title": "Extend TLS 1.0", "business_reason": "The January rollout slipped to February for one customer.",
         "scope": "api-legacy only", "starts_on": date_in(1), "expires_on": date_in(40),
         "compensating_controls": ["WAF rule"], "risk_ids": [risk["id"]],
+        "users_impacted": "Field staff of one customer",
     });
     std::fs::write(&file, body.to_string()).unwrap();
     let v = json_of(&run(
@@ -173,6 +174,7 @@ fn exception_cycle(db: &str) {
             file.to_str().unwrap(),
             "--supersedes",
             "EXC-1",
+            "--organization-wide",
             "--engineering-owner",
             "cto@acme.example",
             "--security-owner",
@@ -182,6 +184,7 @@ fn exception_cycle(db: &str) {
         ],
     ));
     assert_eq!((v["number"].as_i64(), &v["supersedes"]), (Some(2), &e["id"]), "{v}");
+    assert_eq!(v["organization_wide"], true, "{v}");
     let o = run(
         &dev,
         &["exception", "request", "--file", file.to_str().unwrap(), "--engineering-owner", "nobody@acme.example"],

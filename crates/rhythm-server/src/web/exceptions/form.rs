@@ -53,6 +53,7 @@ impl Values {
             "engineering_owner_id",
             "security_owner_id",
             "supersedes",
+            "organization_wide",
         ] {
             v.text.insert(k, f.get(k).unwrap_or("").to_owned());
         }
@@ -78,6 +79,9 @@ impl Values {
         v.text.insert("business_reason", old.business_reason.clone());
         v.text.insert("scope", old.scope.clone());
         v.text.insert("users_impacted", old.users_impacted.clone());
+        if old.organization_wide {
+            v.text.insert("organization_wide", "on".to_owned());
+        }
         v.text.insert("starts_on", old.expires_on.next_day().unwrap_or(old.expires_on).to_string());
         v.text.insert("compensating_controls", old.compensating_controls.join("\n"));
         v.text.insert("engineering_owner_id", old.engineering_owner_id.to_string());
@@ -127,6 +131,7 @@ impl Values {
             business_reason: self.text("business_reason").to_owned(),
             scope: self.text("scope").to_owned(),
             system_ids: ids("system_ids"),
+            organization_wide: !self.text("organization_wide").is_empty(),
             users_impacted: self.text("users_impacted").to_owned(),
             starts_on,
             expires_on,
@@ -165,6 +170,7 @@ fn complete(d: ExceptionDraft) -> Option<ExceptionInput> {
         business_reason: d.business_reason,
         scope: d.scope,
         system_ids: d.system_ids,
+        organization_wide: d.organization_wide,
         users_impacted: d.users_impacted,
         compensating_controls: d.compensating_controls,
         risk_ids: d.risk_ids,
@@ -346,8 +352,11 @@ fn exception_form(p: &Principal, v: &Values, errors: &[FieldError], c: &Choices,
             (field("title", "Title", "", true, errors, text("title", "text", true)))
             (field("business_reason", "Business reason", "Why the business accepts this risk for a while — not that fixing it is inconvenient.", true, errors, area("business_reason", 4, true)))
             (field("scope", "Scope", "What the exception covers, and what it does not.", true, errors, area("scope", 3, true)))
-            (field("system_ids", "Systems", "Hold Ctrl (or ⌘) to choose several.", false, errors, multi("system_ids", &c.systems)))
-            (field("users_impacted", "Users impacted", "Who is exposed while it lasts.", false, errors, text("users_impacted", "text", false)))
+            (field("system_ids", "Systems", "At least one, unless it applies organization-wide. Hold Ctrl (or ⌘) to choose several.", true, errors, multi("system_ids", &c.systems)))
+            div class="field" {
+                label { input id="f-organization_wide" name="organization_wide" type="checkbox" value="on" checked[!v.text("organization_wide").is_empty()]; " Organization-wide: it applies across the organization, not to named systems" }
+            }
+            (field("users_impacted", "Users impacted", "Who is exposed while it lasts: which customers, staff or partners, and how many (or \"none\").", true, errors, text("users_impacted", "text", true)))
             div class="grid-2" {
                 (field("starts_on", "Starts on", "", true, errors, text("starts_on", "date", true)))
                 (field("expires_on", "Expires on", "The last day it is valid; the policy limits how long an exception lasts.", true, errors, text("expires_on", "date", true)))
@@ -457,6 +466,7 @@ pub async fn edit(
         business_reason: Some(input.business_reason),
         scope: Some(input.scope),
         system_ids: Some(input.system_ids),
+        organization_wide: Some(input.organization_wide),
         users_impacted: Some(input.users_impacted),
         starts_on: Some(input.starts_on),
         expires_on: Some(input.expires_on),
