@@ -44,8 +44,13 @@ pub struct Evidence {
     pub title: String,
     /// Why it counts, in words: `critical in production, open since 2026-10-02`.
     pub detail: String,
-    /// The approved exception that covers it today (`EXC-3`), if any.
+    /// The approved exception that covers it on the day the release is judged for (`EXC-3`).
     pub covered_by: Option<String>,
+    /// An approved exception that covers it now but lapses before the release's planned date,
+    /// so it covers nothing for this release (`EXC-2 lapses on 2027-01-01`).
+    pub lapses: Option<String>,
+    /// Requests waiting for signatures that would cover it once approved (`EXC-5`).
+    pub pending: Vec<String>,
 }
 
 /// One criterion's result.
@@ -101,11 +106,18 @@ pub struct GateInput<'a> {
     pub findings: &'a [Finding],
     /// Risks of the workspace (the gate picks the ones in scope).
     pub risks: &'a [Risk],
-    /// Exceptions of the workspace; only approved ones active `today` cover anything.
+    /// Exceptions of the workspace: approved ones active on the day the release is judged for
+    /// cover; requested ones are shown as pending on what they would cover.
     pub exceptions: &'a [Exception],
     /// Decisions recorded as overrides of this release's gate.
     pub overrides: &'a [Decision],
     pub today: Date,
+}
+
+/// The day a release is judged for: its planned date, or today once that has come (and for a
+/// shipped release). An exception that lapses before the release ships covers nothing for it.
+pub fn judged_on(release: &Release, today: Date) -> Date {
+    if release.shipped_date.is_some() { today } else { today.max(release.planned_date) }
 }
 
 fn system_ref(s: &System) -> String {
@@ -119,10 +131,29 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
         None => input.systems.iter().filter(|s| s.status == SystemStatus::Active).collect(),
     };
     let in_scope = |id: &Uuid| scope.iter().any(|s| s.id == *id);
-    let active: Vec<&Exception> = input.exceptions.iter().filter(|e| e.is_active_on(input.today)).collect();
+    let on = judged_on(input.release, input.today);
+    let active: Vec<&Exception> = input.exceptions.iter().filter(|e| e.is_active_on(on)).collect();
     let covering = |id: Uuid| active.iter().find(|e| e.covers(id)).map(|e| e.reference());
-    let covering_finding =
-        |f: &Finding| active.iter().find(|e| e.covers_finding_on(f, input.today)).map(|e| e.reference());
+    let covering_finding = |f: &Finding| active.iter().find(|e| e.covers_finding_on(f, on)).map(|e| e.reference());
+    // What does not cover it for this release but might be taken for cover: an approval that
+    // lapses before the day, a request still waiting for signatures.
+    let lapsing = |names: &dyn Fn(&Exception) -> bool| {
+        input
+            .exceptions
+            .iter()
+            .find(|e| e.is_active_on(input.today) && !e.is_active_on(on) && names(e))
+            .map(|e| format!("{} lapses on {}, before the release on {on}", e.reference(), e.expires_on))
+    };
+    let pending = |names: &dyn Fn(&Exception) -> bool| {
+        let mut v: Vec<String> = input
+            .exceptions
+            .iter()
+            .filter(|e| e.status == crate::ExceptionStatus::Requested && e.expires_on >= on && names(e))
+            .map(Exception::reference)
+            .collect();
+        v.sort();
+        v
+    };
     // A golden-path gap is waived by an exception that lists the system and covers a risk
     // recorded against that system (the risk is where the deviation is written down).
     let system_exception = |id: Uuid| {
@@ -169,6 +200,8 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
                             f.first_seen.date()
                         ),
                         covered_by: covering_finding(f),
+                        lapses: lapsing(&|e| e.names_finding(f)),
+                        pending: pending(&|e| e.names_finding(f)),
                     })
                     .collect()
             }
@@ -196,6 +229,8 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
                             r.tags.join(", ")
                         ),
                         covered_by: covering(r.id),
+                        lapses: lapsing(&|e| e.covers(r.id)),
+                        pending: pending(&|e| e.covers(r.id)),
                     })
                     .collect()
             }
@@ -217,6 +252,8 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
                             path.label().to_lowercase()
                         ),
                         covered_by: system_exception(s.id),
+                        lapses: None,
+                        pending: Vec::new(),
                     })
                     .collect()
             }
@@ -224,7 +261,7 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
                 let mut found: Vec<&&Risk> = risks
                     .iter()
                     .filter(|r| r.score >= *min_score)
-                    .filter(|r| r.due_date.is_some_and(|d| d < input.today))
+                    .filter(|r| r.due_date.is_some_and(|d| d < on))
                     .collect();
                 found.sort_by_key(|r| (r.due_date, r.number));
                 found
@@ -235,12 +272,14 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
                         reference: Kind::Risk.reference(r.number),
                         title: r.statement.clone(),
                         detail: format!(
-                            "score {}, due {}, {} days overdue",
+                            "score {}, due {}, {} days past due on {on}",
                             r.score,
                             r.due_date.map_or_else(String::new, |d| d.to_string()),
-                            r.due_date.map_or(0, |d| (input.today - d).whole_days())
+                            r.due_date.map_or(0, |d| (on - d).whole_days())
                         ),
                         covered_by: covering(r.id),
+                        lapses: lapsing(&|e| e.covers(r.id)),
+                        pending: pending(&|e| e.covers(r.id)),
                     })
                     .collect()
             }
@@ -269,7 +308,7 @@ pub fn evaluate(input: &GateInput<'_>) -> GateReport {
         override_choice: over.map(|d| d.choice.clone()),
         systems: scope.iter().map(|s| system_ref(s)).collect(),
         policy_version: input.policy_version,
-        evaluated_on: input.today,
+        evaluated_on: on,
         criteria,
     }
 }
@@ -514,6 +553,29 @@ mod tests {
     }
 
     #[test]
+    fn the_gate_judges_a_release_for_its_planned_date_and_shows_what_waits() {
+        let mut w = World::new(); // planned for 2026-12-01
+        let blocking = w.finding(Severity::Critical, Environment::Production);
+        // The bypass that was found: an approval that lapses before the release ships.
+        w.exception(vec![blocking], date!(2026 - 11 - 20), true);
+        let r = w.eval(date!(2026 - 11 - 10));
+        assert_eq!((r.verdict, r.evaluated_on), (Verdict::Stop, date!(2026 - 12 - 01)));
+        let e = &r.criteria[0].evidence[0];
+        assert_eq!(e.covered_by, None);
+        assert_eq!(e.lapses.as_deref(), Some("EXC-1 lapses on 2026-11-20, before the release on 2026-12-01"));
+        assert!(e.pending.is_empty());
+        // A request waiting for signatures shows on what it would cover, and covers nothing.
+        w.exception(vec![blocking], date!(2026 - 12 - 31), false);
+        let r = w.eval(date!(2026 - 11 - 10));
+        assert_eq!((r.verdict, r.criteria[0].evidence[0].pending.clone()), (Verdict::Stop, vec!["EXC-2".to_owned()]));
+        // Once the planned date has passed, the gate judges today.
+        w.exception(vec![blocking], date!(2026 - 12 - 20), true);
+        let r = w.eval(date!(2026 - 12 - 10));
+        assert_eq!((r.verdict, r.evaluated_on), (Verdict::GoWithExceptions, date!(2026 - 12 - 10)));
+        assert_eq!(r.criteria[0].evidence[0].covered_by.as_deref(), Some("EXC-3"));
+    }
+
+    #[test]
     fn tagged_and_overdue_risks_and_golden_path_gaps_stop() {
         let mut w = World::new();
         let mut risk = |statement: &str, impact, likelihood, tags: &[&str], due| {
@@ -537,7 +599,8 @@ mod tests {
         assert_eq!(by_kind("unmitigated_risks").evidence.len(), 1);
         assert_eq!(by_kind("unmitigated_risks").evidence[0].reference, "RISK-1");
         assert_eq!(by_kind("overdue_risks").evidence[0].reference, "RISK-3");
-        assert!(by_kind("overdue_risks").evidence[0].detail.contains("5 days overdue"));
+        // Judged for the release's planned date, 1 December: 26 days past due by then.
+        assert!(by_kind("overdue_risks").evidence[0].detail.contains("26 days past due on 2026-12-01"));
         assert_eq!(by_kind("golden_path").evidence[0].reference, "SYS-1");
         assert!(by_kind("golden_path").to_turn_green.contains("logging and monitoring"));
         // A treatment under way is not "unmitigated"; it stops a release only once overdue.

@@ -9,7 +9,7 @@ use time::Date;
 use uuid::Uuid;
 
 use crate::db::{Tx, Val};
-use crate::governance::{approved_exceptions, gate_overrides, policy_for_gate};
+use crate::governance::{gate_exceptions, gate_overrides, policy_for_gate};
 use crate::registers::{fetch, select_in};
 use crate::{Store, StoreError};
 
@@ -79,7 +79,7 @@ async fn shared(tx: &mut Tx, ws: Uuid, releases: &[Release]) -> Result<Shared, S
         &[Val::from(RiskStatus::Open.as_str()), Val::from(RiskStatus::Mitigating.as_str())],
     )
     .await?;
-    let exceptions = approved_exceptions(tx, ws).await?;
+    let exceptions = gate_exceptions(tx, ws).await?;
     Ok(Shared { policy: policy.policy, policy_version: policy.version, systems, findings, risks, exceptions })
 }
 

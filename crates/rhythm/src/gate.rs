@@ -87,8 +87,14 @@ pub fn render(r: &Value) -> String {
         };
         let _ = writeln!(out, "\n{mark} {}: {}", text(c, "id"), text(c, "summary"));
         for e in c.get("evidence").and_then(Value::as_array).into_iter().flatten() {
-            let covered =
+            let mut covered =
                 e.get("covered_by").and_then(Value::as_str).map(|x| format!(" [covered by {x}]")).unwrap_or_default();
+            if let Some(l) = e.get("lapses").and_then(Value::as_str) {
+                covered.push_str(&format!(" [{l}]"));
+            }
+            for x in e.get("pending").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+                covered.push_str(&format!(" [{x} would cover it: waiting for signatures]"));
+            }
             let _ = writeln!(out, "  {} {}: {}{covered}", text(e, "reference"), text(e, "title"), text(e, "detail"));
         }
         let green = text(c, "to_turn_green");

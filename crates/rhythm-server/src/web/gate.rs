@@ -78,7 +78,9 @@ async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, st
         section class={ "card verdict-card verdict-card-" (r.verdict.as_str()) } aria-labelledby="verdict-title" {
             h2 id="verdict-title" class="card-title" { "Verdict: " (verdict_badge(r.verdict)) }
             p {
-                "Judged on " (r.evaluated_on) " against policy version " (r.policy_version)
+                "Judged for " (r.evaluated_on)
+                @if r.evaluated_on == r.planned_date { " (the planned date)" } @else { " (today: the planned date " (r.planned_date) " has passed)" }
+                " against policy version " (r.policy_version)
                 " for " @if r.systems.is_empty() { "no systems" } @else { (r.systems.join(", ")) } "."
             }
             @if let Some(d) = &r.overridden_by {
@@ -101,7 +103,11 @@ async fn render(st: &AppState, p: &Principal, id: &str, flash: Option<Flash>, st
                                 td { (reference_link(&e.reference)) }
                                 td { (e.title) }
                                 td { (e.detail) }
-                                td { @if let Some(x) = &e.covered_by { (reference_link(x)) } @else { span class="badge badge-gate-fail" { "Not covered" } } }
+                                td {
+                                    @if let Some(x) = &e.covered_by { (reference_link(x)) } @else { span class="badge badge-gate-fail" { "Not covered" } }
+                                    @if let Some(l) = &e.lapses { br; span class="small muted" { (l) } }
+                                    @for x in &e.pending { br; span class="small" { (reference_link(x)) " would cover it: waiting for signatures" } }
+                                }
                             }
                         } }
                     } }

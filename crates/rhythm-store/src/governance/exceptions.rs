@@ -553,8 +553,11 @@ async fn exception_facts(tx: &mut Tx, e: &Exception) -> Result<ExceptionFacts, S
 }
 
 /// Approved exceptions of the workspace (the gate decides which are active on its day).
-pub(crate) async fn approved_exceptions(tx: &mut Tx, ws: Uuid) -> Result<Vec<Exception>, StoreError> {
-    select_in::<Exception>(tx, ws, "status = $2", &[ExceptionStatus::Approved.as_str().into()]).await
+/// Approved exceptions and requests still waiting for signatures: the gate judges by the
+/// approved ones and shows the waiting ones on the evidence they would cover.
+pub(crate) async fn gate_exceptions(tx: &mut Tx, ws: Uuid) -> Result<Vec<Exception>, StoreError> {
+    let (approved, requested) = (ExceptionStatus::Approved.as_str(), ExceptionStatus::Requested.as_str());
+    select_in::<Exception>(tx, ws, "status IN ($2, $3)", &[approved.into(), requested.into()]).await
 }
 
 impl Store {

@@ -22,7 +22,7 @@ mod proposals;
 mod tables;
 
 pub(crate) use decisions::{check_decision_refs, create_decision_in, gate_overrides, policy_for_gate};
-pub(crate) use exceptions::approved_exceptions;
+pub(crate) use exceptions::gate_exceptions;
 pub use policy::PolicyVersion;
 pub(crate) use policy::policy_in;
 pub use proposals::{PolicyProposal, ProposalInput};
