@@ -24,6 +24,16 @@ pub async fn me(p: Principal) -> Json<User> {
     Json(p.user)
 }
 
+/// Everything waiting for the caller: signatures owed, decisions to decide, concur with or
+/// state a position on, escalated exceptions to take up or settle, and stopped releases.
+#[utoipa::path(get, path = "/api/v1/me/waiting", tag = "Account", responses((status = 200, body = crate::service::waiting::Waiting), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn waiting(
+    State(st): State<AppState>,
+    p: Principal,
+) -> Result<Json<crate::service::waiting::Waiting>, AppError> {
+    Ok(Json(crate::service::waiting::waiting(&st, &p).await?))
+}
+
 /// People of the workspace.
 #[utoipa::path(get, path = "/api/v1/users", tag = "Account", responses((status = 200, body = Vec<User>)))]
 pub async fn users(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<User>>, AppError> {
@@ -206,6 +216,7 @@ pub async fn verify(State(st): State<AppState>, p: Principal) -> Result<Json<Cha
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(me))
+        .routes(routes!(waiting))
         .routes(routes!(users, create_user))
         .routes(routes!(tokens, create_token))
         .routes(routes!(revoke_token))

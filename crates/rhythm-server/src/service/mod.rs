@@ -15,5 +15,6 @@ mod registers;
 pub mod reviews;
 pub mod sign_in;
 pub mod tokens;
+pub mod waiting;
 
 pub use registers::*;

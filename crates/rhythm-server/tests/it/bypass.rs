@@ -186,3 +186,75 @@ both!(
     an_escalated_exception_is_settled_on_its_page_only_by_its_escalation,
     super::an_escalated_exception_is_settled_on_its_page_only_by_its_escalation
 );
+
+/// "Waiting for me" holds what each person must act on, not only signatures: the decision a
+/// chief decides or concurs with, the position an escalation waits for, the escalation the
+/// executive decides, and the STOP of an upcoming release.
+async fn waiting_for_me_holds_everything_a_person_must_act_on(s: TestServer) {
+    let post = |role, path: &str, body: Value| {
+        let path = path.to_owned();
+        let s = &s;
+        async move { s.post(&path, role, body).await }
+    };
+    post(Role::Engineer, "/api/v1/decisions", json!({"title": "Billing first", "category": "delivery_sequencing"}))
+        .await;
+    let (_, joint) =
+        post(Role::Engineer, "/api/v1/decisions", json!({"title": "Launch 2026.12", "category": "launch_readiness"}))
+            .await;
+    post(
+        Role::Ciso,
+        &format!("/api/v1/decisions/{}/decide", joint["id"].as_str().unwrap()),
+        json!({"choice": "Go", "cost": "None"}),
+    )
+    .await;
+    let (_, esc) =
+        post(Role::Engineer, "/api/v1/decisions", json!({"title": "Ship despite STOP", "category": "stop_ship"})).await;
+    let (_, system) =
+        post(Role::Cto, "/api/v1/systems", json!({"name": "ledger", "owner_team": "Ledger", "tier": "restricted"}))
+            .await;
+    let planned = (crate::harness::now().date() + time::Duration::days(7)).to_string();
+    post(
+        Role::Delivery,
+        "/api/v1/releases",
+        json!({"name": "ledger 9", "system_id": system["id"], "planned_date": planned}),
+    )
+    .await;
+
+    let steps = |w: &Value| -> Vec<(String, String)> {
+        w["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["decision"]["title"].as_str().unwrap().to_owned(), d["step"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let (st, cto) = s.get("/api/v1/me/waiting", Role::Cto).await;
+    assert_eq!(st, StatusCode::OK, "{cto}");
+    let expected = [("Billing first", "decide"), ("Launch 2026.12", "concur"), ("Ship despite STOP", "position")];
+    let expected: Vec<(String, String)> = expected.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect();
+    let mut got = steps(&cto);
+    got.sort();
+    assert_eq!(got, expected, "{cto}");
+    assert_eq!(cto["stopped_releases"][0]["release_name"], "ledger 9", "off the logging golden path: {cto}");
+    let (_, ciso) = s.get("/api/v1/me/waiting", Role::Ciso).await;
+    assert_eq!(steps(&ciso), [("Ship despite STOP".to_owned(), "position".to_owned())], "{ciso}");
+    let (_, ceo) = s.get("/api/v1/me/waiting", Role::Executive).await;
+    assert!(steps(&ceo).is_empty(), "nothing to decide before both positions: {ceo}");
+    for role in [Role::Cto, Role::Ciso] {
+        post(role, &format!("/api/v1/decisions/{}/position", esc["id"].as_str().unwrap()), json!({"position": "Mine"}))
+            .await;
+    }
+    let (_, ceo) = s.get("/api/v1/me/waiting", Role::Executive).await;
+    assert_eq!(steps(&ceo), [("Ship despite STOP".to_owned(), "decide".to_owned())], "{ceo}");
+    let (_, engineer) = s.get("/api/v1/me/waiting", Role::Engineer).await;
+    assert!(steps(&engineer).is_empty() && engineer["stopped_releases"].as_array().unwrap().is_empty(), "{engineer}");
+
+    // The page shows the same.
+    let page = page(&s, &session(&s, Role::Cto).await, "/inbox").await;
+    assert!(page.contains("Billing first") && page.contains("concur as the other chief"), "the CTO's page");
+    assert!(page.contains("ledger 9") && page.contains("Releases at STOP"), "the CTO's page");
+}
+both!(
+    waiting_for_me_holds_everything_a_person_must_act_on,
+    super::waiting_for_me_holds_everything_a_person_must_act_on
+);

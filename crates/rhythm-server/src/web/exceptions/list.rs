@@ -99,39 +99,63 @@ pub async fn list_page(State(st): State<AppState>, WebUser(p): WebUser, RawQuery
     Ok(page(&p, Nav::Exceptions, "Exceptions", flash_from(raw.as_deref()), body))
 }
 
+/// Everything waiting for the signed-in person ([`crate::service::waiting`]).
 pub async fn inbox_page(State(st): State<AppState>, WebUser(p): WebUser) -> Page {
-    let items = svc::inbox(&st, &p).await?;
+    use crate::service::waiting::DecisionStep;
+    let w = crate::service::waiting::waiting(&st, &p).await?;
     let people = people(&st, &p).await?;
     let body = html! {
-        (page_head("Governance", "Waiting for my signature", Some("Exception requests where you are a named owner and your side is not signed yet."), html! {}))
-        @if items.is_empty() {
-            div class="empty card" { p { "Nothing waits for your signature." } }
-        } @else {
-            div class="table-wrap" {
-                table class="data" {
-                    caption class="sr-only" { (items.len()) " exceptions wait for your signature, soonest expiry first" }
-                    thead { tr {
-                        th scope="col" { "Ref" }
-                        th scope="col" { "Title" }
-                        th scope="col" { "Your side" }
-                        th scope="col" { "Requested by" }
-                        th scope="col" { "Expires" }
-                    } }
-                    tbody {
-                        @for (e, side) in &items {
-                            @let href = format!("/exceptions/{}", e.reference());
-                            tr data-href=(href) {
-                                td class="ref nowrap" { a class="row-link" href=(href) { (e.reference()) } }
-                                td { (truncate(&e.title, 110)) }
-                                td { (side.label()) }
-                                td { (name_of(&people, e.requester_id)) }
-                                td class="nowrap" { (e.expires_on) }
-                            }
+        (page_head("Governance", "Waiting for me", Some("Everything you are asked to act on: signatures, decisions, escalations and stopped releases."), html! {}))
+        @if w.count() == 0 {
+            div class="empty card" { p { "Nothing waits for you." } }
+        }
+        @if !w.signatures.is_empty() {
+            section class="card" aria-labelledby="w-signatures" {
+                h2 class="card-title" id="w-signatures" { "Signatures (" (w.signatures.len()) ")" }
+                div class="table-wrap" { table class="data" {
+                    caption class="sr-only" { (w.signatures.len()) " exceptions wait for your signature, soonest expiry first" }
+                    thead { tr { th scope="col" { "Ref" } th scope="col" { "Title" } th scope="col" { "Your side" } th scope="col" { "Requested by" } th scope="col" { "Expires" } } }
+                    tbody { @for s in &w.signatures {
+                        @let href = format!("/exceptions/{}", s.exception.reference());
+                        tr data-href=(href) {
+                            td class="ref nowrap" { a class="row-link" href=(href) { (s.exception.reference()) } }
+                            td { (truncate(&s.exception.title, 110)) }
+                            td { (s.side.label()) }
+                            td { (name_of(&people, s.exception.requester_id)) }
+                            td class="nowrap" { (s.exception.expires_on) }
                         }
-                    }
-                }
+                    } }
+                } }
+            }
+        }
+        @if !w.decisions.is_empty() {
+            section class="card" aria-labelledby="w-decisions" {
+                h2 class="card-title" id="w-decisions" { "Decisions (" (w.decisions.len()) ")" }
+                ul class="plain" { @for d in &w.decisions {
+                    li { a href={ "/decisions/" (d.decision.reference()) } { (d.decision.reference()) } " — " (truncate(&d.decision.title, 100)) ": "
+                        strong { @match d.step { DecisionStep::Decide => "decide it", DecisionStep::Concur => "concur as the other chief", DecisionStep::Position => "state your position" } } }
+                } }
+            }
+        }
+        @if !w.escalations.is_empty() {
+            section class="card" aria-labelledby="w-escalations" {
+                h2 class="card-title" id="w-escalations" { "Escalated exceptions (" (w.escalations.len()) ")" }
+                ul class="plain" { @for x in &w.escalations {
+                    li { a href={ "/exceptions/" (x.exception.reference()) } { (x.exception.reference()) } " — " (truncate(&x.exception.title, 100)) ": "
+                        @if x.to_settle { strong { "record what your decision settled" } }
+                        @else if x.decisions.is_empty() { strong { "no escalation decision requested yet" } }
+                        @else { "escalation " (x.decisions.join(", ")) " in progress" } }
+                } }
+            }
+        }
+        @if !w.stopped_releases.is_empty() {
+            section class="card" aria-labelledby="w-stops" {
+                h2 class="card-title" id="w-stops" { "Releases at STOP (" (w.stopped_releases.len()) ")" }
+                ul class="plain" { @for r in &w.stopped_releases {
+                    li { a href={ "/releases/" (r.release) "/gate" } { (r.release) " " (r.release_name) } ", planned " (r.planned_date) }
+                } }
             }
         }
     };
-    Ok(page(&p, Nav::Inbox, "Waiting for my signature", None, body))
+    Ok(page(&p, Nav::Inbox, "Waiting for me", None, body))
 }
