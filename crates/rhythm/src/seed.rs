@@ -139,6 +139,7 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
             None => open_findings += 1,
         }
     }
+    let governance = crate::demo_governance::seed(store, anchor, &actors, &users, &systems).await?;
     let stopped = seed_stop(store, ws.id, anchor, &actors, &users).await?;
     let scanned = seed_scan(store, ws.id, anchor, &actors, &users).await?;
 
@@ -156,6 +157,8 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
         ("findings", d.findings.len() + usize::from(stopped.is_some()) + scanned),
         ("open findings", open_findings + usize::from(stopped.is_some()) + scanned),
         ("exceptions", usize::from(stopped.is_some())),
+        ("decisions", governance.decisions),
+        ("design reviews", governance.design_reviews),
     ]);
     let accounts =
         d.users.iter().map(|u| DemoAccount { email: u.email.clone(), name: u.name.clone(), role: u.role }).collect();
