@@ -6,146 +6,85 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Every kind of numbered entry: the registers, written decisions, exceptions and imports.
-/// Each has a per-workspace number and a reference prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    System,
-    Risk,
-    BacklogItem,
-    Initiative,
-    Epic,
-    Release,
-    Incident,
-    AuditFinding,
-    Vendor,
-    Finding,
-    DesignReview,
-    Decision,
-    Exception,
-    Import,
+/// The kinds, each once: `Name = "as_str" / "PREFIX" / "plural" / "Label"`; the registers first.
+macro_rules! kinds {
+    (
+        registers { $($r:ident = $rs:literal / $rp:literal / $rpl:literal / $rl:literal,)* }
+        others { $($o:ident = $os:literal / $op:literal / $opl:literal / $ol:literal,)* }
+    ) => {
+        /// Every kind of numbered entry: the registers, written decisions, exceptions and imports.
+        /// Each has a per-workspace number and a reference prefix.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind {
+            $($r,)*
+            $($o,)*
+        }
+
+        impl Kind {
+            /// Every kind.
+            pub const ALL: &'static [Kind] = &[$(Kind::$r,)* $(Kind::$o,)*];
+
+            /// The registers: the kinds the generic create / edit / close routes serve. Decisions,
+            /// exceptions and imports have life cycles of their own and routes of their own.
+            pub const REGISTERS: &'static [Kind] = &[$(Kind::$r),*];
+
+            /// Whether the generic register routes serve this kind.
+            pub fn is_register(self) -> bool {
+                Kind::REGISTERS.contains(&self)
+            }
+
+            pub fn as_str(self) -> &'static str {
+                self.texts().0
+            }
+
+            /// The prefix of human references: `RISK-12`.
+            pub fn prefix(self) -> &'static str {
+                self.texts().1
+            }
+
+            /// Plural path segment used by the API, UI and CLI (`/api/v1/backlog-items`).
+            pub fn plural(self) -> &'static str {
+                self.texts().2
+            }
+
+            /// How people name it.
+            pub fn label(self) -> &'static str {
+                self.texts().3
+            }
+
+            fn texts(self) -> (&'static str, &'static str, &'static str, &'static str) {
+                match self {
+                    $(Kind::$r => ($rs, $rp, $rpl, $rl),)*
+                    $(Kind::$o => ($os, $op, $opl, $ol),)*
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    registers {
+        System = "system" / "SYS" / "systems" / "System",
+        Risk = "risk" / "RISK" / "risks" / "Risk",
+        BacklogItem = "backlog_item" / "ITEM" / "backlog-items" / "Backlog item",
+        Initiative = "initiative" / "INIT" / "initiatives" / "Initiative",
+        Epic = "epic" / "EPIC" / "epics" / "Epic",
+        Release = "release" / "REL" / "releases" / "Release",
+        Incident = "incident" / "INC" / "incidents" / "Incident",
+        AuditFinding = "audit_finding" / "AUD" / "audit-findings" / "Audit finding",
+        Vendor = "vendor" / "VEN" / "vendors" / "Vendor",
+        Finding = "finding" / "FND" / "findings" / "Finding",
+        DesignReview = "design_review" / "DR" / "design-reviews" / "Design review",
+    }
+    others {
+        Decision = "decision" / "DEC" / "decisions" / "Decision",
+        Exception = "exception" / "EXC" / "exceptions" / "Exception",
+        Import = "import" / "IMP" / "imports" / "Import",
+    }
 }
 
 impl Kind {
-    /// Every kind.
-    pub const ALL: &'static [Kind] = &[
-        Kind::System,
-        Kind::Risk,
-        Kind::BacklogItem,
-        Kind::Initiative,
-        Kind::Epic,
-        Kind::Release,
-        Kind::Incident,
-        Kind::AuditFinding,
-        Kind::Vendor,
-        Kind::Finding,
-        Kind::DesignReview,
-        Kind::Decision,
-        Kind::Exception,
-        Kind::Import,
-    ];
-
-    /// The registers: the kinds the generic create / edit / close routes serve. Decisions,
-    /// exceptions and imports have life cycles of their own and routes of their own.
-    pub const REGISTERS: &'static [Kind] = &[
-        Kind::System,
-        Kind::Risk,
-        Kind::BacklogItem,
-        Kind::Initiative,
-        Kind::Epic,
-        Kind::Release,
-        Kind::Incident,
-        Kind::AuditFinding,
-        Kind::Vendor,
-        Kind::Finding,
-        Kind::DesignReview,
-    ];
-
-    /// Whether the generic register routes serve this kind.
-    pub fn is_register(self) -> bool {
-        Kind::REGISTERS.contains(&self)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::System => "system",
-            Kind::Risk => "risk",
-            Kind::BacklogItem => "backlog_item",
-            Kind::Initiative => "initiative",
-            Kind::Epic => "epic",
-            Kind::Release => "release",
-            Kind::Incident => "incident",
-            Kind::AuditFinding => "audit_finding",
-            Kind::Vendor => "vendor",
-            Kind::Finding => "finding",
-            Kind::DesignReview => "design_review",
-            Kind::Decision => "decision",
-            Kind::Exception => "exception",
-            Kind::Import => "import",
-        }
-    }
-
-    /// The prefix of human references: `RISK-12`.
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Kind::System => "SYS",
-            Kind::Risk => "RISK",
-            Kind::BacklogItem => "ITEM",
-            Kind::Initiative => "INIT",
-            Kind::Epic => "EPIC",
-            Kind::Release => "REL",
-            Kind::Incident => "INC",
-            Kind::AuditFinding => "AUD",
-            Kind::Vendor => "VEN",
-            Kind::Finding => "FND",
-            Kind::DesignReview => "DR",
-            Kind::Decision => "DEC",
-            Kind::Exception => "EXC",
-            Kind::Import => "IMP",
-        }
-    }
-
-    /// Plural path segment used by the API, UI and CLI (`/api/v1/backlog-items`).
-    pub fn plural(self) -> &'static str {
-        match self {
-            Kind::System => "systems",
-            Kind::Risk => "risks",
-            Kind::BacklogItem => "backlog-items",
-            Kind::Initiative => "initiatives",
-            Kind::Epic => "epics",
-            Kind::Release => "releases",
-            Kind::Incident => "incidents",
-            Kind::AuditFinding => "audit-findings",
-            Kind::Vendor => "vendors",
-            Kind::Finding => "findings",
-            Kind::DesignReview => "design-reviews",
-            Kind::Decision => "decisions",
-            Kind::Exception => "exceptions",
-            Kind::Import => "imports",
-        }
-    }
-
-    /// How people name it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::System => "System",
-            Kind::Risk => "Risk",
-            Kind::BacklogItem => "Backlog item",
-            Kind::Initiative => "Initiative",
-            Kind::Epic => "Epic",
-            Kind::Release => "Release",
-            Kind::Incident => "Incident",
-            Kind::AuditFinding => "Audit finding",
-            Kind::Vendor => "Vendor",
-            Kind::Finding => "Finding",
-            Kind::DesignReview => "Design review",
-            Kind::Decision => "Decision",
-            Kind::Exception => "Exception",
-            Kind::Import => "Import",
-        }
-    }
-
     pub fn from_plural(s: &str) -> Option<Kind> {
         Kind::ALL.iter().copied().find(|k| k.plural() == s)
     }

@@ -18,15 +18,14 @@ pub fn changes(before: &Policy, after: &Policy) -> Vec<String> {
         }
     }
     let (a, b) = (&before.risk_appetite, &after.risk_appetite);
-    if a.escalation_score != b.escalation_score {
-        out.push(format!("Risk appetite: escalation score {} → {}.", a.escalation_score, b.escalation_score));
-    }
-    if a.max_acceptable_score != b.max_acceptable_score {
-        out.push(format!(
-            "Risk appetite: highest score accepted without escalation {} → {}.",
-            a.max_acceptable_score, b.max_acceptable_score
-        ));
-    }
+    number(&mut out, "Risk appetite: escalation score", a.escalation_score, b.escalation_score, "");
+    number(
+        &mut out,
+        "Risk appetite: highest score accepted without escalation",
+        a.max_acceptable_score,
+        b.max_acceptable_score,
+        "",
+    );
     let (a, b) = (&before.sla_days, &after.sla_days);
     for (name, x, y) in [
         ("critical", a.critical, b.critical),
@@ -35,27 +34,21 @@ pub fn changes(before: &Policy, after: &Policy) -> Vec<String> {
         ("low", a.low, b.low),
         ("known-exploited (KEV)", a.kev, b.kev),
     ] {
-        if x != y {
-            out.push(format!("SLA: {name} findings {x} → {y} days."));
-        }
+        number(&mut out, &format!("SLA: {name} findings"), x, y, " days");
     }
     if a.info != b.info {
         let show = |d: Option<i64>| d.map_or_else(|| "no SLA".to_owned(), |d| format!("{d} days"));
         out.push(format!("SLA: info findings {} → {}.", show(a.info), show(b.info)));
     }
     let (a, b) = (&before.exceptions, &after.exceptions);
-    if a.max_days != b.max_days {
-        out.push(format!("Exceptions: longest exception {} → {} days.", a.max_days, b.max_days));
-    }
+    number(&mut out, "Exceptions: longest exception", a.max_days, b.max_days, " days");
     if a.compensating_controls_required != b.compensating_controls_required {
         out.push(format!(
             "Exceptions: compensating controls {}.",
             if b.compensating_controls_required { "become required" } else { "are no longer required" }
         ));
     }
-    if a.review_lead_days != b.review_lead_days {
-        out.push(format!("Exceptions: review lead time {} → {} days.", a.review_lead_days, b.review_lead_days));
-    }
+    number(&mut out, "Exceptions: review lead time", a.review_lead_days, b.review_lead_days, " days");
     criteria(&before.stop_ship, &after.stop_ship, &mut out);
     for (path, spec) in &after.golden_paths {
         match before.golden_paths.get(path) {
@@ -70,6 +63,13 @@ pub fn changes(before: &Policy, after: &Policy) -> Vec<String> {
         }
     }
     out
+}
+
+/// `what x → y` and the unit, when the number changed.
+fn number(out: &mut Vec<String>, what: &str, x: i64, y: i64, unit: &str) {
+    if x != y {
+        out.push(format!("{what} {x} → {y}{unit}."));
+    }
 }
 
 fn criteria(before: &[StopShipCriterion], after: &[StopShipCriterion], out: &mut Vec<String>) {

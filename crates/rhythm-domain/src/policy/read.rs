@@ -177,12 +177,7 @@ impl Decoder<'_> {
         for (key, v) in table {
             let name: &str = key.get_ref();
             let path = format!("decision_rights.{name}");
-            let Some(category) = DecisionCategory::ALL.iter().copied().find(|c| c.as_str() == name) else {
-                self.fail(
-                    &key.span(),
-                    path,
-                    format!("unknown decision category '{name}'; categories: {}", names::<DecisionCategory>()),
-                );
+            let Some(category) = self.known(&key.span(), &path, name, "decision category", "categories") else {
                 continue;
             };
             self.note(&path, v.span());
@@ -198,12 +193,7 @@ impl Decoder<'_> {
         for (key, v) in table {
             let name: &str = key.get_ref();
             let at = format!("golden_paths.{name}");
-            let Some(path) = GoldenPath::ALL.iter().copied().find(|p| p.as_str() == name) else {
-                self.fail(
-                    &key.span(),
-                    at,
-                    format!("unknown golden path '{name}'; golden paths: {}", names::<GoldenPath>()),
-                );
+            let Some(path) = self.known(&key.span(), &at, name, "golden path", "golden paths") else {
                 continue;
             };
             self.note(&at, v.span());
@@ -493,15 +483,25 @@ impl Decoder<'_> {
         }
     }
 
+    /// The value of a closed enum named `name`, or a failure that lists the names.
+    fn known<T: TextEnum>(
+        &mut self,
+        span: &Range<usize>,
+        path: &str,
+        name: &str,
+        what: &str,
+        plural: &str,
+    ) -> Option<T> {
+        let found = T::all().iter().copied().find(|t| t.as_str() == name);
+        if found.is_none() {
+            self.fail(span, path, format!("unknown {what} '{name}'; {plural}: {}", names::<T>()));
+        }
+        found
+    }
+
     fn choice<T: TextEnum + FromStr>(&mut self, path: &str, v: &Value<'_>, what: &str, plural: &str) -> Option<T> {
         match v.get_ref() {
-            DeValue::String(s) => {
-                let found = T::all().iter().copied().find(|t| t.as_str() == s.as_ref());
-                if found.is_none() {
-                    self.fail(&v.span(), path, format!("unknown {what} '{s}'; {plural}: {}", names::<T>()));
-                }
-                found
-            }
+            DeValue::String(s) => self.known(&v.span(), path, s, what, plural),
             other => {
                 self.fail(&v.span(), path, format!("must be a {what} ({}); got {}", names::<T>(), describe(other)));
                 None

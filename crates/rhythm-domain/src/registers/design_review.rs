@@ -2,15 +2,13 @@
 //! change, linked to a system and the golden paths it touches, ending in a decision or in a
 //! spike with a deadline (a backlog item).
 
-use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::date_format::date;
+use super::shape::register;
 use super::{New, Ref, Target, ref_of};
 use crate::Kind;
 use crate::enums::{DesignReviewStatus, GoldenPath};
-use crate::patch::{set, some};
 use crate::validate::{Check, Invalid};
 
 /// The five questions, as (field, question).
@@ -22,151 +20,58 @@ pub const QUESTIONS: [(&str, &str); 5] = [
     ("abuse", "What are the abuse cases, and the defenses against them?"),
 ];
 
-/// One change, reviewed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DesignReview {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
-    /// `DR-{number}`.
-    pub number: i64,
-    /// The change under review.
-    pub title: String,
-    pub system_id: Option<Uuid>,
-    /// The golden paths the change touches.
-    pub golden_paths: Vec<GoldenPath>,
-    /// The architecture review it is on.
-    #[serde(with = "date")]
-    #[schema(value_type = String, format = Date)]
-    pub review_date: Date,
-    /// Data and its sensitivity.
-    pub data: String,
-    /// Authentication and authorization.
-    pub auth: String,
-    /// Secrets storage, rotation and audit.
-    pub secrets: String,
-    /// What is logged for detection and forensics.
-    pub logging: String,
-    /// Abuse cases and defenses.
-    pub abuse: String,
-    pub status: DesignReviewStatus,
-    /// The decision it ended in.
-    pub decision_id: Option<Uuid>,
-    /// The spike it ended in: a backlog item with a due date.
-    pub spike_item_id: Option<Uuid>,
-    pub version: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
-
-/// A change put on the review.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DesignReviewInput {
-    pub title: String,
-    #[serde(default)]
-    pub system_id: Option<Uuid>,
-    #[serde(default)]
-    pub golden_paths: Vec<GoldenPath>,
-    #[serde(with = "date")]
-    #[schema(value_type = String, format = Date)]
-    pub review_date: Date,
-    #[serde(default)]
-    pub data: String,
-    #[serde(default)]
-    pub auth: String,
-    #[serde(default)]
-    pub secrets: String,
-    #[serde(default)]
-    pub logging: String,
-    #[serde(default)]
-    pub abuse: String,
-}
-
-/// Changes to a design review. How it ends is set by recording its decision or its spike.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DesignReviewPatch {
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = Option<Uuid>)]
-    pub system_id: Option<Option<Uuid>>,
-    #[serde(default)]
-    pub golden_paths: Option<Vec<GoldenPath>>,
-    #[serde(default, with = "date::option")]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub review_date: Option<Date>,
-    #[serde(default)]
-    pub data: Option<String>,
-    #[serde(default)]
-    pub auth: Option<String>,
-    #[serde(default)]
-    pub secrets: Option<String>,
-    #[serde(default)]
-    pub logging: Option<String>,
-    #[serde(default)]
-    pub abuse: Option<String>,
-    #[serde(default)]
-    pub expected_version: Option<i64>,
-}
-
-fn trim(s: Option<String>) -> Option<String> {
-    s.map(|s| s.trim().to_owned())
-}
-
-impl DesignReview {
-    pub const KIND: Kind = Kind::DesignReview;
-
-    pub fn create(i: DesignReviewInput, new: New) -> Result<Self, Invalid> {
-        let v = DesignReview {
-            id: new.id,
-            workspace_id: new.workspace_id,
-            number: new.number,
-            title: i.title.trim().to_owned(),
-            system_id: i.system_id,
-            golden_paths: i.golden_paths,
-            review_date: i.review_date,
-            data: i.data.trim().to_owned(),
-            auth: i.auth.trim().to_owned(),
-            secrets: i.secrets.trim().to_owned(),
-            logging: i.logging.trim().to_owned(),
-            abuse: i.abuse.trim().to_owned(),
-            status: DesignReviewStatus::Open,
-            decision_id: None,
-            spike_item_id: None,
-            version: 1,
-            created_at: new.now,
-            updated_at: new.now,
-        };
-        v.check()?;
-        Ok(v)
+register! {
+    /// One change, reviewed.
+    pub struct DesignReview {
+        /// `DR-{number}`.
+        number,
+        /// The change under review.
+        title: text,
+        system_id: Option<Uuid>,
+        /// The golden paths the change touches.
+        golden_paths: Vec<GoldenPath> [default],
+        /// The architecture review it is on.
+        review_date: date,
+        /// Data and its sensitivity.
+        data: text [default],
+        /// Authentication and authorization.
+        auth: text [default],
+        /// Secrets storage, rotation and audit.
+        secrets: text [default],
+        /// What is logged for detection and forensics.
+        logging: text [default],
+        /// Abuse cases and defenses.
+        abuse: text [default],
+        status: DesignReviewStatus [stored] = DesignReviewStatus::Open,
+        /// The decision it ended in.
+        decision_id: Option<Uuid> [stored] = None,
+        /// The spike it ended in: a backlog item with a due date.
+        spike_item_id: Option<Uuid> [stored] = None,
+        version,
     }
-
-    pub fn apply(&self, p: DesignReviewPatch, now: OffsetDateTime) -> Result<Self, Invalid> {
+    /// A change put on the review.
+    pub struct DesignReviewInput;
+    /// Changes to a design review. How it ends is set by recording its decision or its spike.
+    pub struct DesignReviewPatch;
+    const KIND: Kind = Kind::DesignReview;
+    fn create(i, new: New);
+    fn apply(self, p, now) -> v {
         if self.status != DesignReviewStatus::Open {
             return Err(Invalid::one(
                 "status",
                 format!("the review ended ({}); open a new review for a further change", self.status.label()),
             ));
         }
-        let mut v = self.clone();
-        set(&mut v.title, trim(p.title));
-        set(&mut v.system_id, p.system_id);
-        set(&mut v.golden_paths, p.golden_paths);
-        set(&mut v.review_date, p.review_date);
-        set(&mut v.data, trim(p.data));
-        set(&mut v.auth, trim(p.auth));
-        set(&mut v.secrets, trim(p.secrets));
-        set(&mut v.logging, trim(p.logging));
-        set(&mut v.abuse, trim(p.abuse));
-        v.version += 1;
-        v.updated_at = now;
-        v.check()?;
-        Ok(v)
     }
+    fn check(self, c) {
+        c.name("title", &self.title, 300);
+        for (field, _) in QUESTIONS {
+            c.text(field, self.answer(field), 4000);
+        }
+    }
+}
 
+impl DesignReview {
     /// A design review does not just close: it ends in a decision or a spike.
     pub fn close(&self, _now: OffsetDateTime) -> Result<Self, Invalid> {
         Err(Invalid::one(
@@ -220,15 +125,6 @@ impl DesignReview {
             "abuse" => &self.abuse,
             _ => "",
         }
-    }
-
-    pub fn check(&self) -> Result<(), Invalid> {
-        let mut c = Check::new();
-        c.name("title", &self.title, 300);
-        for (field, _) in QUESTIONS {
-            c.text(field, self.answer(field), 4000);
-        }
-        c.finish()
     }
 
     pub fn refs(&self) -> Vec<Ref> {

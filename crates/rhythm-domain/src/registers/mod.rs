@@ -14,6 +14,7 @@ mod finding;
 mod incident;
 mod release;
 mod risk;
+mod shape;
 mod system;
 mod vendor;
 

@@ -1,191 +1,68 @@
 //! The shared risk register.
 
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::date_format::date;
+use super::shape::register;
 use super::{New, Ref, Target, check_unique_ids, ref_of, refs_of};
 use crate::Kind;
 use crate::enums::{RiskStatus, Stage};
-use crate::patch::{set, some};
 use crate::validate::{Check, Invalid, check_tags};
 
 /// Longest statement, in characters. Two lines of a readable width.
 pub const STATEMENT_MAX_CHARS: usize = 280;
 
-/// A risk in the shared register.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Risk {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
-    /// Human reference number: `RISK-{number}`.
-    pub number: i64,
-    /// What the risk is, in two lines at most.
-    pub statement: String,
-    /// 1 (negligible) to 5 (severe).
-    pub impact: i64,
-    /// 1 (rare) to 5 (almost certain).
-    pub likelihood: i64,
-    /// impact × likelihood, 1 to 25.
-    pub score: i64,
-    pub owner_id: Option<Uuid>,
-    pub mitigation: String,
-    #[serde(with = "date::option")]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub due_date: Option<Date>,
-    pub status: RiskStatus,
-    pub found_stage: Stage,
-    /// Free tags; `customer-harm`, `legal` and `regulatory` matter to the launch gate.
-    pub tags: Vec<String>,
-    pub system_ids: Vec<Uuid>,
-    pub backlog_item_ids: Vec<Uuid>,
-    /// Key in the spreadsheet or tool this risk came from.
-    pub external_id: Option<String>,
-    pub version: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub closed_at: Option<OffsetDateTime>,
-}
-
-/// A new risk.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RiskInput {
-    pub statement: String,
-    pub impact: i64,
-    pub likelihood: i64,
-    #[serde(default)]
-    pub owner_id: Option<Uuid>,
-    #[serde(default)]
-    pub mitigation: String,
-    #[serde(default, with = "date::option")]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub due_date: Option<Date>,
-    #[serde(default)]
-    pub status: Option<RiskStatus>,
-    pub found_stage: Stage,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
-    pub system_ids: Vec<Uuid>,
-    #[serde(default)]
-    pub backlog_item_ids: Vec<Uuid>,
-    #[serde(default)]
-    pub external_id: Option<String>,
-}
-
-/// Changes to a risk; absent fields are kept, `null` clears a nullable one.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RiskPatch {
-    #[serde(default)]
-    pub statement: Option<String>,
-    #[serde(default)]
-    pub impact: Option<i64>,
-    #[serde(default)]
-    pub likelihood: Option<i64>,
-    #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = Option<Uuid>)]
-    pub owner_id: Option<Option<Uuid>>,
-    #[serde(default)]
-    pub mitigation: Option<String>,
-    #[serde(default, deserialize_with = "opt_date")]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub due_date: Option<Option<Date>>,
-    #[serde(default)]
-    pub status: Option<RiskStatus>,
-    #[serde(default)]
-    pub found_stage: Option<Stage>,
-    #[serde(default)]
-    pub tags: Option<Vec<String>>,
-    #[serde(default)]
-    pub system_ids: Option<Vec<Uuid>>,
-    #[serde(default)]
-    pub backlog_item_ids: Option<Vec<Uuid>>,
-    #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = Option<String>)]
-    pub external_id: Option<Option<String>>,
-    /// When given, the update is refused if the risk changed since this version.
-    #[serde(default)]
-    pub expected_version: Option<i64>,
-}
-
-pub(crate) fn opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Date>>, D::Error> {
-    date::option::deserialize(d).map(Some)
-}
-
-impl Risk {
-    pub const KIND: Kind = Kind::Risk;
-
-    pub fn create(input: RiskInput, new: New) -> Result<Self, Invalid> {
-        let status = input.status.unwrap_or(RiskStatus::Open);
-        let risk = Risk {
-            id: new.id,
-            workspace_id: new.workspace_id,
-            number: new.number,
-            statement: input.statement.trim().to_owned(),
-            impact: input.impact,
-            likelihood: input.likelihood,
-            score: input.impact * input.likelihood,
-            owner_id: input.owner_id,
-            mitigation: input.mitigation.trim().to_owned(),
-            due_date: input.due_date,
-            status,
-            found_stage: input.found_stage,
-            tags: input.tags,
-            system_ids: input.system_ids,
-            backlog_item_ids: input.backlog_item_ids,
-            external_id: input.external_id.filter(|s| !s.trim().is_empty()),
-            version: 1,
-            created_at: new.now,
-            updated_at: new.now,
-            closed_at: (status == RiskStatus::Closed).then_some(new.now),
-        };
-        risk.check()?;
-        Ok(risk)
+register! {
+    /// A risk in the shared register.
+    pub struct Risk {
+        /// Human reference number: `RISK-{number}`.
+        number,
+        /// What the risk is, in two lines at most.
+        statement: text,
+        /// 1 (negligible) to 5 (severe).
+        impact: i64,
+        /// 1 (rare) to 5 (almost certain).
+        likelihood: i64,
+        /// impact × likelihood, 1 to 25.
+        score: i64 [stored] = input.impact * input.likelihood,
+        owner_id: Option<Uuid>,
+        mitigation: text [default],
+        due_date: opt_date,
+        status: RiskStatus [optional] = status,
+        found_stage: Stage,
+        /// Free tags; `customer-harm`, `legal` and `regulatory` matter to the launch gate.
+        tags: Vec<String> [default],
+        system_ids: Vec<Uuid> [default],
+        backlog_item_ids: Vec<Uuid> [default],
+        /// Key in the spreadsheet or tool this risk came from.
+        external_id: nonblank,
+        version,
+        closed_at: opt_utc [stored] = (status == RiskStatus::Closed).then_some(new.now),
     }
-
-    pub fn apply(&self, patch: RiskPatch, now: OffsetDateTime) -> Result<Self, Invalid> {
-        let mut r = self.clone();
-        set(&mut r.statement, patch.statement.map(|s| s.trim().to_owned()));
-        set(&mut r.impact, patch.impact);
-        set(&mut r.likelihood, patch.likelihood);
-        set(&mut r.owner_id, patch.owner_id);
-        set(&mut r.mitigation, patch.mitigation.map(|s| s.trim().to_owned()));
-        set(&mut r.due_date, patch.due_date);
-        set(&mut r.status, patch.status);
-        set(&mut r.found_stage, patch.found_stage);
-        set(&mut r.tags, patch.tags);
-        set(&mut r.system_ids, patch.system_ids);
-        set(&mut r.backlog_item_ids, patch.backlog_item_ids);
-        set(&mut r.external_id, patch.external_id.map(|e| e.filter(|s| !s.trim().is_empty())));
+    /// A new risk.
+    #[derive(Default)]
+    pub struct RiskInput;
+    /// Changes to a risk; absent fields are kept, `null` clears a nullable one.
+    pub struct RiskPatch {
+        /// When given, the update is refused if the risk changed since this version.
+        expected_version
+    }
+    const KIND: Kind = Kind::Risk;
+    fn create(input, new: New) {
+        let status = input.status.unwrap_or(RiskStatus::Open);
+    }
+    fn apply(self, patch, now) -> r then {
         r.score = r.impact * r.likelihood;
         r.closed_at = match (self.status, r.status) {
             (RiskStatus::Closed, RiskStatus::Closed) => self.closed_at,
             (_, RiskStatus::Closed) => Some(now),
             _ => None,
         };
-        r.touch(now);
-        r.check()?;
-        Ok(r)
     }
-
-    pub fn close(&self, now: OffsetDateTime) -> Result<Self, Invalid> {
-        self.apply(RiskPatch { status: Some(RiskStatus::Closed), ..RiskPatch::default() }, now)
-    }
-
-    fn touch(&mut self, now: OffsetDateTime) {
-        self.version += 1;
-        self.updated_at = now;
-    }
-
+    fn close() { status: RiskStatus::Closed }
     /// Every rule a risk obeys, checked on create and on every change.
-    pub fn check(&self) -> Result<(), Invalid> {
-        let mut c = Check::new();
+    fn check(self, c) {
         c.required_text("statement", &self.statement, 10_000);
         let lines = self.statement.lines().filter(|l| !l.trim().is_empty()).count();
         if lines > 2 {
@@ -209,9 +86,10 @@ impl Risk {
         if let Some(e) = &self.external_id {
             c.name("external_id", e, 200);
         }
-        c.finish()
     }
+}
 
+impl Risk {
     /// References that must exist in the same workspace.
     pub fn refs(&self) -> Vec<Ref> {
         let mut v = ref_of("owner_id", Target::User, self.owner_id);
