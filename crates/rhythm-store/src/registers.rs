@@ -389,6 +389,22 @@ pub(crate) async fn update_in<T: Table>(
         // Nothing to record: no new version, no audit entry.
         return Ok(current);
     }
+    if next.starts_treatment(&current)
+        && tx
+            .int(
+                "SELECT COUNT(*) FROM risk_updates WHERE workspace_id = $1 AND risk_id = $2",
+                &[actor.workspace_id.into(), id.into()],
+            )
+            .await?
+            == 0
+    {
+        return Err(Invalid::one(
+            "status",
+            "record a four-line update first (what it is, why it matters, what we are doing, when it closes): \
+             a risk moves to mitigating with its plan on record",
+        )
+        .into());
+    }
     check_unique(tx, actor.workspace_id, &next).await?;
     check_refs(tx, actor.workspace_id, &next).await?;
     save_row(tx, actor.workspace_id, &current, &next).await?;

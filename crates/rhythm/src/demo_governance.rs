@@ -256,3 +256,92 @@ pub async fn seed(
     // Six decisions above and the one the second review asked for.
     Ok(Made { decisions: 7, design_reviews: 3 })
 }
+
+/// The people who sign and decide a demo acceptance.
+pub struct Signers {
+    pub eng: Actor,
+    pub sec: Actor,
+    pub cto: Actor,
+    pub ciso: Actor,
+    pub exec: Actor,
+}
+
+impl Signers {
+    pub fn of(actors: &[Actor], users: &[User]) -> Option<Signers> {
+        let who = |role: Role| users.iter().position(|u| u.role == role).map(|i| actors[i].clone());
+        Some(Signers {
+            eng: who(Role::EngineeringLead)?,
+            sec: who(Role::SecurityLead)?,
+            cto: who(Role::Cto)?,
+            ciso: who(Role::Ciso)?,
+            exec: who(Role::Executive)?,
+        })
+    }
+}
+
+/// Accepts a demo risk the way the product does: an exception covering it, signed by both
+/// owners; beyond the risk appetite it escalates, and the executive's escalation decision
+/// settles it. `risk` was registered open; it ends up accepted by the exception starting.
+pub async fn accept_risk(
+    store: &Store,
+    s: &Signers,
+    risk: &rhythm_domain::Risk,
+    anchor: Date,
+) -> Result<(), StoreError> {
+    use rhythm_domain::{ExceptionCommand, ExceptionInput, ExceptionSide, ExceptionStatus};
+    let user = |a: &Actor| a.user_id.unwrap_or_default();
+    let requested = at(anchor, 30, 10);
+    let input = ExceptionInput {
+        title: format!("Accept {} until the next review", risk.reference()),
+        business_reason: "The fix is planned for next quarter; the exposure is limited and watched in the meantime."
+            .to_owned(),
+        scope: format!("{} as registered; nothing beyond it", risk.reference()),
+        system_ids: risk.system_ids.clone(),
+        organization_wide: risk.system_ids.is_empty(),
+        users_impacted: "Customers of the affected systems; no new exposure beyond what the risk describes".to_owned(),
+        starts_on: anchor - Duration::days(30),
+        expires_on: anchor + Duration::days(45),
+        compensating_controls: vec!["Weekly review of the risk's indicators in the security sync".to_owned()],
+        risk_ids: vec![risk.id],
+        finding_ids: vec![],
+        engineering_owner_id: user(&s.eng),
+        security_owner_id: user(&s.sec),
+        supersedes: None,
+    };
+    let e = store.request_exception(&s.eng, input, requested).await?;
+    let sign = |side, who: &Actor, role| ExceptionCommand::Sign {
+        side,
+        user_id: user(who),
+        user_role: role,
+        approve: true,
+        note: String::new(),
+    };
+    let signed = at(anchor, 29, 15);
+    store
+        .transition_exception(&s.eng, e.id, sign(ExceptionSide::Engineering, &s.eng, Role::EngineeringLead), signed)
+        .await?;
+    let e = store
+        .transition_exception(&s.sec, e.id, sign(ExceptionSide::Security, &s.sec, Role::SecurityLead), signed)
+        .await?;
+    if e.status == ExceptionStatus::Escalated {
+        let mut ask = ask(
+            &format!("Accept {} beyond the risk appetite", risk.reference()),
+            DecisionCategory::RisksOverThreshold,
+            &format!("{} scores {}, above what the policy accepts without escalation.", risk.reference(), risk.score),
+            &["Accept for one quarter", "Fix before accepting"],
+        );
+        ask.exception_ids = vec![e.id];
+        ask.risk_ids = vec![risk.id];
+        let d = store.create_decision(&s.eng, ask, at(anchor, 29, 16)).await?;
+        let t = at(anchor, 28, 10);
+        store
+            .state_position(&s.cto, d.id, Role::Cto, "Accept: the fix needs the platform rewrite next quarter.", t)
+            .await?;
+        store.state_position(&s.ciso, d.id, Role::Ciso, "Accept only with the weekly review in place.", t).await?;
+        let choice = choose("Accept for one quarter with the weekly review", "A quarter of residual exposure");
+        store.decide(&s.exec, d.id, Role::Executive, choice, at(anchor, 28, 16)).await?;
+        let settle = ExceptionCommand::ResolveEscalation { approve: true, decision_id: d.id };
+        store.transition_exception(&s.exec, e.id, settle, at(anchor, 28, 17)).await?;
+    }
+    Ok(())
+}

@@ -65,7 +65,7 @@ pub fn render(r: &Value) -> String {
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "Judged on {} against policy version {} for {}.",
+        "Judged for {} against policy version {} for {}.",
         text(r, "evaluated_on"),
         r.get("policy_version").and_then(Value::as_i64).unwrap_or(0),
         if systems.is_empty() { "no systems".to_owned() } else { systems.join(", ") }

@@ -86,6 +86,8 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
         }
         items.push(created.id);
     }
+    let signers = crate::demo_governance::Signers::of(&actors, &users);
+    let mut accepted = 0;
     for r in &d.risks {
         let mut input = r.input.clone();
         input.owner_id = r.owner.map(|i| users[i].id);
@@ -95,10 +97,19 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
         if closed.is_some() {
             input.status = Some(RiskStatus::Mitigating);
         }
+        // Acceptance is an exception, not a status: registered open, accepted below.
+        let accept = input.status == Some(RiskStatus::Accepted);
+        if accept {
+            input.status = Some(RiskStatus::Open);
+        }
         let actor = actor_of(r.owner, &ciso);
         let risk = store.create(&actor, r.created, |n| Risk::create(input, n)).await?;
         for (at, u) in &r.updates {
             store.add_risk_update(&actor, risk.id, *at, u.clone()).await?;
+        }
+        if accept && let Some(s) = &signers {
+            crate::demo_governance::accept_risk(store, s, &risk, anchor).await?;
+            accepted += 1;
         }
         if let Some(at) = closed {
             let patch = RiskPatch { status: Some(RiskStatus::Closed), ..Default::default() };
@@ -156,7 +167,7 @@ pub async fn seed(store: &Store, seed: u64, anchor: Date, password_hash: &str) -
         ("vendors", d.vendors.len()),
         ("findings", d.findings.len() + usize::from(stopped.is_some()) + scanned),
         ("open findings", open_findings + usize::from(stopped.is_some()) + scanned),
-        ("exceptions", usize::from(stopped.is_some())),
+        ("exceptions", usize::from(stopped.is_some()) + accepted),
         ("decisions", governance.decisions),
         ("design reviews", governance.design_reviews),
     ]);

@@ -51,8 +51,14 @@ register! {
     const KIND: Kind = Kind::Risk;
     fn create(input, new: New) {
         let status = input.status.unwrap_or(RiskStatus::Open);
+        if status == RiskStatus::Accepted {
+            return Err(acceptance_is_not_a_status());
+        }
     }
     fn apply(self, patch, now) -> r then {
+        if r.status == RiskStatus::Accepted && self.status != RiskStatus::Accepted {
+            return Err(acceptance_is_not_a_status());
+        }
         r.score = r.impact * r.likelihood;
         r.closed_at = match (self.status, r.status) {
             (RiskStatus::Closed, RiskStatus::Closed) => self.closed_at,
@@ -86,7 +92,31 @@ register! {
         if let Some(e) = &self.external_id {
             c.name("external_id", e, 200);
         }
+        // A treatment under way has someone, a plan and a date; the store also asks for a
+        // four-line update when a risk moves to mitigating.
+        if self.status == RiskStatus::Mitigating {
+            if self.owner_id.is_none() {
+                c.fail("owner_id", "a risk being mitigated has an owner: name who treats it");
+            }
+            if self.mitigation.is_empty() {
+                c.fail("mitigation", "a risk being mitigated says how: write the mitigation");
+            }
+            if self.due_date.is_none() {
+                c.fail("due_date", "a risk being mitigated has a due date for the treatment");
+            }
+        }
     }
+}
+
+/// Why `accepted` cannot be typed in: acceptance is two signatures (or an escalation), not a
+/// status edit.
+fn acceptance_is_not_a_status() -> Invalid {
+    Invalid::one(
+        "status",
+        "a risk is accepted only through an approved exception that covers it (signed by its engineering and \
+         security owners; beyond the risk appetite, an escalation decides): request an exception instead of setting \
+         the status. It goes back to open when the exception lapses",
+    )
 }
 
 impl Risk {
@@ -100,6 +130,35 @@ impl Risk {
 
     pub fn reference(&self) -> String {
         Kind::Risk.reference(self.number)
+    }
+
+    /// An approved exception started covering it: `accepted` (from open or mitigating). The
+    /// only way a risk becomes accepted; the store calls it when the exception starts.
+    pub fn accepted_under_exception(&self, now: OffsetDateTime) -> Result<Option<Self>, Invalid> {
+        self.moved(matches!(self.status, RiskStatus::Open | RiskStatus::Mitigating), RiskStatus::Accepted, now)
+    }
+
+    /// The last exception covering it stopped (expired, withdrawn, voided): open again.
+    pub fn reopened_after_exception(&self, now: OffsetDateTime) -> Result<Option<Self>, Invalid> {
+        self.moved(self.status == RiskStatus::Accepted, RiskStatus::Open, now)
+    }
+
+    fn moved(&self, applies: bool, to: RiskStatus, now: OffsetDateTime) -> Result<Option<Self>, Invalid> {
+        if !applies {
+            return Ok(None);
+        }
+        let mut r = self.clone();
+        r.status = to;
+        r.version += 1;
+        r.updated_at = now;
+        r.check()?;
+        Ok(Some(r))
+    }
+
+    /// Whether this change moves the risk into mitigation, which needs a recorded four-line
+    /// update (the store checks there is one).
+    pub fn starts_mitigating(&self, before: &Risk) -> bool {
+        self.status == RiskStatus::Mitigating && before.status != RiskStatus::Mitigating
     }
 }
 

@@ -258,3 +258,80 @@ both!(
     waiting_for_me_holds_everything_a_person_must_act_on,
     super::waiting_for_me_holds_everything_a_person_must_act_on
 );
+
+/// Silent risk acceptance: an engineer set a score-20 legal risk to `accepted` with a PATCH
+/// and the release it stopped went GO. Refused on the API, the form and the CSV import, the
+/// gate unchanged; `mitigating` needs an owner, a mitigation, a date and a four-line update;
+/// an approved exception is what accepts the risk, and its lapse opens it again.
+async fn a_risk_is_accepted_only_through_an_exception(s: TestServer) {
+    let (_, system) =
+        s.post("/api/v1/systems", Role::Cto, json!({"name": "ledger", "owner_team": "Ledger", "tier": "restricted", "golden_paths": ["logging_monitoring"]})).await;
+    let (_, risk) = s
+        .post(
+            "/api/v1/risks",
+            Role::Engineer,
+            json!({"statement": "Invoices can be altered after approval.", "impact": 5, "likelihood": 4, "found_stage": "production", "tags": ["legal"], "system_ids": [system["id"]]}),
+        )
+        .await;
+    let r = risk["number"].as_i64().unwrap();
+    let planned = (crate::harness::now().date() + time::Duration::days(7)).to_string();
+    let (_, release) = s
+        .post(
+            "/api/v1/releases",
+            Role::Delivery,
+            json!({"name": "ledger 9", "system_id": system["id"], "planned_date": planned}),
+        )
+        .await;
+    let gate = format!("/api/v1/releases/REL-{}/gate", release["number"]);
+    assert_eq!(s.get(&gate, Role::Viewer).await.1["verdict"], "stop");
+    let before = (s.get(&format!("/api/v1/risks/RISK-{r}"), Role::Viewer).await.1, s.audit_len().await);
+
+    let (st, p) = s.patch(&format!("/api/v1/risks/RISK-{r}"), Role::Engineer, json!({"status": "accepted"})).await;
+    assert_eq!((st, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")), "{p}");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("approved exception"), "{p}");
+    let (st, p) = s.patch(&format!("/api/v1/risks/RISK-{r}"), Role::Ciso, json!({"status": "accepted"})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "not even the CISO types it in: {p}");
+    let engineer = session(&s, Role::Engineer).await;
+    let fields = [
+        ("statement", "Invoices can be altered after approval."),
+        ("impact", "5"),
+        ("likelihood", "4"),
+        ("found_stage", "production"),
+        ("status", "accepted"),
+    ];
+    let (st, body) = post_form(&s, &engineer, &format!("/risks/RISK-{r}"), &fields).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("approved exception"), "the form says what to do instead");
+    let csv = "external_id,statement,impact,likelihood,owner,mitigation,due_date,status,found_stage\n\
+               R-9,Accepted by a spreadsheet,5,4,,,,accepted,production\n";
+    let (st, p) = s
+        .raw(
+            reqwest::Method::POST,
+            "/api/v1/imports?format=risks-csv",
+            s.token(Role::Engineer),
+            "text/csv",
+            csv.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert!(p.to_string().contains("line 2"), "says where: {p}");
+    assert_eq!((s.get(&format!("/api/v1/risks/RISK-{r}"), Role::Viewer).await.1, s.audit_len().await), before);
+    assert_eq!(s.get(&gate, Role::Viewer).await.1["verdict"], "stop", "the gate did not move");
+
+    // Mitigating is a plan on record.
+    let (st, p) = s.patch(&format!("/api/v1/risks/RISK-{r}"), Role::Engineer, json!({"status": "mitigating"})).await;
+    let named: Vec<&str> = p["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+    assert_eq!((st, named), (StatusCode::UNPROCESSABLE_ENTITY, vec!["owner_id", "mitigation", "due_date"]), "{p}");
+    let me = s.get("/api/v1/me", Role::Engineer).await.1;
+    let due = (crate::harness::now().date() + time::Duration::days(30)).to_string();
+    let plan = json!({"status": "mitigating", "owner_id": me["id"], "mitigation": "Lock invoices on approval", "due_date": due});
+    let (st, p) = s.patch(&format!("/api/v1/risks/RISK-{r}"), Role::Engineer, plan.clone()).await;
+    assert_eq!((st, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("status")), "{p}");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("four-line update"), "{p}");
+    let update = json!({"what": "Invoices editable after approval", "why": "Fraud and audit exposure", "doing": "Locking on approval", "closes": "End of January"});
+    let (st, p) = s.post(&format!("/api/v1/risks/RISK-{r}/updates"), Role::Engineer, update).await;
+    assert_eq!(st, StatusCode::CREATED, "{p}");
+    let (st, p) = s.patch(&format!("/api/v1/risks/RISK-{r}"), Role::Engineer, plan).await;
+    assert_eq!((st, p["status"].as_str()), (StatusCode::OK, Some("mitigating")), "{p}");
+}
+both!(a_risk_is_accepted_only_through_an_exception, super::a_risk_is_accepted_only_through_an_exception);

@@ -283,7 +283,7 @@ async fn risks_lifecycle(s: TestServer) {
                       "found_stage": "pre_release", "owner_id": me["id"], "mitigation": "Token-bucket limiter per merchant at the gateway.",
                       "due_date": "2099-01-31", "tags": ["customer-harm", "payments"], "system_ids": [sys["id"]], "external_id": "GRC-1042"}),
         second: json!({"statement": "Staging database snapshots are shared with a contractor account.", "impact": 2, "likelihood": 2,
-                       "found_stage": "production", "status": "mitigating"}),
+                       "found_stage": "production", "status": "open"}),
         filter: format!("system={}", id_of(&sys)),
         sort: "score",
         patch: json!({"likelihood": 5}),

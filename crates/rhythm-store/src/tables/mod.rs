@@ -51,6 +51,11 @@ pub trait Table: Lifecycle + Sized + Serialize + Clone + Send + Sync + 'static {
     }
     /// Tells the entry its scope was last imported at `t`.
     fn seen_at(&mut self, _t: time::OffsetDateTime) {}
+    /// Whether this change (from `before`) starts a treatment that needs a recorded four-line
+    /// update first: a risk moving to mitigating.
+    fn starts_treatment(&self, _before: &Self) -> bool {
+        false
+    }
 }
 
 /// Sort direction.

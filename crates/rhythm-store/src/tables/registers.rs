@@ -101,6 +101,9 @@ impl Table for Risk {
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
     entry_accessors!();
+    fn starts_treatment(&self, before: &Self) -> bool {
+        self.starts_mitigating(before)
+    }
     fn link_ids(&self, rel: &str) -> Vec<Uuid> {
         match rel {
             "risk_system" => self.system_ids.clone(),

@@ -3,7 +3,8 @@ use std::collections::HashSet;
 use rhythm_domain::decision::{DecideInput, Decision, DecisionInput, DecisionStatus};
 use rhythm_domain::policy::{Decider, DecisionCategory, Policy};
 use rhythm_domain::{
-    Exception, ExceptionCommand, ExceptionInput, ExceptionSide, ExceptionStatus, Risk, RiskInput, Role, Stage,
+    Exception, ExceptionCommand, ExceptionInput, ExceptionSide, ExceptionStatus, Risk, RiskInput, RiskPatch,
+    RiskStatus, Role, Stage,
 };
 use rhythm_store::{Actor, ListQuery, StoreError};
 use time::{Date, Duration};
@@ -727,6 +728,30 @@ async fn approve_or_escalate(f: &Fixture, team: &People, e: &Exception) -> Excep
     s.transition_exception(&team.sec, e.id, sec, f.now).await.unwrap()
 }
 
+async fn an_approved_exception_accepts_its_risks_and_their_lapse_reopens_them(f: Fixture) {
+    let s = f.store();
+    let ws = f.actor.workspace_id;
+    let team = people(&f, &f.actor, "acme").await;
+    let e = request(&f, &team, f.now.date() + Duration::days(10)).await;
+    assert_eq!(s.get::<Risk>(ws, team.risk.id).await.unwrap().status, RiskStatus::Open, "a request accepts nothing");
+    approve(&f, &team, &e).await;
+    let risk = s.get::<Risk>(ws, team.risk.id).await.unwrap();
+    assert_eq!(risk.status, RiskStatus::Accepted);
+    let log = s.audit_log(ws, Some(risk.id), 1, None).await.unwrap();
+    assert_eq!((log[0].action.as_str(), log[0].actor.as_str()), ("accept", "system (EXC-1)"));
+    // The lapse opens it again.
+    s.expire_due_exceptions(f.now + Duration::days(11)).await.unwrap();
+    assert_eq!(s.get::<Risk>(ws, team.risk.id).await.unwrap().status, RiskStatus::Open);
+    // Nobody sets it by hand, not even the CISO.
+    let patch = RiskPatch { status: Some(RiskStatus::Accepted), ..Default::default() };
+    let err = s.update::<Risk>(&f.actor, risk.id, f.now, "update", None, |r| r.apply(patch, f.now)).await.unwrap_err();
+    assert_eq!(fields(&err), ["status"]);
+}
+both!(
+    an_approved_exception_accepts_its_risks_and_their_lapse_reopens_them,
+    super::an_approved_exception_accepts_its_risks_and_their_lapse_reopens_them
+);
+
 async fn due_exceptions_expire_once(f: Fixture) {
     let s = f.store();
     let ws = f.actor.workspace_id;
@@ -747,11 +772,12 @@ async fn due_exceptions_expire_once(f: Fixture) {
     assert_eq!(s.exception(ws, later.id).await.unwrap().status, ExceptionStatus::Requested);
     let log = s.audit_log(ws, Some(e.id), 1, None).await.unwrap();
     assert_eq!((log[0].action.as_str(), log[0].actor.as_str()), ("expire", "system"));
-    assert_eq!(audit_len(&f, ws).await, before + 1);
+    // The expiry and the risk it had accepted, open again.
+    assert_eq!(audit_len(&f, ws).await, before + 2);
 
     // Nothing is due any more.
     assert!(s.expire_due_exceptions(run).await.unwrap().is_empty());
-    assert_eq!(audit_len(&f, ws).await, before + 1);
+    assert_eq!(audit_len(&f, ws).await, before + 2, "a second run writes nothing");
     assert!(s.verify_audit_chain(ws).await.unwrap().valid);
 }
 both!(due_exceptions_expire_once, super::due_exceptions_expire_once);

@@ -86,9 +86,19 @@ async fn every_kind_keeps_its_life(f: Fixture) {
         impact: 5,
         likelihood: 2,
         found_stage: Stage::Production,
+        owner_id: f.actor.user_id,
+        mitigation: "Rotate the key and move deploys to OIDC".into(),
+        due_date: Some(t0.date() + time::Duration::days(30)),
         ..RiskInput::default()
     };
     let risk = s.create(&f.actor, t0, |n| Risk::create(input, n)).await.unwrap();
+    let plan = rhythm_domain::RiskUpdateInput {
+        what: "A leaked deploy key".into(),
+        why: "Anyone could push to production".into(),
+        doing: "Rotating it; deploys move to OIDC".into(),
+        closes: "In two weeks".into(),
+    };
+    s.add_risk_update(&f.actor, risk.id, t1, plan).await.unwrap();
     for (at, status) in [(t1, RiskStatus::Mitigating), (t2, RiskStatus::Closed)] {
         s.update::<Risk>(&f.actor, risk.id, at, "update", None, |r| {
             r.apply(RiskPatch { status: Some(status), ..Default::default() }, at)

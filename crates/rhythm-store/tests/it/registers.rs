@@ -45,7 +45,16 @@ async fn create_read_update_round_trip(f: Fixture) {
     assert_eq!(by_number.id, created.id);
 
     let later = f.now + Duration::days(3);
-    let patch = RiskPatch { likelihood: Some(5), status: Some(RiskStatus::Mitigating), ..Default::default() };
+    let plan = rhythm_domain::RiskUpdateInput {
+        what: "Backups are untested".into(),
+        why: "A restore could fail".into(),
+        doing: "Monthly restore drill".into(),
+        closes: "After the first drill".into(),
+    };
+    s.add_risk_update(&f.actor, created.id, later, plan).await.unwrap();
+    let mitigation = Some("Monthly restore drill".to_owned());
+    let patch =
+        RiskPatch { likelihood: Some(5), status: Some(RiskStatus::Mitigating), mitigation, ..Default::default() };
     let updated =
         s.update::<Risk>(&f.actor, created.id, later, "update", Some(1), |r| r.apply(patch, later)).await.unwrap();
     assert_eq!((updated.score, updated.version, updated.status), (20, 2, RiskStatus::Mitigating));

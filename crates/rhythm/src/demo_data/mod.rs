@@ -325,7 +325,10 @@ mod tests {
             assert_eq!(item.status == ItemStatus::Done, it.done.is_some(), "item {i}");
         }
         for (i, r) in d.risks.iter().enumerate() {
+            // Accepted ones are registered open and accepted by an exception (as the seeder does).
+            let status = r.input.status.map(|s| if s == RiskStatus::Accepted { RiskStatus::Open } else { s });
             let input = RiskInput {
+                status,
                 owner_id: r.owner.map(id),
                 system_ids: r.systems.iter().copied().map(id).collect(),
                 backlog_item_ids: r.backlog_items.iter().copied().map(id).collect(),

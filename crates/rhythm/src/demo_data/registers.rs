@@ -111,6 +111,11 @@ impl Gen {
             } else {
                 Some(owners.choose_weighted(&mut self.rng, |c| c.1).expect("weights").0)
             };
+            // A treatment under way has an owner and a date: the product refuses `mitigating`
+            // without them (closed risks pass through mitigating on the way).
+            let treated = matches!(status, RiskStatus::Mitigating | RiskStatus::Closed);
+            let due_date = if treated { due_date.or(Some(created.date() + Duration::days(due_min))) } else { due_date };
+            let owner = if treated { owner.or(owners.first().map(|c| c.0)) } else { owner };
 
             // Backlog items that work on it: non-feature work in the same systems.
             let wanted = match status {

@@ -51,8 +51,9 @@ async fn seeded_stop_turns_green_when_both_owners_sign(db: &TestDb, s: &rhythm::
     assert_eq!(failing[0].kind, "open_findings");
     assert!(failing[0].evidence[0].detail.contains("critical in production"), "{:?}", failing[0].evidence);
 
-    let pending = db.store.list_exceptions(ws, &ListQuery::default()).await.unwrap();
-    assert_eq!(pending.total, 1);
+    let waiting = ListQuery { filters: vec![("status".into(), "requested".into())], ..ListQuery::default() };
+    let pending = db.store.list_exceptions(ws, &waiting).await.unwrap();
+    assert_eq!(pending.total, 1, "one request waits for signatures; the accepted risks' exceptions are approved");
     let e = &pending.items[0];
     assert_eq!(e.finding_ids, vec![failing[0].evidence[0].id]);
     let users = db.store.users(ws).await.unwrap();
