@@ -53,13 +53,7 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
             return Err(ParseError::new("bomFormat", format!("expected \"CycloneDX\", found {other}")));
         }
         None => {
-            return Err(ParseError::new(
-                "$",
-                format!(
-                    "not a CycloneDX JSON document (no bomFormat \"CycloneDX\"): this looks like {}",
-                    json_input::looks_like(&value)
-                ),
-            ));
+            return Err(json_input::not_a("not a CycloneDX JSON document (no bomFormat \"CycloneDX\")", &value));
         }
     }
     let bom: Bom = json_input::typed(value, "")?;

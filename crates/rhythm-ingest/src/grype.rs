@@ -41,13 +41,7 @@ const TOOL: &str = "grype";
 pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
     let value = json_input::read(bytes, "Grype")?;
     if !value.as_object().is_some_and(|o| o.contains_key("matches")) {
-        return Err(ParseError::new(
-            "$",
-            format!(
-                "not a Grype JSON report (expected an object with matches[]): this looks like {}",
-                json_input::looks_like(&value)
-            ),
-        ));
+        return Err(json_input::not_a("not a Grype JSON report (expected an object with matches[])", &value));
     }
     let report: Report = json_input::typed(value, "")?;
     let source = report.source.as_ref().and_then(|s| match &s.target {

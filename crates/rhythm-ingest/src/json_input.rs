@@ -35,6 +35,12 @@ pub(crate) fn typed<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T
     })
 }
 
+/// The error for a document that is not `expected` (`not a Grype JSON report (…)`): what it
+/// looks like instead.
+pub(crate) fn not_a(expected: &str, value: &Value) -> ParseError {
+    ParseError::new("$", format!("{expected}: this looks like {}", looks_like(value)))
+}
+
 /// What a document that is not the expected format looks like, for the error message.
 pub(crate) fn looks_like(value: &Value) -> &'static str {
     let Some(o) = value.as_object() else {

@@ -44,13 +44,7 @@ const TOOL: &str = "osv-scanner";
 pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
     let value = json_input::read(bytes, "osv-scanner")?;
     if !value.as_object().is_some_and(|o| o.contains_key("results")) {
-        return Err(ParseError::new(
-            "$",
-            format!(
-                "not an osv-scanner JSON report (expected an object with results[]): this looks like {}",
-                json_input::looks_like(&value)
-            ),
-        ));
+        return Err(json_input::not_a("not an osv-scanner JSON report (expected an object with results[])", &value));
     }
     let report: Report = json_input::typed(value, "")?;
     let mut findings = Vec::new();

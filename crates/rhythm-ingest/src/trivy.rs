@@ -100,12 +100,9 @@ pub fn parse(bytes: &[u8]) -> Result<Scan, ParseError> {
             }
         }
         other => {
-            return Err(ParseError::new(
-                "$",
-                format!(
-                    "not a Trivy JSON report (expected an object with SchemaVersion/Results or ClusterName/Resources, or a legacy array): this looks like {}",
-                    json_input::looks_like(other)
-                ),
+            return Err(json_input::not_a(
+                "not a Trivy JSON report (expected an object with SchemaVersion/Results or ClusterName/Resources, or a legacy array)",
+                other,
             ));
         }
     }

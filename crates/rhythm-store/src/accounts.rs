@@ -77,14 +77,20 @@ fn user(r: &Row) -> Result<User, StoreError> {
 }
 
 fn token(r: &Row) -> Result<ApiToken, StoreError> {
+    token_as(r, ["id", "workspace_id", "name", "created_at"])
+}
+
+/// A token read from a row whose `id`, `workspace_id`, `name` and `created_at` columns have
+/// the given names (a join with `users` renames them).
+fn token_as(r: &Row, [id, workspace_id, name, created_at]: [&str; 4]) -> Result<ApiToken, StoreError> {
     Ok(ApiToken {
-        id: r.uuid("id")?,
-        workspace_id: r.uuid("workspace_id")?,
+        id: r.uuid(id)?,
+        workspace_id: r.uuid(workspace_id)?,
         user_id: r.uuid("user_id")?,
-        name: r.text("name")?,
+        name: r.text(name)?,
         prefix: r.text("prefix")?,
         scope: r.parsed("scope")?,
-        created_at: r.ts("created_at")?,
+        created_at: r.ts(created_at)?,
         expires_at: r.opt_ts("expires_at")?,
         last_used_at: r.opt_ts("last_used_at")?,
         revoked_at: r.opt_ts("revoked_at")?,
@@ -132,21 +138,18 @@ impl Store {
     }
 
     pub async fn workspaces(&self) -> Result<Vec<Workspace>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let rows = tx.all("SELECT id, name, created_at FROM workspaces ORDER BY created_at", &[]).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all("SELECT id, name, created_at FROM workspaces ORDER BY created_at", &[]).await?;
         rows.iter()
             .map(|r| Ok(Workspace { id: r.uuid("id")?, name: r.text("name")?, created_at: r.ts("created_at")? }))
             .collect()
     }
 
     pub async fn workspace(&self, id: Uuid) -> Result<Workspace, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let row = tx
-            .opt("SELECT id, name, created_at FROM workspaces WHERE id = $1", &[id.into()])
+        let row = self
+            .pool
+            .read_opt("SELECT id, name, created_at FROM workspaces WHERE id = $1", &[id.into()])
             .await?
             .ok_or_else(|| StoreError::not_found("workspace", id))?;
-        tx.commit().await?;
         Ok(Workspace { id: row.uuid("id")?, name: row.text("name")?, created_at: row.ts("created_at")? })
     }
 
@@ -233,50 +236,46 @@ impl Store {
     /// A user and their password hash, by e-mail, for sign-in.
     pub async fn user_credentials(&self, email: &str) -> Result<Option<(User, Option<String>)>, StoreError> {
         let Ok(email) = rhythm_domain::account::normalize_email(email) else { return Ok(None) };
-        let mut tx = self.pool.read().await?;
-        let row = tx
-            .opt(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.email = $1"), &[email.into()])
+        let row = self
+            .pool
+            .read_opt(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.email = $1"), &[email.into()])
             .await?;
-        tx.commit().await?;
         row.map(|r| Ok((user(&r)?, r.opt_text("password_hash")?))).transpose()
     }
 
     pub async fn get_user(&self, workspace_id: Uuid, id: Uuid) -> Result<User, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let row = tx
-            .opt(
+        let row = self
+            .pool
+            .read_opt(
                 &format!("SELECT {USER_COLS} FROM users u WHERE u.workspace_id = $1 AND u.id = $2"),
                 &[workspace_id.into(), id.into()],
             )
             .await?
             .ok_or_else(|| StoreError::not_found("user", id))?;
-        tx.commit().await?;
         user(&row)
     }
 
     pub async fn user_by_email(&self, workspace_id: Uuid, email: &str) -> Result<User, StoreError> {
         let normalized = rhythm_domain::account::normalize_email(email)?;
-        let mut tx = self.pool.read().await?;
-        let row = tx
-            .opt(
+        let row = self
+            .pool
+            .read_opt(
                 &format!("SELECT {USER_COLS} FROM users u WHERE u.workspace_id = $1 AND u.email = $2"),
                 &[workspace_id.into(), normalized.into()],
             )
             .await?
             .ok_or_else(|| StoreError::not_found("user", email))?;
-        tx.commit().await?;
         user(&row)
     }
 
     pub async fn users(&self, workspace_id: Uuid) -> Result<Vec<User>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let rows = tx
-            .all(
+        let rows = self
+            .pool
+            .read_all(
                 &format!("SELECT {USER_COLS} FROM users u WHERE u.workspace_id = $1 ORDER BY u.name"),
                 &[workspace_id.into()],
             )
             .await?;
-        tx.commit().await?;
         rows.iter().map(user).collect()
     }
 
@@ -324,9 +323,9 @@ impl Store {
         now: OffsetDateTime,
         idle: Duration,
     ) -> Result<Option<(Session, User)>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let row = tx
-            .opt(
+        let row = self
+            .pool
+            .read_opt(
                 &format!(
                     "SELECT s.csrf_token, s.created_at AS s_created, s.last_seen_at, s.expires_at, {USER_COLS} \
                      FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
@@ -334,7 +333,6 @@ impl Store {
                 &[id_hash.into()],
             )
             .await?;
-        tx.commit().await?;
         let Some(r) = row else { return Ok(None) };
         let u = user(&r)?;
         let last_seen = r.ts("last_seen_at")?;
@@ -420,30 +418,15 @@ impl Store {
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<(ApiToken, User)>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let row = tx
-            .opt(
+        let row = self.pool.read_opt(
                 &format!(
                     "SELECT t.id AS t_id, t.workspace_id AS t_ws, t.user_id, t.name AS t_name, t.prefix, t.scope, t.created_at AS t_created, \
                      t.expires_at, t.last_used_at, t.revoked_at, {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
                 ),
                 &[token_hash.into()],
-            )
-            .await?;
-        tx.commit().await?;
+            ).await?;
         let Some(r) = row else { return Ok(None) };
-        let tok = ApiToken {
-            id: r.uuid("t_id")?,
-            workspace_id: r.uuid("t_ws")?,
-            user_id: r.uuid("user_id")?,
-            name: r.text("t_name")?,
-            prefix: r.text("prefix")?,
-            scope: r.parsed("scope")?,
-            created_at: r.ts("t_created")?,
-            expires_at: r.opt_ts("expires_at")?,
-            last_used_at: r.opt_ts("last_used_at")?,
-            revoked_at: r.opt_ts("revoked_at")?,
-        };
+        let tok = token_as(&r, ["t_id", "t_ws", "t_name", "t_created"])?;
         let u = user(&r)?;
         if tok.revoked_at.is_some() || tok.expires_at.is_some_and(|e| e <= now) || u.disabled {
             return Ok(None);
@@ -465,9 +448,7 @@ impl Store {
             sql.push_str(" AND user_id = $2");
         }
         sql.push_str(" ORDER BY created_at DESC");
-        let mut tx = self.pool.read().await?;
-        let rows = tx.all(&sql, &args).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(&sql, &args).await?;
         rows.iter().map(token).collect()
     }
 

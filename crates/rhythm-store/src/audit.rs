@@ -264,17 +264,16 @@ impl Store {
             sql.push_str(&format!(" AND seq < ${}", args.len()));
         }
         sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", limit.clamp(1, 1000)));
-        let mut tx = self.pool.read().await?;
-        let rows = tx.all(&sql, &args).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(&sql, &args).await?;
         rows.iter().map(entry).collect()
     }
 
     /// The head the database records for the workspace's chain (`None` before the first entry).
     pub async fn audit_head(&self, workspace_id: Uuid) -> Result<Option<AuditHead>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let row = tx.opt("SELECT seq, hash FROM audit_heads WHERE workspace_id = $1", &[workspace_id.into()]).await?;
-        tx.commit().await?;
+        let row = self
+            .pool
+            .read_opt("SELECT seq, hash FROM audit_heads WHERE workspace_id = $1", &[workspace_id.into()])
+            .await?;
         row.map(|r| Ok(AuditHead { seq: r.int("seq")?, hash: r.text("hash")? })).transpose()
     }
 

@@ -183,6 +183,24 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// The rows of one read statement, in a read transaction of its own.
+    pub(crate) async fn read_all(&self, sql: &str, args: &[Val]) -> Result<Vec<Row>, StoreError> {
+        let mut tx = self.read().await?;
+        let rows = tx.all(sql, args).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// The row of one read statement, if any, in a read transaction of its own.
+    pub(crate) async fn read_opt(&self, sql: &str, args: &[Val]) -> Result<Option<Row>, StoreError> {
+        let mut tx = self.read().await?;
+        let row = tx.opt(sql, args).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+}
+
 impl Tx {
     fn new(conn: Conn) -> Tx {
         Tx { conn, audit: Vec::new() }

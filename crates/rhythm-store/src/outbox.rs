@@ -428,27 +428,39 @@ async fn enqueue_in(
         if !t.wants(event) {
             continue;
         }
-        let id = new_id();
-        tx.exec(
-            "INSERT INTO outbox (id, workspace_id, target_id, channel, target, event, payload, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &[
-                id.into(),
-                workspace_id.into(),
-                t.id.into(),
-                t.channel.as_str().into(),
-                t.target.clone().into(),
-                event.as_str().into(),
-                body.clone().into(),
-                0i64.into(),
-                now.into(),
-                now.into(),
-            ],
-        )
-        .await?;
-        ids.push(id);
+        ids.push(queue(tx, workspace_id, &t, event, &body, now).await?);
     }
     Ok(ids)
+}
+
+/// Queues one delivery of `body` to a target, due now; its id.
+async fn queue(
+    tx: &mut Tx,
+    workspace_id: Uuid,
+    t: &NotificationTarget,
+    event: Event,
+    body: &str,
+    now: OffsetDateTime,
+) -> Result<Uuid, StoreError> {
+    let id = new_id();
+    tx.exec(
+        "INSERT INTO outbox (id, workspace_id, target_id, channel, target, event, payload, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            id.into(),
+            workspace_id.into(),
+            t.id.into(),
+            t.channel.as_str().into(),
+            t.target.clone().into(),
+            event.as_str().into(),
+            body.into(),
+            0i64.into(),
+            now.into(),
+            now.into(),
+        ],
+    )
+    .await?;
+    Ok(id)
 }
 
 impl Store {
@@ -542,14 +554,13 @@ impl Store {
 
     /// The workspace's targets, oldest first, without their secrets.
     pub async fn list_notification_targets(&self, workspace_id: Uuid) -> Result<Vec<NotificationTarget>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let rows = tx
-            .all(
+        let rows = self
+            .pool
+            .read_all(
                 "SELECT * FROM notification_targets WHERE workspace_id = $1 ORDER BY created_at, id",
                 &[workspace_id.into()],
             )
             .await?;
-        tx.commit().await?;
         rows.iter().map(target_row).collect()
     }
 
@@ -729,20 +740,17 @@ impl Store {
             "SELECT * FROM outbox WHERE workspace_id = $1{filter} ORDER BY created_at DESC, id DESC LIMIT {}",
             limit.clamp(1, 1000)
         );
-        let mut tx = self.pool.read().await?;
-        let rows = tx.all(&sql, &[workspace_id.into()]).await?;
-        tx.commit().await?;
+        let rows = self.pool.read_all(&sql, &[workspace_id.into()]).await?;
         rows.iter().map(entry_row).collect()
     }
 
     /// One outbox item of the workspace.
     pub async fn outbox_entry(&self, workspace_id: Uuid, id: Uuid) -> Result<OutboxEntry, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let row = tx
-            .opt("SELECT * FROM outbox WHERE workspace_id = $1 AND id = $2", &[workspace_id.into(), id.into()])
+        let row = self
+            .pool
+            .read_opt("SELECT * FROM outbox WHERE workspace_id = $1 AND id = $2", &[workspace_id.into(), id.into()])
             .await?
             .ok_or_else(|| StoreError::not_found("outbox item", id))?;
-        tx.commit().await?;
         entry_row(&row)
     }
 }
@@ -872,24 +880,7 @@ impl Store {
         }
         let test = Notification::Test(TestNotification { target_id: t.id, asked_by: actor.label.clone() });
         let body = serde_json::to_string(&test).map_err(|e| StoreError::Corrupt(format!("notification: {e}")))?;
-        let id = new_id();
-        tx.exec(
-            "INSERT INTO outbox (id, workspace_id, target_id, channel, target, event, payload, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &[
-                id.into(),
-                ws.into(),
-                t.id.into(),
-                t.channel.as_str().into(),
-                t.target.clone().into(),
-                Event::Test.as_str().into(),
-                body.into(),
-                0i64.into(),
-                now.into(),
-                now.into(),
-            ],
-        )
-        .await?;
+        let id = queue(&mut tx, ws, &t, Event::Test, &body, now).await?;
         tx.commit().await?;
         Ok(id)
     }

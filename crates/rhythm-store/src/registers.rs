@@ -608,14 +608,13 @@ impl Store {
         workspace_id: Uuid,
         risk_id: Uuid,
     ) -> Result<Vec<rhythm_domain::RiskUpdate>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let rows = tx
-            .all(
+        let rows = self
+            .pool
+            .read_all(
                 "SELECT * FROM risk_updates WHERE workspace_id = $1 AND risk_id = $2 ORDER BY created_at DESC, id DESC",
                 &[workspace_id.into(), risk_id.into()],
             )
             .await?;
-        tx.commit().await?;
         rows.iter()
             .map(|r| {
                 Ok(rhythm_domain::RiskUpdate {
@@ -636,14 +635,9 @@ impl Store {
 impl Store {
     /// Active (not closed) risks counted by (impact, likelihood), for the heat map.
     pub async fn risk_heatmap(&self, workspace_id: Uuid) -> Result<Vec<(i64, i64, i64)>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let rows = tx
-            .all(
-                "SELECT impact, likelihood, COUNT(*) AS n FROM risks WHERE workspace_id = $1 AND status <> 'closed' GROUP BY impact, likelihood",
-                &[workspace_id.into()],
-            )
-            .await?;
-        tx.commit().await?;
+        let sql = "SELECT impact, likelihood, COUNT(*) AS n FROM risks WHERE workspace_id = $1 AND status <> 'closed' \
+                   GROUP BY impact, likelihood";
+        let rows = self.pool.read_all(sql, &[workspace_id.into()]).await?;
         rows.iter().map(|r| Ok((r.int("impact")?, r.int("likelihood")?, r.int("n")?))).collect()
     }
 }

@@ -42,11 +42,10 @@ impl Store {
         let now = micros(now);
         let marks = (1..=keys.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let args: Vec<Val> = keys.iter().map(|k| Val::from(k.key)).collect();
-        let mut tx = self.pool.read().await?;
-        let rows = tx
-            .all(&format!("SELECT key, failures, window_start FROM login_throttle WHERE key IN ({marks})"), &args)
+        let rows = self
+            .pool
+            .read_all(&format!("SELECT key, failures, window_start FROM login_throttle WHERE key IN ({marks})"), &args)
             .await?;
-        tx.commit().await?;
         let mut until: Option<OffsetDateTime> = None;
         for r in &rows {
             let key = r.text("key")?;
@@ -109,9 +108,8 @@ impl Store {
 
     /// The person a device cookie (by its SHA-256) was issued to, if it is known.
     pub async fn sign_in_device(&self, token_hash: &str) -> Result<Option<Uuid>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let row = tx.opt("SELECT user_id FROM login_devices WHERE token_hash = $1", &[token_hash.into()]).await?;
-        tx.commit().await?;
+        let row =
+            self.pool.read_opt("SELECT user_id FROM login_devices WHERE token_hash = $1", &[token_hash.into()]).await?;
         row.map(|r| r.uuid("user_id")).transpose()
     }
 

@@ -68,6 +68,34 @@ impl Api {
         Self::answer(&self.base, req)
     }
 
+    /// The entries of a list path from `offset`, a page of `limit` at a time: one page, or
+    /// with `all` every page up to the end; and the total the server counts.
+    pub(crate) fn pages(
+        &self,
+        path: &str,
+        params: &[(String, String)],
+        limit: u32,
+        mut offset: u64,
+        all: bool,
+    ) -> Result<(Vec<Value>, u64), Failure> {
+        let mut items = Vec::new();
+        loop {
+            let mut p = params.to_vec();
+            p.push(("limit".into(), limit.to_string()));
+            p.push(("offset".into(), offset.to_string()));
+            let qs = serde_urlencoded::to_string(&p).map_err(|e| Failure::error(e.to_string()))?;
+            let page = self.send(reqwest::Method::GET, &format!("{path}?{qs}"), None)?;
+            let got = page.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+            let total = page.get("total").and_then(Value::as_u64).unwrap_or(0);
+            offset += got.len() as u64;
+            let empty = got.is_empty();
+            items.extend(got);
+            if !all || empty || offset >= total {
+                return Ok((items, total));
+            }
+        }
+    }
+
     fn answer(base: &str, req: reqwest::blocking::RequestBuilder) -> Result<Value, Failure> {
         let text = Self::answer_text(base, req)?;
         Ok(serde_json::from_str(&text).unwrap_or(Value::String(text.chars().take(500).collect())))
@@ -189,12 +217,83 @@ fn reference(kind: Kind, v: &Value) -> String {
     kind.reference(v.get("number").and_then(Value::as_i64).unwrap_or(0))
 }
 
+/// `params` and then the query of a list: each `--filter NAME=VALUE`, `q` and `sort`.
+pub(crate) fn list_params(
+    mut params: Vec<(String, String)>,
+    filters: &[String],
+    q: Option<String>,
+    sort: Option<String>,
+) -> Result<Vec<(String, String)>, Failure> {
+    for f in filters {
+        let (k, v) =
+            f.split_once('=').ok_or_else(|| Failure::error(format!("--filter needs NAME=VALUE; got '{f}'")))?;
+        params.push((k.to_owned(), v.to_owned()));
+    }
+    params.extend(q.map(|q| ("q".to_owned(), q)));
+    params.extend(sort.map(|s| ("sort".to_owned(), s)));
+    Ok(params)
+}
+
+/// A list as JSON, or as a table or CSV of `ref`, the `extra` column, `cols` (cut to 80
+/// characters in a table) and, in CSV, `id`; a table is followed by "N of TOTAL".
+pub(crate) fn print_list(
+    items: &[Value],
+    total: u64,
+    reference: impl Fn(&Value) -> String,
+    extra: Option<&str>,
+    cols: &[&str],
+    format: Format,
+) -> Result<(), Failure> {
+    if format == Format::Json {
+        return write_out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&Value::Array(items.to_vec())).unwrap_or_default()
+        ));
+    }
+    let mut headers = vec!["ref"];
+    headers.extend(extra);
+    headers.extend_from_slice(cols);
+    if format == Format::Csv {
+        headers.push("id");
+    }
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|v| {
+            let mut r = vec![reference(v)];
+            r.extend(extra.map(|c| cell(v.get(c))));
+            r.extend(cols.iter().map(|c| {
+                let s = cell(v.get(*c));
+                if format == Format::Table && s.chars().count() > 80 {
+                    format!("{}…", s.chars().take(79).collect::<String>())
+                } else {
+                    s
+                }
+            }));
+            if format == Format::Csv {
+                r.push(cell(v.get("id")));
+            }
+            r
+        })
+        .collect();
+    if format == Format::Csv {
+        return write_out(&csv(&headers, &rows)?);
+    }
+    write_out(&table(&headers, &rows))?;
+    eprintln!("{} of {total}", items.len());
+    Ok(())
+}
+
 fn id_path(kind: Kind, id: &str) -> String {
     let encoded: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
     format!("/api/v1/{}/{encoded}", kind.plural())
 }
 
 fn print_entry(kind: Kind, v: &Value, format: Format) -> Result<(), Failure> {
+    print_object(&reference(kind, v), v, format)
+}
+
+/// One entry: its JSON, a one-row CSV of its fields, or `head` and a line per field.
+pub(crate) fn print_object(head: &str, v: &Value, format: Format) -> Result<(), Failure> {
     match format {
         Format::Json => write_out(&format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default())),
         Format::Csv => {
@@ -204,7 +303,7 @@ fn print_entry(kind: Kind, v: &Value, format: Format) -> Result<(), Failure> {
             write_out(&csv(&headers, &[row])?)
         }
         Format::Table => {
-            let mut s = format!("{}\n", reference(kind, v));
+            let mut s = format!("{head}\n");
             if let Some(obj) = v.as_object() {
                 let width = obj.keys().map(String::len).max().unwrap_or(0);
                 for (k, x) in obj {
@@ -226,73 +325,9 @@ pub fn run(kind: Kind, a: RegisterArgs) -> Result<(), Failure> {
     let format = a.conn.format;
     match a.action {
         Action::List { filters, q, sort, limit, offset, all } => {
-            let mut params: Vec<(String, String)> = Vec::new();
-            for f in &filters {
-                let (k, v) =
-                    f.split_once('=').ok_or_else(|| Failure::error(format!("--filter needs NAME=VALUE; got '{f}'")))?;
-                params.push((k.to_owned(), v.to_owned()));
-            }
-            if let Some(q) = q {
-                params.push(("q".into(), q));
-            }
-            if let Some(s) = sort {
-                params.push(("sort".into(), s));
-            }
-            let mut items = Vec::new();
-            let mut offset = offset;
-            let total = loop {
-                let mut p = params.clone();
-                p.push(("limit".into(), limit.to_string()));
-                p.push(("offset".into(), offset.to_string()));
-                let qs = serde_urlencoded::to_string(&p).map_err(|e| Failure::error(e.to_string()))?;
-                let page = api.send(reqwest::Method::GET, &format!("/api/v1/{}?{qs}", kind.plural()), None)?;
-                let got = page.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
-                let total = page.get("total").and_then(Value::as_u64).unwrap_or(0);
-                offset += got.len() as u64;
-                let empty = got.is_empty();
-                items.extend(got);
-                if !all || empty || offset >= total {
-                    break total;
-                }
-            };
-            let cols = columns(kind);
-            match format {
-                Format::Json => {
-                    write_out(&format!("{}\n", serde_json::to_string_pretty(&Value::Array(items)).unwrap_or_default()))
-                }
-                Format::Table | Format::Csv => {
-                    let mut headers = vec!["ref"];
-                    headers.extend_from_slice(cols);
-                    if format == Format::Csv {
-                        headers.push("id");
-                    }
-                    let rows: Vec<Vec<String>> = items
-                        .iter()
-                        .map(|v| {
-                            let mut r = vec![reference(kind, v)];
-                            r.extend(cols.iter().map(|c| {
-                                let s = cell(v.get(*c));
-                                if format == Format::Table && s.chars().count() > 80 {
-                                    format!("{}…", s.chars().take(79).collect::<String>())
-                                } else {
-                                    s
-                                }
-                            }));
-                            if format == Format::Csv {
-                                r.push(cell(v.get("id")));
-                            }
-                            r
-                        })
-                        .collect();
-                    if format == Format::Csv {
-                        write_out(&csv(&headers, &rows)?)
-                    } else {
-                        write_out(&table(&headers, &rows))?;
-                        eprintln!("{} of {total}", items.len());
-                        Ok(())
-                    }
-                }
-            }
+            let params = list_params(Vec::new(), &filters, q, sort)?;
+            let (items, total) = api.pages(&format!("/api/v1/{}", kind.plural()), &params, limit, offset, all)?;
+            print_list(&items, total, |v| reference(kind, v), None, columns(kind), format)
         }
         Action::Show { id } => {
             let v = api.send(reqwest::Method::GET, &id_path(kind, &id), None)?;

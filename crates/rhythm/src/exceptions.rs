@@ -6,8 +6,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Failure;
 use crate::args::{ExceptionAction, ExceptionArgs, ExceptionFields, Format};
-use crate::client::{Api, cell, read_json};
-use crate::output::{csv, table, write_out};
+use crate::client::{self, Api, cell, print_object, read_json};
 
 const COLUMNS: &[&str] = &["status", "starts_on", "expires_on", "review_on", "title"];
 
@@ -106,70 +105,11 @@ fn body_of(api: &Api, f: ExceptionFields, supersedes: Option<String>) -> Result<
 }
 
 fn print_one(v: &Value, format: Format) -> Result<(), Failure> {
-    match format {
-        Format::Json => write_out(&format!("{}\n", serde_json::to_string_pretty(v).unwrap_or_default())),
-        Format::Csv => {
-            let obj = v.as_object().cloned().unwrap_or_default();
-            let headers: Vec<&str> = obj.keys().map(String::as_str).collect();
-            let row: Vec<String> = obj.values().map(|x| cell(Some(x))).collect();
-            write_out(&csv(&headers, &[row])?)
-        }
-        Format::Table => {
-            let mut s = format!("{}  {}\n", reference(v), cell(v.get("status")));
-            if let Some(obj) = v.as_object() {
-                let width = obj.keys().map(String::len).max().unwrap_or(0);
-                for (k, x) in obj {
-                    let shown = match x {
-                        Value::String(s) => s.clone(),
-                        Value::Null => "—".to_owned(),
-                        other => other.to_string(),
-                    };
-                    s.push_str(&format!("  {k:<width$}  {shown}\n"));
-                }
-            }
-            write_out(&s)
-        }
-    }
+    print_object(&format!("{}  {}", reference(v), cell(v.get("status"))), v, format)
 }
 
 fn print_list(items: &[Value], total: Option<u64>, extra: Option<&str>, format: Format) -> Result<(), Failure> {
-    if format == Format::Json {
-        return write_out(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&Value::Array(items.to_vec())).unwrap_or_default()
-        ));
-    }
-    let mut headers = vec!["ref"];
-    headers.extend(extra);
-    headers.extend_from_slice(COLUMNS);
-    if format == Format::Csv {
-        headers.push("id");
-    }
-    let rows: Vec<Vec<String>> = items
-        .iter()
-        .map(|v| {
-            let mut r = vec![reference(v)];
-            r.extend(extra.map(|c| cell(v.get(c))));
-            r.extend(COLUMNS.iter().map(|c| {
-                let s = cell(v.get(*c));
-                if format == Format::Table && s.chars().count() > 80 {
-                    format!("{}…", s.chars().take(79).collect::<String>())
-                } else {
-                    s
-                }
-            }));
-            if format == Format::Csv {
-                r.push(cell(v.get("id")));
-            }
-            r
-        })
-        .collect();
-    if format == Format::Csv {
-        return write_out(&csv(&headers, &rows)?);
-    }
-    write_out(&table(&headers, &rows))?;
-    eprintln!("{} of {}", items.len(), total.unwrap_or(items.len() as u64));
-    Ok(())
+    client::print_list(items, total.unwrap_or(items.len() as u64), reference, extra, COLUMNS, format)
 }
 
 pub fn run(a: ExceptionArgs) -> Result<(), Failure> {
@@ -177,17 +117,8 @@ pub fn run(a: ExceptionArgs) -> Result<(), Failure> {
     let format = a.conn.format;
     match a.action {
         ExceptionAction::List { status, filters, q, sort, limit, offset } => {
-            let mut params: Vec<(String, String)> = Vec::new();
-            if let Some(s) = status {
-                params.push(("status".into(), s));
-            }
-            for f in &filters {
-                let (k, v) =
-                    f.split_once('=').ok_or_else(|| Failure::error(format!("--filter needs NAME=VALUE; got '{f}'")))?;
-                params.push((k.to_owned(), v.to_owned()));
-            }
-            params.extend(q.map(|q| ("q".to_owned(), q)));
-            params.extend(sort.map(|s| ("sort".to_owned(), s)));
+            let mut params =
+                client::list_params(status.map(|s| ("status".to_owned(), s)).into_iter().collect(), &filters, q, sort)?;
             params.push(("limit".into(), limit.to_string()));
             params.push(("offset".into(), offset.to_string()));
             let qs = serde_urlencoded::to_string(&params).map_err(|e| Failure::error(e.to_string()))?;

@@ -193,23 +193,7 @@ pub fn decision(a: DecisionArgs) -> Result<(), Failure> {
             if let Some(r) = release {
                 params.push(("release".into(), resolve_ref(&api, "releases", &r)?));
             }
-            let mut items = Vec::new();
-            let mut offset = 0u64;
-            let total = loop {
-                let mut p = params.clone();
-                p.push(("limit".into(), limit.to_string()));
-                p.push(("offset".into(), offset.to_string()));
-                let qs = serde_urlencoded::to_string(&p).map_err(|e| Failure::error(e.to_string()))?;
-                let page = api.send(Method::GET, &format!("/api/v1/decisions?{qs}"), None)?;
-                let got = page.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
-                let total = page.get("total").and_then(Value::as_u64).unwrap_or(0);
-                offset += got.len() as u64;
-                let empty = got.is_empty();
-                items.extend(got);
-                if !all || empty || offset >= total {
-                    break total;
-                }
-            };
+            let (items, total) = api.pages("/api/v1/decisions", &params, limit, 0, all)?;
             match format {
                 Format::Json => write_out(&pretty(&Value::Array(items))),
                 Format::Csv => {

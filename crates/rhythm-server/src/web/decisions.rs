@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::forms::sentence;
 use super::layout::{Flash, Nav, csrf_field, multiline, page, page_head};
 use super::registers::{choices_of, truncate};
-use super::{CsrfForm, Form, Page, WebUser};
+use super::{CsrfForm, EntryPost, Form, Page, WebUser};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -574,12 +574,7 @@ async fn step(st: &AppState, p: &Principal, id: &str, r: Result<Decision, AppErr
     }
 }
 
-pub async fn decide(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Page {
+pub async fn decide(State(st): State<AppState>, EntryPost { p, id, form }: EntryPost) -> Page {
     let input = DecideInput {
         choice: form.get("choice").unwrap_or("").to_owned(),
         cost: form.get("cost").unwrap_or("").to_owned(),
@@ -589,34 +584,19 @@ pub async fn decide(
     step(&st, &p, &id, r, &form).await
 }
 
-pub async fn position(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<String>,
-    CsrfForm(mut form): CsrfForm,
-) -> Page {
+pub async fn position(State(st): State<AppState>, EntryPost { p, id, mut form }: EntryPost) -> Page {
     form.0.push(("_step".into(), "position".into()));
     let r = svc::state_position(&st, &p, &id, form.get("position").unwrap_or("")).await;
     step(&st, &p, &id, r, &form).await
 }
 
-pub async fn concur(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<String>,
-    CsrfForm(mut form): CsrfForm,
-) -> Page {
+pub async fn concur(State(st): State<AppState>, EntryPost { p, id, mut form }: EntryPost) -> Page {
     form.0.push(("_step".into(), "concur".into()));
     let r = svc::concur(&st, &p, &id).await;
     step(&st, &p, &id, r, &form).await
 }
 
-pub async fn withdraw(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Page {
+pub async fn withdraw(State(st): State<AppState>, EntryPost { p, id, form }: EntryPost) -> Page {
     let r = svc::withdraw(&st, &p, &id).await;
     step(&st, &p, &id, r, &form).await
 }

@@ -20,7 +20,7 @@ mod spec;
 mod tokens;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -118,6 +118,26 @@ impl FromRequest<AppState> for CsrfForm {
                 "This form has expired or did not come from Rhythm. Go back, reload the page and try again.",
             )),
         }
+    }
+}
+
+/// A form the signed-in user posted to one entry's page (`…/{id}/…`): [`WebUser`], the path's
+/// id and the [`CsrfForm`], extracted in that order.
+pub struct EntryPost<I = String> {
+    pub p: Principal,
+    pub id: I,
+    pub form: Form,
+}
+
+impl<I: serde::de::DeserializeOwned + Send + 'static> FromRequest<AppState> for EntryPost<I> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let WebUser(p) = WebUser::from_request_parts(&mut parts, state).await?;
+        let Path(id) = Path::<I>::from_request_parts(&mut parts, state).await.map_err(IntoResponse::into_response)?;
+        let CsrfForm(form) = CsrfForm::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(EntryPost { p, id, form })
     }
 }
 
@@ -231,7 +251,7 @@ pub fn routes(max_import_bytes: usize) -> Router<AppState> {
                     .post(move |st, u, id, f| registers::update(kind, st, u, id, f)),
             )
             .route(&format!("{base}/{{id}}/edit"), get(move |st, u, id| registers::edit_page(kind, st, u, id)))
-            .route(&format!("{base}/{{id}}/close"), post(move |st, u, id, f| registers::close(kind, st, u, id, f)));
+            .route(&format!("{base}/{{id}}/close"), post(move |st, post| registers::close(kind, st, post)));
     }
     r
 }

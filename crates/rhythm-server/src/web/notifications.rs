@@ -3,7 +3,7 @@
 //! targets. Every form goes through the same functions as the API, so the same rules and
 //! field errors apply; the secret field is write-only and never shown again.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use maud::{Markup, html};
 use rhythm_domain::{Permission, Secret};
@@ -11,7 +11,7 @@ use rhythm_store::{Event, OutboxStatus};
 use uuid::Uuid;
 
 use super::layout::{Flash, Nav, csrf_field, page, page_head};
-use super::{CsrfForm, Form, Page, WebUser};
+use super::{CsrfForm, EntryPost, Form, Page, WebUser};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -232,20 +232,15 @@ async fn toggle(st: &AppState, p: &Principal, id: Uuid, disabled: bool) -> Page 
     render(st, p, Some(Flash::Ok(msg)), Draft::default(), &[]).await
 }
 
-pub async fn disable(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<Uuid>,
-    _checked: CsrfForm,
-) -> Page {
+pub async fn disable(State(st): State<AppState>, EntryPost { p, id, .. }: EntryPost<Uuid>) -> Page {
     toggle(&st, &p, id, true).await
 }
 
-pub async fn enable(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, _checked: CsrfForm) -> Page {
+pub async fn enable(State(st): State<AppState>, EntryPost { p, id, .. }: EntryPost<Uuid>) -> Page {
     toggle(&st, &p, id, false).await
 }
 
-pub async fn test(State(st): State<AppState>, WebUser(p): WebUser, Path(id): Path<Uuid>, _checked: CsrfForm) -> Page {
+pub async fn test(State(st): State<AppState>, EntryPost { p, id, .. }: EntryPost<Uuid>) -> Page {
     match queue_test(&st, &p, id).await {
         Ok(e) => {
             let msg = format!(

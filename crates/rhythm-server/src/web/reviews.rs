@@ -2,7 +2,7 @@
 //! in a spike or a decision, asking for a vendor's onboarding decision, and the way to a
 //! release's launch gate.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
@@ -10,7 +10,7 @@ use rhythm_domain::{DesignReviewStatus, Kind};
 use serde_json::Value;
 
 use super::layout::{csrf_field, error_page};
-use super::{CsrfForm, Page, WebUser, urlencode};
+use super::{EntryPost, Page, urlencode};
 use crate::AppState;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -102,12 +102,7 @@ fn failed(e: AppError) -> Page {
     }
 }
 
-pub async fn spike(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Page {
+pub async fn spike(State(st): State<AppState>, EntryPost { p, id, form }: EntryPost) -> Page {
     let due_date = form.get("due_date").filter(|d| !d.is_empty()).map(|d| {
         time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| d.to_owned())
     });
@@ -127,12 +122,7 @@ pub async fn spike(
     }
 }
 
-pub async fn decision(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Page {
+pub async fn decision(State(st): State<AppState>, EntryPost { p, id, form }: EntryPost) -> Page {
     let body = ReviewDecisionRequest {
         title: form.get("title").unwrap_or("").to_owned(),
         category: None,
@@ -152,12 +142,7 @@ pub async fn decision(
     }
 }
 
-pub async fn onboarding(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<String>,
-    _checked: CsrfForm,
-) -> Page {
+pub async fn onboarding(State(st): State<AppState>, EntryPost { p, id, .. }: EntryPost) -> Page {
     match reviews::onboarding(&st, &p, &id).await {
         Ok(done) => Ok(Redirect::to(&format!("/decisions/{}", done.decision.reference())).into_response()),
         Err(e) => failed(e),

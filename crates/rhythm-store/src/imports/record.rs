@@ -215,24 +215,25 @@ fn record_from_row(r: &crate::db::Row) -> Result<ImportRecord, StoreError> {
 impl Store {
     /// The workspace's imports, newest first.
     pub async fn imports(&self, workspace_id: Uuid, limit: i64) -> Result<Vec<ImportRecord>, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let rows = tx
-            .all(
+        let rows = self
+            .pool
+            .read_all(
                 "SELECT * FROM imports WHERE workspace_id = $1 ORDER BY number DESC LIMIT $2",
                 &[workspace_id.into(), limit.clamp(1, 1000).into()],
             )
             .await?;
-        tx.commit().await?;
         rows.iter().map(record_from_row).collect()
     }
 
     /// One import by number (`IMP-n`).
     pub async fn import_record(&self, workspace_id: Uuid, number: i64) -> Result<ImportRecord, StoreError> {
-        let mut tx = self.pool.read().await?;
-        let row = tx
-            .opt("SELECT * FROM imports WHERE workspace_id = $1 AND number = $2", &[workspace_id.into(), number.into()])
+        let row = self
+            .pool
+            .read_opt(
+                "SELECT * FROM imports WHERE workspace_id = $1 AND number = $2",
+                &[workspace_id.into(), number.into()],
+            )
             .await?;
-        tx.commit().await?;
         row.as_ref()
             .map(record_from_row)
             .transpose()?

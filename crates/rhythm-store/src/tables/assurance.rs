@@ -1,7 +1,6 @@
 //! Incidents, audit findings and vendors as [`Table`]s.
 
 use rhythm_domain::{AuditFinding, DataTier, Incident, Kind, Severity, Vendor, VendorStatus};
-use uuid::Uuid;
 
 use super::FilterSql::{Eq, IsNull, Link};
 use super::SortDir;
@@ -29,16 +28,13 @@ impl Table for Incident {
         updated_at,
         system_ids: link,
     }
-    const LINKS: &'static [&'static str] = &["incident_system"];
-    const SORTS: &'static [(&'static str, &'static str)] = &[
-        ("started_at", "started_at"),
-        ("number", "number"),
-        (
-            "severity",
+    sorts!(
+        started_at,
+        number,
+        severity =
             "CASE severity WHEN 'critical' THEN 5 WHEN 'high' THEN 4 WHEN 'medium' THEN 3 WHEN 'low' THEN 2 ELSE 1 END",
-        ),
-        ("resolved_at", "resolved_at"),
-    ];
+        resolved_at
+    );
     const DEFAULT_SORT: (&'static str, SortDir) = ("started_at", SortDir::Desc);
     const FILTERS: &'static [Filter] = &[
         f!("severity", Eq("severity"), p_enum::<Severity>),
@@ -50,15 +46,8 @@ impl Table for Incident {
     const SEARCH: &'static [&'static str] = &["title", "impact_summary", "learnings"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
+    links!("incident_system" => system_ids);
     entry_accessors!();
-    fn link_ids(&self, rel: &str) -> Vec<Uuid> {
-        if rel == "incident_system" { self.system_ids.clone() } else { Vec::new() }
-    }
-    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>) {
-        if rel == "incident_system" {
-            self.system_ids = ids;
-        }
-    }
 }
 
 impl Table for AuditFinding {
@@ -80,13 +69,7 @@ impl Table for AuditFinding {
         created_at,
         updated_at,
     }
-    const SORTS: &'static [(&'static str, &'static str)] = &[
-        ("opened_on", "opened_on"),
-        ("closed_on", "closed_on"),
-        ("number", "number"),
-        ("framework", "framework"),
-        ("control_ref", "control_ref"),
-    ];
+    sorts!(opened_on, closed_on, number, framework, control_ref);
     const DEFAULT_SORT: (&'static str, SortDir) = ("opened_on", SortDir::Desc);
     const FILTERS: &'static [Filter] = &[
         f!("framework", Eq("framework"), p_text),
@@ -122,8 +105,7 @@ impl Table for Vendor {
         created_at,
         updated_at,
     }
-    const SORTS: &'static [(&'static str, &'static str)] =
-        &[("name", "name"), ("number", "number"), ("data_tier", "data_tier"), ("status", "status")];
+    sorts!(name, number, data_tier, status);
     const DEFAULT_SORT: (&'static str, SortDir) = ("name", SortDir::Asc);
     const FILTERS: &'static [Filter] =
         &[f!("status", Eq("status"), p_enum::<VendorStatus>), f!("data_tier", Eq("data_tier"), p_enum::<DataTier>)];

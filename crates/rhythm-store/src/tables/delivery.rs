@@ -24,8 +24,7 @@ impl Table for Initiative {
         created_at,
         updated_at,
     }
-    const SORTS: &'static [(&'static str, &'static str)] =
-        &[("name", "name"), ("number", "number"), ("target_quarter", "target_quarter"), ("status", "status")];
+    sorts!(name, number, target_quarter, status);
     const DEFAULT_SORT: (&'static str, SortDir) = ("number", SortDir::Asc);
     const FILTERS: &'static [Filter] =
         &[f!("status", Eq("status"), p_enum::<InitiativeStatus>), f!("target_quarter", Eq("target_quarter"), p_text)];
@@ -49,8 +48,7 @@ impl Table for Epic {
         created_at,
         updated_at,
     }
-    const SORTS: &'static [(&'static str, &'static str)] =
-        &[("name", "name"), ("number", "number"), ("status", "status")];
+    sorts!(name, number, status);
     const DEFAULT_SORT: (&'static str, SortDir) = ("number", SortDir::Asc);
     const FILTERS: &'static [Filter] =
         &[f!("status", Eq("status"), p_enum::<EpicStatus>), f!("initiative", Eq("initiative_id"), p_uuid)];
@@ -83,15 +81,7 @@ impl Table for BacklogItem {
         updated_at,
         done_at,
     }
-    const SORTS: &'static [(&'static str, &'static str)] = &[
-        ("rank", "rank"),
-        ("number", "number"),
-        ("title", "title"),
-        ("kind", "kind"),
-        ("status", "status"),
-        ("due_date", "due_date"),
-        ("updated_at", "updated_at"),
-    ];
+    sorts!(rank, number, title, kind, status, due_date, updated_at);
     const DEFAULT_SORT: (&'static str, SortDir) = ("rank", SortDir::Asc);
     const FILTERS: &'static [Filter] = &[
         f!("kind", Eq("kind"), p_enum::<WorkKind>),
@@ -130,13 +120,7 @@ impl Table for Release {
         created_at,
         updated_at,
     }
-    const SORTS: &'static [(&'static str, &'static str)] = &[
-        ("planned_date", "planned_date"),
-        ("shipped_date", "shipped_date"),
-        ("number", "number"),
-        ("name", "name"),
-        ("status", "status"),
-    ];
+    sorts!(planned_date, shipped_date, number, name, status);
     const DEFAULT_SORT: (&'static str, SortDir) = ("planned_date", SortDir::Desc);
     const FILTERS: &'static [Filter] = &[
         f!("status", Eq("status"), p_enum::<ReleaseStatus>),

@@ -38,18 +38,16 @@ impl Table for Finding {
         created_at,
         updated_at,
     }
-    const SORTS: &'static [(&'static str, &'static str)] = &[
-        ("first_seen", "first_seen"),
-        ("fixed_at", "fixed_at"),
-        // Critical first when ascending.
-        (
-            "severity",
+    // Critical first when ascending.
+    sorts!(
+        first_seen,
+        fixed_at,
+        severity =
             "CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END",
-        ),
-        ("number", "number"),
-        ("tool", "tool"),
-        ("rule", "rule"),
-    ];
+        number,
+        tool,
+        rule
+    );
     const DEFAULT_SORT: (&'static str, SortDir) = ("first_seen", SortDir::Desc);
     const FILTERS: &'static [Filter] = &[
         f!("system", Eq("system_id"), p_uuid),
@@ -101,8 +99,7 @@ impl Table for DesignReview {
         created_at,
         updated_at,
     }
-    const SORTS: &'static [(&'static str, &'static str)] =
-        &[("review_date", "review_date"), ("number", "number"), ("title", "title"), ("status", "status")];
+    sorts!(review_date, number, title, status);
     const DEFAULT_SORT: (&'static str, SortDir) = ("review_date", SortDir::Desc);
     const FILTERS: &'static [Filter] = &[
         f!("status", Eq("status"), p_enum::<DesignReviewStatus>),

@@ -214,6 +214,37 @@ macro_rules! columns {
 }
 pub(crate) use columns;
 
+/// `SORTS` of a [`Table`]: a field sorts by its own column, `field = "SQL"` by that expression.
+macro_rules! sorts {
+    ($($field:ident $(= $sql:expr)?),* $(,)?) => {
+        const SORTS: &'static [(&'static str, &'static str)] =
+            &[$((stringify!($field), $crate::tables::sorts!(@sql $field $($sql)?))),*];
+    };
+    (@sql $field:ident) => { stringify!($field) };
+    (@sql $field:ident $sql:expr) => { $sql };
+}
+pub(crate) use sorts;
+
+/// `LINKS`, `link_ids()` and `set_link_ids()` of a [`Table`], from its link relations and the
+/// entity's id-list field of each.
+macro_rules! links {
+    ($($rel:literal => $field:ident),* $(,)?) => {
+        const LINKS: &'static [&'static str] = &[$($rel),*];
+        fn link_ids(&self, rel: &str) -> Vec<uuid::Uuid> {
+            match rel {
+                $($rel => self.$field.clone(),)*
+                _ => Vec::new(),
+            }
+        }
+        fn set_link_ids(&mut self, rel: &str, ids: Vec<uuid::Uuid>) {
+            match rel {
+                $($rel => self.$field = ids,)*
+                _ => {}
+            }
+        }
+    };
+}
+
 macro_rules! f {
     ($name:literal, $sql:expr, $parse:expr) => {
         Filter { name: $name, sql: $sql, parse: $parse }

@@ -1,7 +1,6 @@
 //! Systems and risks as [`Table`]s.
 
 use rhythm_domain::{DataTier, GoldenPath, Kind, Risk, RiskStatus, Stage, System, SystemStatus};
-use uuid::Uuid;
 
 use super::FilterSql::{Eq, Flag, Gte, JsonContains, Link, Lte};
 use super::SortDir;
@@ -24,13 +23,7 @@ impl Table for System {
         created_at,
         updated_at,
     }
-    const SORTS: &'static [(&'static str, &'static str)] = &[
-        ("name", "name"),
-        ("number", "number"),
-        ("owner_team", "owner_team"),
-        ("tier", "tier"),
-        ("updated_at", "updated_at"),
-    ];
+    sorts!(name, number, owner_team, tier, updated_at);
     const DEFAULT_SORT: (&'static str, SortDir) = ("name", SortDir::Asc);
     const FILTERS: &'static [Filter] = &[
         f!("status", Eq("status"), p_enum::<SystemStatus>),
@@ -71,17 +64,7 @@ impl Table for Risk {
         system_ids: link,
         backlog_item_ids: link,
     }
-    const LINKS: &'static [&'static str] = &["risk_system", "risk_backlog_item"];
-    const SORTS: &'static [(&'static str, &'static str)] = &[
-        ("score", "score"),
-        ("number", "number"),
-        ("impact", "impact"),
-        ("likelihood", "likelihood"),
-        ("due_date", "due_date"),
-        ("status", "status"),
-        ("created_at", "created_at"),
-        ("updated_at", "updated_at"),
-    ];
+    sorts!(score, number, impact, likelihood, due_date, status, created_at, updated_at);
     const DEFAULT_SORT: (&'static str, SortDir) = ("score", SortDir::Desc);
     const FILTERS: &'static [Filter] = &[
         f!("status", Eq("status"), p_enum::<RiskStatus>),
@@ -100,22 +83,9 @@ impl Table for Risk {
     const SEARCH: &'static [&'static str] = &["statement", "mitigation"];
     const UNIQUE: &'static [(&'static str, &'static str)] = &[("external_id", "external_id")];
 
+    links!("risk_system" => system_ids, "risk_backlog_item" => backlog_item_ids);
     entry_accessors!();
     fn starts_treatment(&self, before: &Self) -> bool {
         self.starts_mitigating(before)
-    }
-    fn link_ids(&self, rel: &str) -> Vec<Uuid> {
-        match rel {
-            "risk_system" => self.system_ids.clone(),
-            "risk_backlog_item" => self.backlog_item_ids.clone(),
-            _ => Vec::new(),
-        }
-    }
-    fn set_link_ids(&mut self, rel: &str, ids: Vec<Uuid>) {
-        match rel {
-            "risk_system" => self.system_ids = ids,
-            "risk_backlog_item" => self.backlog_item_ids = ids,
-            _ => {}
-        }
     }
 }

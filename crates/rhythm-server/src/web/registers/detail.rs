@@ -23,7 +23,7 @@ use crate::service;
 use crate::web::forms::{self, Choices};
 use crate::web::layout::{Flash, Nav, csrf_field, page, page_head};
 use crate::web::spec::{FieldKind, spec};
-use crate::web::{CsrfForm, Form, Page, WebUser, urlencode};
+use crate::web::{EntryPost, Form, Page, WebUser, urlencode};
 
 pub async fn detail_page(
     kind: Kind,
@@ -195,13 +195,7 @@ fn risk_update_form(p: &Principal, reference: &str, errors: &[FieldError], value
     }
 }
 
-pub async fn close(
-    kind: Kind,
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<String>,
-    _checked: CsrfForm,
-) -> Page {
+pub async fn close(kind: Kind, State(st): State<AppState>, EntryPost { p, id, .. }: EntryPost) -> Page {
     match dispatch!(kind, close_json(&st, &p, &id)) {
         Ok(v) => {
             Ok(Redirect::to(&format!("/{}/{}?flash=closed", kind.plural(), reference_of(kind, &v))).into_response())
@@ -223,12 +217,7 @@ pub async fn close(
     }
 }
 
-pub async fn add_risk_update(
-    State(st): State<AppState>,
-    WebUser(p): WebUser,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Page {
+pub async fn add_risk_update(State(st): State<AppState>, EntryPost { p, id, form }: EntryPost) -> Page {
     let input = RiskUpdateInput {
         what: form.get("what").unwrap_or("").to_owned(),
         why: form.get("why").unwrap_or("").to_owned(),
