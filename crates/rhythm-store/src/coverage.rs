@@ -11,12 +11,12 @@
 //! rule id would be wildcards.
 
 use rhythm_domain::history::HistoryEvent;
-use rhythm_domain::{Exception, Kind, Risk};
+use rhythm_domain::{Exception, Kind};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::StoreError;
 use crate::db::{Tx, Val};
-use crate::{Actor, StoreError};
 
 /// `text` with ASCII letters folded to lower case, on either backend.
 fn fold(pg: bool, text: &str) -> String {
@@ -145,37 +145,17 @@ pub(crate) async fn start_covering(tx: &mut Tx, e: &Exception, now: OffsetDateTi
     let named = named_open_findings(tx, e).await?;
     let newly = covered_by_no_other(tx, &named, e.id, now.date()).await?;
     crate::history::record_findings(tx, e.workspace_id, &newly, HistoryEvent::Accepted, now).await?;
-    // The risks it covers are accepted: the one way a risk becomes accepted.
-    for id in &e.risk_ids {
-        move_risk(tx, e, *id, now, "accept", Risk::accepted_under_exception).await?;
-    }
     crate::history::record_steps(tx, e.workspace_id, Kind::Exception, e.id, vec![(HistoryEvent::Started, now)]).await
 }
 
-/// Moves a risk `e` covers (accepted when it starts, open again when the last cover stops),
-/// audited as the system acting for the exception.
-async fn move_risk(
-    tx: &mut Tx,
-    e: &Exception,
-    id: Uuid,
-    now: OffsetDateTime,
-    action: &str,
-    step: fn(&Risk, OffsetDateTime) -> Result<Option<Risk>, rhythm_domain::Invalid>,
-) -> Result<(), StoreError> {
-    let actor = Actor { workspace_id: e.workspace_id, user_id: None, label: format!("system ({})", e.reference()) };
-    let current: Risk = crate::registers::fetch(tx, e.workspace_id, id).await?;
-    if step(&current, now)?.is_none() {
-        return Ok(());
-    }
-    crate::registers::update_in::<Risk>(tx, &actor, id, now, action, None, |r| {
-        step(r, now).map(|moved| moved.unwrap_or_else(|| r.clone()))
-    })
-    .await?;
-    Ok(())
-}
-
 /// Whether another approved exception than `except` covers risk `id` on `day`.
-async fn risk_covered_by_other(tx: &mut Tx, ws: Uuid, id: Uuid, except: Uuid, day: Date) -> Result<bool, StoreError> {
+pub(crate) async fn risk_covered_by_other(
+    tx: &mut Tx,
+    ws: Uuid,
+    id: Uuid,
+    except: Uuid,
+    day: Date,
+) -> Result<bool, StoreError> {
     let n = tx
         .int(
             "SELECT COUNT(*) FROM exceptions e WHERE e.workspace_id = $1 AND e.id <> $2 AND e.status = 'approved' \
@@ -192,12 +172,5 @@ async fn risk_covered_by_other(tx: &mut Tx, ws: Uuid, id: Uuid, except: Uuid, da
 pub(crate) async fn stop_covering(tx: &mut Tx, e: &Exception, now: OffsetDateTime) -> Result<(), StoreError> {
     let named = named_open_findings(tx, e).await?;
     let bare = covered_by_no_other(tx, &named, e.id, now.date()).await?;
-    crate::history::record_findings(tx, e.workspace_id, &bare, HistoryEvent::Expired, now).await?;
-    // Its accepted risks are open again, unless another exception still covers them.
-    for id in &e.risk_ids {
-        if !risk_covered_by_other(tx, e.workspace_id, *id, e.id, now.date()).await? {
-            move_risk(tx, e, *id, now, "reopen", Risk::reopened_after_exception).await?;
-        }
-    }
-    Ok(())
+    crate::history::record_findings(tx, e.workspace_id, &bare, HistoryEvent::Expired, now).await
 }

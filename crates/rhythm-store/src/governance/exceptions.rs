@@ -101,6 +101,49 @@ async fn risk_scores(tx: &mut Tx, ws: Uuid, ids: &[Uuid]) -> Result<Vec<(String,
     Ok(out)
 }
 
+/// `e` starts covering at `now`: its findings are `accepted` (`coverage.rs`) and so are its
+/// risks — the one way a risk becomes accepted.
+async fn start_covering(tx: &mut Tx, e: &Exception, now: OffsetDateTime) -> Result<(), StoreError> {
+    crate::coverage::start_covering(tx, e, now).await?;
+    for id in &e.risk_ids {
+        move_risk(tx, e, *id, now, "accept", rhythm_domain::Risk::accepted_under_exception).await?;
+    }
+    Ok(())
+}
+
+/// `e` stops covering at `now`: its findings are open again (`coverage.rs`), and so are the
+/// risks it had accepted that no other exception still covers.
+async fn stop_covering(tx: &mut Tx, e: &Exception, now: OffsetDateTime) -> Result<(), StoreError> {
+    crate::coverage::stop_covering(tx, e, now).await?;
+    for id in &e.risk_ids {
+        if !crate::coverage::risk_covered_by_other(tx, e.workspace_id, *id, e.id, now.date()).await? {
+            move_risk(tx, e, *id, now, "reopen", rhythm_domain::Risk::reopened_after_exception).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves a risk `e` covers, audited as the system acting for the exception.
+async fn move_risk(
+    tx: &mut Tx,
+    e: &Exception,
+    id: Uuid,
+    now: OffsetDateTime,
+    action: &str,
+    step: fn(&rhythm_domain::Risk, OffsetDateTime) -> Result<Option<rhythm_domain::Risk>, Invalid>,
+) -> Result<(), StoreError> {
+    let actor = Actor { workspace_id: e.workspace_id, user_id: None, label: format!("system ({})", e.reference()) };
+    let current: rhythm_domain::Risk = fetch(tx, e.workspace_id, id).await?;
+    if step(&current, now)?.is_none() {
+        return Ok(());
+    }
+    update_in::<rhythm_domain::Risk>(tx, &actor, id, now, action, None, |r| {
+        step(r, now).map(|moved| moved.unwrap_or_else(|| r.clone()))
+    })
+    .await?;
+    Ok(())
+}
+
 /// The audit action of a command.
 fn action_of(cmd: &ExceptionCommand) -> &'static str {
     use ExceptionCommand as C;
@@ -331,8 +374,8 @@ impl Store {
         // after its first day; voided while covering). Expiry is told by its event.
         let today = now.date();
         match (current.is_active_on(today), next.is_active_on(today)) {
-            (false, true) => crate::coverage::start_covering(&mut tx, &next, now).await?,
-            (true, false) => crate::coverage::stop_covering(&mut tx, &current, now).await?,
+            (false, true) => start_covering(&mut tx, &next, now).await?,
+            (true, false) => stop_covering(&mut tx, &current, now).await?,
             _ => {}
         }
         tx.commit().await?;
@@ -505,7 +548,7 @@ async fn told_in(tx: &mut Tx, e: &Exception, events: &[ExceptionEvent], now: Off
             ExceptionEvent::Escalated => escalation_opened(tx, e, now).await?,
             ExceptionEvent::Expired { was_approved } => {
                 if was_approved {
-                    crate::coverage::stop_covering(tx, e, now).await?;
+                    stop_covering(tx, e, now).await?;
                 }
                 let facts = exception_facts(tx, e).await?;
                 notify_in(tx, e.workspace_id, &Notification::ExceptionExpired(facts), now).await?;
@@ -590,7 +633,7 @@ impl Store {
                 .collect::<Result<_, _>>()?;
             for id in ids {
                 let e: Exception = fetch(&mut tx, ws, id).await?;
-                crate::coverage::start_covering(&mut tx, &e, now).await?;
+                start_covering(&mut tx, &e, now).await?;
                 started += 1;
             }
             tx.commit().await?;
