@@ -26,6 +26,12 @@ pub fn changes(before: &Policy, after: &Policy) -> Vec<String> {
         b.max_acceptable_score,
         "",
     );
+    if before.escalation.authority != after.escalation.authority {
+        out.push(format!(
+            "Escalations: decided by {} instead of {}.",
+            after.escalation.authority, before.escalation.authority
+        ));
+    }
     let (a, b) = (&before.sla_days, &after.sla_days);
     for (name, x, y) in [
         ("critical", a.critical, b.critical),
@@ -113,6 +119,14 @@ pub fn summary(before_version: i64, before: &Policy, after: &Policy) -> String {
 mod tests {
     use super::*;
     use crate::policy::{Decider, DecisionCategory};
+
+    #[test]
+    fn a_new_escalation_authority_is_said() {
+        let before = Policy::default();
+        let mut after = before.clone();
+        after.escalation.authority = "CIO".into();
+        assert_eq!(changes(&before, &after), ["Escalations: decided by CIO instead of CEO."]);
+    }
 
     #[test]
     fn lists_each_change_in_words() {
