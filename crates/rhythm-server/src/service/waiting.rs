@@ -118,16 +118,21 @@ pub async fn waiting(st: &AppState, p: &Principal) -> Result<Waiting, AppError> 
             limit: LIMIT,
             ..ListQuery::default()
         };
-        for exception in exceptions::list(st, p, &q).await?.items {
-            let about = ListQuery {
-                filters: vec![("exception".into(), exception.id.to_string()), ("decider".into(), "escalate".into())],
-                limit: 100,
+        let escalated = exceptions::list(st, p, &q).await?.items;
+        if !escalated.is_empty() {
+            // One read of the escalation decisions, matched to the exceptions they name.
+            let q = ListQuery {
+                filters: vec![("decider".into(), "escalate".into())],
+                limit: LIMIT,
                 ..ListQuery::default()
             };
-            let named = decisions::list(st, p, &about).await?.items;
-            let to_settle = named.iter().any(|d| d.may_settle(exception.id, "", p.user.id).is_ok());
-            let decisions = named.iter().map(Decision::reference).collect();
-            escalations.push(WaitingEscalation { exception, decisions, to_settle });
+            let all = decisions::list(st, p, &q).await?.items;
+            for exception in escalated {
+                let named: Vec<&Decision> = all.iter().filter(|d| d.exception_ids.contains(&exception.id)).collect();
+                let to_settle = named.iter().any(|d| d.may_settle(exception.id, "", p.user.id).is_ok());
+                let decisions = named.iter().map(|d| d.reference()).collect();
+                escalations.push(WaitingEscalation { exception, decisions, to_settle });
+            }
         }
     }
 

@@ -133,10 +133,8 @@ async fn move_risk(
     step: fn(&rhythm_domain::Risk, OffsetDateTime) -> Result<Option<rhythm_domain::Risk>, Invalid>,
 ) -> Result<(), StoreError> {
     let actor = Actor { workspace_id: e.workspace_id, user_id: None, label: format!("system ({})", e.reference()) };
-    let current: rhythm_domain::Risk = fetch(tx, e.workspace_id, id).await?;
-    if step(&current, now)?.is_none() {
-        return Ok(());
-    }
+    // A risk the step leaves as it is (closed, already accepted) is no write: update_in
+    // records nothing for an unchanged entry.
     update_in::<rhythm_domain::Risk>(tx, &actor, id, now, action, None, |r| {
         step(r, now).map(|moved| moved.unwrap_or_else(|| r.clone()))
     })
