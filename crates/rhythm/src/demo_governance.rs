@@ -4,7 +4,7 @@
 //! decision. Every step goes through the store's units of work, so the rules of the product
 //! hold for the demo too: nothing here is a status typed in.
 
-use rhythm_domain::decision::{DecideInput, DecisionInput};
+use rhythm_domain::decision::{DecideInput, Decision, DecisionInput};
 use rhythm_domain::policy::DecisionCategory;
 use rhythm_domain::{DesignReview, DesignReviewInput, GoldenPath, Role, User};
 use rhythm_store::{Actor, Store, StoreError};
@@ -37,6 +37,19 @@ fn choose(choice: &str, cost: &str) -> DecideInput {
     DecideInput { choice: choice.to_owned(), cost: cost.to_owned(), escalated_to: None }
 }
 
+/// A decision request by the asker, and the choice the chief records on it: decided, or, for
+/// a joint decision, waiting for the other chief.
+async fn chosen(
+    store: &Store,
+    (asker, requested_at): (&Actor, OffsetDateTime),
+    input: DecisionInput,
+    (chief, role, at): (&Actor, Role, OffsetDateTime),
+    choice: DecideInput,
+) -> Result<Decision, StoreError> {
+    let d = store.create_decision(asker, input, requested_at).await?;
+    store.decide(chief, d.id, role, choice, at).await
+}
+
 /// Seeds decisions and design reviews. `systems` are the demo's systems in catalogue order.
 pub async fn seed(
     store: &Store,
@@ -58,71 +71,47 @@ pub async fn seed(
     };
 
     // One chief's call each.
-    let d = store
-        .create_decision(
-            &eng,
-            ask(
-                "Adopt OpenTelemetry as the one tracing library",
-                DecisionCategory::EngineeringApproach,
-                "Three services trace with three libraries; incidents lose the thread at each hop.",
-                &["OpenTelemetry everywhere", "Keep per-team libraries"],
-            ),
-            at(anchor, 40, 10),
-        )
-        .await?;
-    store
-        .decide(
-            &cto,
-            d.id,
-            Role::Cto,
-            choose("OpenTelemetry everywhere", "Two sprints of migration"),
-            at(anchor, 38, 15),
-        )
-        .await?;
-    let d = store
-        .create_decision(
-            &sec,
-            ask(
-                "Require phishing-resistant MFA for production access",
-                DecisionCategory::ControlRequirements,
-                "Two phishing attempts in October targeted on-call engineers' TOTP codes.",
-                &["Security keys for production", "Keep TOTP"],
-            ),
-            at(anchor, 35, 9),
-        )
-        .await?;
-    store
-        .decide(
-            &ciso,
-            d.id,
-            Role::Ciso,
-            choose("Security keys for production", "Forty keys and a week of rollout"),
-            at(anchor, 33, 11),
-        )
-        .await?;
+    chosen(
+        store,
+        (&eng, at(anchor, 40, 10)),
+        ask(
+            "Adopt OpenTelemetry as the one tracing library",
+            DecisionCategory::EngineeringApproach,
+            "Three services trace with three libraries; incidents lose the thread at each hop.",
+            &["OpenTelemetry everywhere", "Keep per-team libraries"],
+        ),
+        (&cto, Role::Cto, at(anchor, 38, 15)),
+        choose("OpenTelemetry everywhere", "Two sprints of migration"),
+    )
+    .await?;
+    chosen(
+        store,
+        (&sec, at(anchor, 35, 9)),
+        ask(
+            "Require phishing-resistant MFA for production access",
+            DecisionCategory::ControlRequirements,
+            "Two phishing attempts in October targeted on-call engineers' TOTP codes.",
+            &["Security keys for production", "Keep TOTP"],
+        ),
+        (&ciso, Role::Ciso, at(anchor, 33, 11)),
+        choose("Security keys for production", "Forty keys and a week of rollout"),
+    )
+    .await?;
 
     // Joint: the CTO records it, the CISO concurs.
-    let d = store
-        .create_decision(
-            &delivery,
-            ask(
-                "Launch the customer portal v3 with rate limits on",
-                DecisionCategory::LaunchReadiness,
-                "The portal's API had no per-tenant limits in the load test.",
-                &["Launch with limits on", "Slip two weeks"],
-            ),
-            at(anchor, 20, 10),
-        )
-        .await?;
-    store
-        .decide(
-            &cto,
-            d.id,
-            Role::Cto,
-            choose("Launch with limits on", "Support tickets from heavy tenants"),
-            at(anchor, 19, 16),
-        )
-        .await?;
+    let d = chosen(
+        store,
+        (&delivery, at(anchor, 20, 10)),
+        ask(
+            "Launch the customer portal v3 with rate limits on",
+            DecisionCategory::LaunchReadiness,
+            "The portal's API had no per-tenant limits in the load test.",
+            &["Launch with limits on", "Slip two weeks"],
+        ),
+        (&cto, Role::Cto, at(anchor, 19, 16)),
+        choose("Launch with limits on", "Support tickets from heavy tenants"),
+    )
+    .await?;
     store.concur(&ciso, d.id, Role::Ciso, at(anchor, 18, 9)).await?;
 
     // An escalation: both positions on record, decided by the executive.
@@ -167,21 +156,19 @@ pub async fn seed(
 
     // Still waiting: a joint decision for the CISO's concurrence, an escalation for the
     // executive.
-    let d = store
-        .create_decision(
-            &eng,
-            ask(
-                "Make the event bus the default for cross-service writes",
-                DecisionCategory::NewCorePatterns,
-                "Four services write into each other's databases; two incidents this year came from it.",
-                &["Event bus by default", "Keep direct writes, add contracts"],
-            ),
-            at(anchor, 4, 10),
-        )
-        .await?;
-    store
-        .decide(&cto, d.id, Role::Cto, choose("Event bus by default", "A platform team quarter"), at(anchor, 2, 15))
-        .await?;
+    chosen(
+        store,
+        (&eng, at(anchor, 4, 10)),
+        ask(
+            "Make the event bus the default for cross-service writes",
+            DecisionCategory::NewCorePatterns,
+            "Four services write into each other's databases; two incidents this year came from it.",
+            &["Event bus by default", "Keep direct writes, add contracts"],
+        ),
+        (&cto, Role::Cto, at(anchor, 2, 15)),
+        choose("Event bus by default", "A platform team quarter"),
+    )
+    .await?;
     let d = store
         .create_decision(
             &delivery,

@@ -36,13 +36,7 @@ async fn session_of_new(s: &TestServer, email: &str, role: Role) -> (String, Str
     let operator = Actor { workspace_id: s.workspace_id, user_id: None, label: "rhythm admin".into() };
     let user =
         s.db.store.create_user(&operator, email, "Second chief", role, None, crate::harness::now()).await.unwrap();
-    let sid = rhythm_server::auth::random_secret();
-    let csrf = rhythm_server::auth::random_secret();
-    #[expect(clippy::disallowed_methods, reason = "the real time, to compare with what a live server stamps")]
-    let now = time::OffsetDateTime::now_utc();
-    let hash = rhythm_server::auth::secret_hash(&sid);
-    s.db.store.create_session(&user, &hash, &csrf, now, time::Duration::hours(1)).await.unwrap();
-    (format!("rhythm_session={sid}"), csrf)
+    crate::web_imports::session_of(s, &user).await
 }
 
 async fn decision(s: &TestServer, reference: &str) -> Value {

@@ -14,12 +14,17 @@ use crate::imports::fixture;
 pub(crate) async fn session(s: &TestServer, role: Role) -> (String, String) {
     let users = s.db.store.users(s.workspace_id).await.unwrap();
     let user = users.into_iter().find(|u| u.email == s.emails[&role]).expect("the role's user");
+    session_of(s, &user).await
+}
+
+/// A signed-in session of `user`: (the cookie, the CSRF token).
+pub(crate) async fn session_of(s: &TestServer, user: &rhythm_domain::User) -> (String, String) {
     let sid = rhythm_server::auth::random_secret();
     let csrf = rhythm_server::auth::random_secret();
     #[expect(clippy::disallowed_methods, reason = "the real time, to compare with what a live server stamps")]
     let now = time::OffsetDateTime::now_utc();
     s.db.store
-        .create_session(&user, &rhythm_server::auth::secret_hash(&sid), &csrf, now, time::Duration::hours(1))
+        .create_session(user, &rhythm_server::auth::secret_hash(&sid), &csrf, now, time::Duration::hours(1))
         .await
         .unwrap();
     (format!("rhythm_session={sid}"), csrf)
